@@ -1,0 +1,72 @@
+/**
+ * The `qm` entry point: parse arguments, run one command, map errors to exit codes in one place.
+ * Commands are imported lazily so each pays only for what it uses.
+ */
+import { parseArgs } from 'node:util';
+import { QmError } from '../model/errors.js';
+import type { CliIo } from './io.js';
+import { processIo } from './io.js';
+import { VERSION } from './version.js';
+
+const USAGE = `qm — Quartermaster, a GitOps policy engine for fleets of AI agents
+
+Usage:
+  qm validate [DIR] [--ref REF] [--format text|json|github|sarif]
+
+Options:
+  --debug     print stack traces of unexpected errors
+  --version   print the version
+  --help      print this help
+
+Exit codes: 0 success, 1 invalid input or error.
+`;
+
+type Handler = (positionals: string[], values: Record<string, string | boolean | undefined>, io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boolean' }>; maxPositionals: number; run: Handler }> = {
+  validate: {
+    options: { ref: { type: 'string' }, format: { type: 'string' }, dir: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/validate.js')).validateCommand({ dir: (v.dir as string | undefined) ?? pos[0], ref: v.ref as string | undefined, format: v.format as string | undefined }, io),
+  },
+};
+
+/** Run qm with argv (without node and script); returns the exit code. Never throws. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [name, ...rest] = argv.filter((a) => a !== '--debug');
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.stdout.write(USAGE);
+      return name === undefined ? 1 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      io.stdout.write(`qm ${VERSION}\n`);
+      return 0;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new QmError('usage', `'${name}' is not a qm command`, `commands: ${Object.keys(COMMANDS).join(', ')}; see qm --help`);
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new QmError('usage', `qm ${name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}`, 'see qm --help');
+    }
+    if (parsed.values.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (parsed.positionals.length > cmd.maxPositionals) throw new QmError('usage', `qm ${name} takes at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? '' : 's'}, got ${parsed.positionals.join(' ')}`, 'see qm --help');
+    return await cmd.run(parsed.positionals, parsed.values, io);
+  } catch (e) {
+    if (e instanceof QmError) {
+      io.stderr.write(`qm: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+      if (debug && e.stack) io.stderr.write(e.stack + '\n');
+      return 1;
+    }
+    const err = e as Error;
+    io.stderr.write(`qm: unexpected error: ${err?.message ?? String(e)}\n`);
+    io.stderr.write(debug ? `${err?.stack ?? ''}\n` : 'hint: run again with --debug for a stack trace, and report it\n');
+    return 1;
+  }
+}

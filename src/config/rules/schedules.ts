@@ -1,0 +1,56 @@
+/** Cron expressions parse and fire; time zones are IANA zones. */
+import { Cron } from 'croner';
+import type { CronWindow } from '../../model/documents.js';
+import type { Rule } from './context.js';
+import { docName, entriesOf } from './context.js';
+
+const zoneCache = new Map<string, boolean>();
+
+/** True when the runtime's ICU knows the IANA zone. */
+export function isTimeZone(tz: string): boolean {
+  let ok = zoneCache.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    zoneCache.set(tz, ok);
+  }
+  return ok;
+}
+
+/** A problem with a cron expression, or undefined. Uses a fixed origin: a cron that never fires never fires. */
+export function cronProblem(expr: string, tz: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (!expr.startsWith('@') && fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}; write five: minute hour day-of-month month day-of-week`;
+  try {
+    const next = new Cron(expr, { timezone: tz, paused: true }).nextRun(new Date('2024-01-01T00:00:00Z'));
+    if (next === null) return 'never fires (no such date)';
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^CronPattern:\s*/, '').replace(/\.$/, '');
+  }
+}
+
+function checkWindows(ctx: Parameters<Rule['check']>[0], e: Parameters<Parameters<Rule['check']>[0]['report']>[0], list: readonly CronWindow[], field: string): void {
+  list.forEach((w, i) => {
+    const zoneOk = isTimeZone(w.timezone);
+    if (!zoneOk) ctx.report(e, `/spec/${field}/${i}/timezone`, 'InvalidTimeZone', `${docName(e.doc)}: '${w.timezone}' is not an IANA time zone`, { hint: 'write a zone such as UTC, Europe/Berlin or America/New_York' });
+    const problem = cronProblem(w.cron, zoneOk ? w.timezone : 'UTC');
+    if (problem) ctx.report(e, `/spec/${field}/${i}/cron`, 'InvalidCron', `${docName(e.doc)}: cron '${w.cron}' ${problem}`, { hint: 'e.g. "0 8 * * 1-5" fires at 08:00 on weekdays' });
+    if (w.duration <= 0) ctx.report(e, `/spec/${field}/${i}/duration`, 'InvalidValue', `${docName(e.doc)}: ${field} ${i + 1} has no duration, so it is never active`, { hint: 'set duration, e.g. "10h"', atKey: true });
+  });
+}
+
+export const schedules: Rule = {
+  name: 'schedules',
+  description: 'schedules and windows have valid cron expressions that fire, IANA time zones and a duration',
+  check(ctx) {
+    for (const e of entriesOf(ctx, 'ScalingPolicy')) {
+      checkWindows(ctx, e, e.doc.spec.schedules, 'schedules');
+      checkWindows(ctx, e, e.doc.spec.windows, 'windows');
+    }
+  },
+};
