@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the tests look for ANSI escape sequences on purpose */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qm, ROOT } from './helpers/cli.js';
 import { agentYaml, POOL_YAML, tempRepo } from './helpers/repo.js';

@@ -4,7 +4,10 @@
  */
 import { didYouMean, pointerSegment } from '../model/diagnostic.js';
 
-/** Operators json-logic-js provides, with [min, max] argument counts. `method` is left out on purpose: it calls arbitrary methods. */
+/**
+ * Operators json-logic-js provides, with [min, max] argument counts. Left out on purpose: `method`
+ * (it calls arbitrary methods) and `log` (it writes to the console, corrupting JSON output).
+ */
 export const JSON_LOGIC_OPERATORS: Record<string, [number, number]> = {
   var: [0, 2], missing: [0, Infinity], missing_some: [2, 2],
   if: [1, Infinity], '?:': [3, 3],
@@ -13,13 +16,21 @@ export const JSON_LOGIC_OPERATORS: Record<string, [number, number]> = {
   '>': [2, 2], '>=': [2, 2], '<': [2, 3], '<=': [2, 3],
   max: [1, Infinity], min: [1, Infinity],
   '+': [1, Infinity], '*': [1, Infinity], '-': [1, 2], '/': [2, 2], '%': [2, 2],
-  in: [2, 2], cat: [0, Infinity], substr: [2, 3], log: [1, 1], merge: [0, Infinity],
+  in: [2, 2], cat: [0, Infinity], substr: [2, 3], merge: [0, Infinity],
   map: [2, 2], filter: [2, 2], reduce: [2, 3], all: [2, 2], none: [2, 2], some: [2, 2],
+};
+
+/** Operators json-logic-js has that rules may not use: why, and what to do instead. */
+const REFUSED_OPERATORS: Record<string, [string, string]> = {
+  method: ['it calls arbitrary JavaScript methods', 'compare fields with ==, in, <, … instead'],
+  log: ['it writes to the console and would corrupt machine-readable output', 'remove the log operator and keep its argument'],
 };
 
 export interface LogicProblem {
   /** Pointer suffix relative to the rule. */
   pointer: string;
+  /** The problem is the key at `pointer` (an operator name), not its value. */
+  atKey: boolean;
   message: string;
   hint?: string;
 }
@@ -39,19 +50,22 @@ function walk(node: unknown, at: string, out: LogicProblem[]): void {
   if (node === null || typeof node !== 'object') return;
   const keys = Object.keys(node);
   if (keys.length !== 1) {
-    out.push({ pointer: at, message: `a JSON Logic rule must be a map with exactly one operator, and this one has ${keys.length === 0 ? 'none' : `${keys.length} (${keys.join(', ')})`}`, hint: keys.length > 1 ? `combine them with {"and": [...]}` : 'write e.g. {"==": [{"var": "zone"}, "eu-1a"]}' });
+    out.push({ pointer: at, atKey: false, message: `a JSON Logic rule must be a map with exactly one operator, and this one has ${keys.length === 0 ? 'none' : `${keys.length} (${keys.join(', ')})`}`, hint: keys.length > 1 ? `combine them with {"and": [{${JSON.stringify(keys[0])}: …}, {${JSON.stringify(keys[1])}: …}]}` : 'write e.g. {"==": [{"var": "zone"}, "eu-1a"]}' });
     return;
   }
   const op = keys[0]!;
   const argsRaw = (node as Record<string, unknown>)[op];
   const opAt = `${at}/${pointerSegment(op)}`;
-  const arity = JSON_LOGIC_OPERATORS[op];
+  // Own properties only: `constructor` or `toString` are not operators.
+  const arity = Object.hasOwn(JSON_LOGIC_OPERATORS, op) ? JSON_LOGIC_OPERATORS[op] : undefined;
   if (!arity) {
-    const guess = op === 'method' ? undefined : didYouMean(op, Object.keys(JSON_LOGIC_OPERATORS));
+    const refused = Object.hasOwn(REFUSED_OPERATORS, op) ? REFUSED_OPERATORS[op] : undefined;
+    const guess = refused ? undefined : didYouMean(op, Object.keys(JSON_LOGIC_OPERATORS));
     out.push({
       pointer: opAt,
-      message: op === 'method' ? `the JSON Logic operator 'method' is not allowed: it calls arbitrary methods` : `'${op}' is not a JSON Logic operator`,
-      hint: guess ? `did you mean '${guess}'?` : 'operators: ' + Object.keys(JSON_LOGIC_OPERATORS).join(' '),
+      atKey: true,
+      message: refused ? `the JSON Logic operator '${op}' is not allowed: ${refused[0]}` : `'${op}' is not a JSON Logic operator`,
+      hint: refused ? refused[1] : guess ? `did you mean '${guess}'?` : 'operators: ' + Object.keys(JSON_LOGIC_OPERATORS).join(' '),
     });
     return;
   }
@@ -59,15 +73,15 @@ function walk(node: unknown, at: string, out: LogicProblem[]): void {
   const [min, max] = arity;
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    out.push({ pointer: opAt, message: `'${op}' takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, not ${args.length}`, hint: `write {"${op}": [${Array.from({ length: Math.max(min, 1) }, (_, i) => `arg${i + 1}`).join(', ')}]}` });
+    out.push({ pointer: opAt, atKey: true, message: `'${op}' takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, not ${args.length}`, hint: `write {"${op}": [${Array.from({ length: Math.max(min, 1) }, (_, i) => `arg${i + 1}`).join(', ')}]}` });
   }
   if (op === 'var') {
     const p = args[0];
     if (p !== undefined && typeof p !== 'string' && typeof p !== 'number' && !(p && typeof p === 'object'))
-      out.push({ pointer: opAt, message: `'var' takes a path string such as "labels.app", not ${JSON.stringify(p)}` });
+      out.push({ pointer: opAt, atKey: true, message: `'var' takes a path string such as "labels.app", not ${JSON.stringify(p)}` });
   }
   if (op === 'missing_some' && args.length === 2 && (typeof args[0] !== 'number' || !Array.isArray(args[1])))
-    out.push({ pointer: opAt, message: `'missing_some' takes [count, ["field", …]]` });
+    out.push({ pointer: opAt, atKey: true, message: `'missing_some' takes [count, ["field", …]]` });
   if (Array.isArray(argsRaw)) argsRaw.forEach((x, i) => walk(x, `${opAt}/${i}`, out));
   else walk(argsRaw, opAt, out);
 }

@@ -59,10 +59,6 @@ export function decodeUtf8(buf: Uint8Array): { ok: true; text: string } | { ok: 
   }
 }
 
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
-}
-
 /** Load the policy files of `dir`, from the working tree or from `opts.ref`. */
 export async function loadRepository(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const root = path.resolve(dir);

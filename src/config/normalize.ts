@@ -10,7 +10,8 @@ import { API_VERSION, DEFAULT_PROFILE_SPEC } from '../model/documents.js';
 import type { DiagnosticCode } from '../model/diagnostic.js';
 import { pointerSegment } from '../model/diagnostic.js';
 import type { Parsed, ResourceList } from '../model/quantity.js';
-import { CANONICAL_KEYS, parseDuration, parseResource } from '../model/quantity.js';
+import { CANONICAL_KEYS, EXTENDED_RESOURCE_RE, parseDuration, parseResource } from '../model/quantity.js';
+import { fieldPath } from './schema.js';
 
 export interface NormalizeProblem {
   code: DiagnosticCode;
@@ -44,8 +45,12 @@ class Collector {
   resources(v: unknown, pointer: string, allowAgents = false): ResourceList {
     const out: ResourceList = {};
     for (const [key, raw] of Object.entries(obj(v))) {
+      // A key that is neither well known nor a domain-prefixed extended resource (`memroy`) is the
+      // schema's UnknownField; counting it as an extended resource would only add noise downstream.
+      if (!(key in CANONICAL_KEYS) && !(allowAgents && key === 'agents') && !EXTENDED_RESOURCE_RE.test(key)) continue;
       const at = `${pointer}/${pointerSegment(key)}`;
-      const p = allowAgents && key === 'agents' ? parseResource('agents', raw) : parseResource(key, raw);
+      // Named by its key, as people write it ("memory '4GB ' is not a quantity"); the position says where.
+      const p = parseResource(key, raw);
       if (p.ok) out[p.value[0]] = p.value[1];
       else this.fail(at, p);
     }
@@ -54,7 +59,7 @@ class Collector {
 
   duration(v: unknown, pointer: string, fallback: number): number {
     if (v === undefined) return fallback;
-    const p = parseDuration(v, pointer.split('/').pop());
+    const p = parseDuration(v, fieldPath(pointer));
     if (!p.ok) {
       this.fail(pointer, p);
       return fallback;
@@ -176,7 +181,7 @@ function scalingPolicy(spec: Obj, c: Collector): ScalingPolicyDoc['spec'] {
       scaleUp: rule(behavior.scaleUp, '/spec/behavior/scaleUp', { stabilizationWindow: 0, cooldown: 60 }),
       scaleDown: rule(behavior.scaleDown, '/spec/behavior/scaleDown', { stabilizationWindow: 300, cooldown: 300 }),
     },
-    windows: cronWindows<{ deny: boolean }>(spec.windows, '/spec/windows', c).map((w) => ({ ...w, deny: w.deny !== false })),
+    windows: cronWindows<{ deny: boolean }>(spec.windows, '/spec/windows', c).map((w) => ({ ...w, deny: w.deny === true })),
   };
   if (typeof spec.targetUtilizationPercent === 'number') out.targetUtilizationPercent = spec.targetUtilizationPercent;
   if (spec.predictive !== undefined) {

@@ -1,8 +1,9 @@
 /**
  * YAML → documents that remember where every node came from. No I/O: takes the text of a file.
  */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { Alias, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Document, Node as YamlNode, Pair, YAMLError } from 'yaml';
+import jsYaml from 'js-yaml';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { fromPointer } from '../model/diagnostic.js';
 
@@ -38,11 +39,38 @@ export const MAX_ALIAS_COUNT = 100;
 
 type Located = { node: YamlNode | null; pair?: Pair };
 
-function lineCol(lc: LineCounter, offset: number): { line: number; col: number } {
+/**
+ * Line starts of a text. The yaml library's LineCounter misses line breaks inside some broken
+ * flow collections, so positions are computed from the text itself (LF, CRLF and lone CR).
+ */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.starts.push(i + 1);
+      else if (c === 13 && text.charCodeAt(i + 1) !== 10) this.starts.push(i + 1);
+    }
+  }
+  /** 1-based line and column of an offset, clamped to the text. */
+  linePos(offset: number): { line: number; col: number } {
+    const off = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: off - this.starts[lo]! + 1 };
+  }
+}
+
+function lineCol(lc: LineIndex, offset: number): { line: number; col: number } {
   return lc.linePos(offset);
 }
 
-function rangeOf(lc: LineCounter, start: number, end: number): Position {
+function rangeOf(lc: LineIndex, start: number, end: number): Position {
   const a = lineCol(lc, start);
   const b = lineCol(lc, Math.max(start, end));
   return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col };
@@ -67,7 +95,7 @@ function child(node: YamlNode | null, segment: string): Located | undefined {
   return undefined;
 }
 
-function makeLocator(doc: Document, lc: LineCounter, fallbackOffset: number) {
+function makeLocator(doc: Document, lc: LineIndex, fallbackOffset: number) {
   return (pointer: string, opts?: { key?: boolean }): Position => {
     let cur: Located = { node: (doc.contents as YamlNode | null) ?? null };
     let lastGood: Located = cur;
@@ -111,47 +139,231 @@ const YAML_MESSAGES: Partial<Record<string, [DiagnosticCode, string]>> = {
   BAD_ALIAS: ['YamlSyntax', 'the alias names an anchor that is not defined before it'],
 };
 
+interface SyntaxProblem {
+  code: DiagnosticCode;
+  start: number;
+  end: number;
+  message: string;
+  hint?: string | undefined;
+}
+
+/** Where an unclosed bracket was opened: the last unmatched `open` before `offset`, ignoring quoted text. */
+function openingBracket(text: string, offset: number, open: string, close: string): number | undefined {
+  const stack: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < Math.min(offset, text.length); i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) quote = c;
+    else if (c === open) stack.push(i);
+    else if (c === close) stack.pop();
+  }
+  return stack.pop();
+}
+
+/** Where an unclosed quoted scalar was opened: the quote that starts it, before `offset`. */
+function openingQuote(text: string, offset: number, quote: string): number | undefined {
+  let open: number | undefined;
+  for (let i = 0; i < Math.min(offset, text.length); i++) {
+    const c = text[i]!;
+    if (open === undefined) {
+      if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+        while (i < text.length && text[i] !== '\n') i++;
+      } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:-]/.test(text[i - 1]!))) {
+        if (c === quote) open = i;
+        else {
+          // skip a string in the other quote style
+          const end = text.indexOf(c, i + 1);
+          if (end < 0) return undefined;
+          i = end;
+        }
+      }
+    } else if (c === '\\' && quote === '"') i++;
+    else if (c === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else open = undefined;
+    }
+  }
+  return open;
+}
+
+/** Turn the yaml library's errors for one document into clear problems, with cascades dropped. */
+function syntaxProblems(text: string, errors: readonly YAMLError[]): SyntaxProblem[] {
+  const out: SyntaxProblem[] = [];
+  let syntax: SyntaxProblem | undefined;
+  for (const err of errors) {
+    const [code, hint] = YAML_MESSAGES[err.code] ?? ['YamlSyntax', undefined];
+    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const p: SyntaxProblem = { code, start: err.pos[0], end: err.pos[1], message: first.charAt(0).toLowerCase() + first.slice(1), hint };
+    if (code === 'DuplicateKey') {
+      p.message = duplicateKeyMessage(text, err.pos[0]);
+      out.push(p);
+      continue;
+    }
+    const spanned = text.slice(err.pos[0], err.pos[1]);
+    if (err.code === 'MULTILINE_IMPLICIT_KEY' && spanned.includes('\n')) {
+      const nl = err.pos[0] + spanned.indexOf('\n') + 1;
+      const indent = /^[ \t]*/.exec(text.slice(nl))?.[0].length ?? 0;
+      const lineStart = text.lastIndexOf('\n', err.pos[0] - 1) + 1;
+      const firstIndent = /^[ \t]*/.exec(text.slice(lineStart))?.[0].length ?? 0;
+      if (indent > firstIndent) {
+        // `owner: x` followed by a line indented deeper: YAML joins the lines into one multi-line key.
+        const at = nl + indent;
+        const key = /^[^:\s#]+/.exec(text.slice(at))?.[0] ?? 'this line';
+        Object.assign(p, { start: at, end: at + key.length, message: `'${key}' is indented more than the line above it, so YAML reads both lines as one multi-line key`, hint: 'indent it exactly like its sibling keys' });
+      } else {
+        // `owner ml-team` (no colon) followed by a sibling key: the first line has no colon.
+        const eol = text.indexOf('\n', lineStart);
+        const line = text.slice(lineStart + firstIndent, eol < 0 ? text.length : eol).trim();
+        const words = /^(\S+)\s+(.*)$/.exec(line);
+        Object.assign(p, { start: lineStart + firstIndent, end: lineStart + firstIndent + line.length, message: `'${line}' has no colon, so YAML reads it and the next line as one multi-line key`, hint: words ? `write '${words[1]}: ${words[2]}'` : `write '${line}:' followed by its value` });
+      }
+      syntax = p; // more precise than any error reported before it at the same place
+      continue;
+    }
+    if (syntax) continue;
+    const bracket = /end with a ([\]}])/.exec(first)?.[1];
+    if (bracket) {
+      const open = openingBracket(text, err.pos[0], bracket === ']' ? '[' : '{', bracket);
+      const what = bracket === ']' ? 'flow sequence' : 'flow mapping';
+      if (open !== undefined) Object.assign(p, { start: open, end: open + 1, message: `this ${what} '${bracket === ']' ? '[' : '{'}' is never closed with '${bracket}'`, hint: `add the closing '${bracket}', or indent its continuation lines deeper than the key` });
+    } else if (err.code === 'MISSING_CHAR' && /quote/.test(first)) {
+      const quote = first.includes("'") ? "'" : '"';
+      const open = openingQuote(text, err.pos[0], quote);
+      if (open !== undefined) Object.assign(p, { start: open, end: open + 1, message: `this ${quote === '"' ? 'double' : 'single'}-quoted string is never closed`, hint: `add the closing ${quote} at the end of the value` });
+    }
+    syntax = p;
+  }
+  if (syntax) out.push(syntax);
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** Convert a document to JS; when an alias cannot be expanded, also say which alias it was. */
+function toJsGuarded(doc: Document.Parsed): { value: unknown } | { error: Error; alias?: Alias } {
+  // The yaml library expands (and counts) aliases in Alias#toJSON; wrap it for this one call to learn where it gave up.
+  const proto = Alias.prototype as unknown as { toJSON: (...args: unknown[]) => unknown };
+  const original = proto.toJSON;
+  let culprit: Alias | undefined;
+  proto.toJSON = function (this: Alias, ...args: unknown[]) {
+    try {
+      return original.apply(this, args);
+    } catch (e) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the innermost alias that failed
+      culprit ??= this;
+      throw e;
+    }
+  };
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    return culprit ? { error: e as Error, alias: culprit } : { error: e as Error };
+  } finally {
+    proto.toJSON = original;
+  }
+}
+
+/** Anything that may be an anchor or an alias: such files take the yaml library's guarded path. */
+const MAY_HAVE_ALIASES = /[&*][^\s,\]}]/;
+
 /** Parse every document of a YAML file; syntax problems come back as diagnostics, never exceptions. */
 export function parseYaml(file: SourceFile): ParseResult {
-  const lc = new LineCounter();
+  return (MAY_HAVE_ALIASES.test(file.text) ? undefined : parseFast(file)) ?? parseWithPositions(file);
+}
+
+/**
+ * The fast path for the common file (valid YAML, no anchors): js-yaml builds the values, and the
+ * yaml library parses the file for positions only when a diagnostic or a source reference needs one.
+ * Anything js-yaml refuses (syntax errors, duplicate keys) goes through parseWithPositions, which
+ * explains it. The core schema keeps YAML 1.2 semantics: yes/no and timestamps stay strings.
+ */
+function parseFast(file: SourceFile): ParseResult | undefined {
+  let values: unknown[];
+  try {
+    values = jsYaml.loadAll(file.text, null, { schema: jsYaml.CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+  let positions: { docs: Document.Parsed[]; lc: LineIndex } | undefined;
+  const located = () => {
+    // Non-empty documents, in order: the n-th non-empty js-yaml document is the n-th here.
+    positions ??= {
+      docs: (parseAllDocuments(file.text, { prettyErrors: false, version: '1.2' }) as Document.Parsed[]).filter((d) => !isEmptyDocument(d)),
+      lc: new LineIndex(file.text),
+    };
+    return positions;
+  };
+  const documents: ParsedDocument[] = [];
+  values.forEach((value, index) => {
+    if (value === null || value === undefined) return;
+    const ordinal = documents.length;
+    let locate: ParsedDocument['locate'] | undefined;
+    documents.push({
+      file: file.path,
+      index,
+      value,
+      locate(pointer, opts) {
+        if (!locate) {
+          const { docs, lc } = located();
+          const doc = docs[ordinal];
+          locate = doc ? makeLocator(doc, lc, doc.contents?.range?.[0] ?? 0) : () => rangeOf(lc, 0, 0);
+        }
+        return locate(pointer, opts);
+      },
+    });
+  });
+  return { documents, diagnostics: [] };
+}
+
+/** A stray `---`, a comment-only document or an explicit null: nothing to validate. */
+function isEmptyDocument(doc: Document.Parsed): boolean {
+  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+}
+
+/** The yaml library's path: every node's position, syntax errors explained, alias expansion guarded. */
+function parseWithPositions(file: SourceFile): ParseResult {
+  const lc = new LineIndex(file.text);
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(file.text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' }) as Document.Parsed[];
+    docs = parseAllDocuments(file.text, { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' }) as Document.Parsed[];
   } catch (e) {
     diagnostics.push(diag(file.path, 'YamlSyntax', rangeOf(lc, 0, 0), `the file could not be parsed as YAML: ${(e as Error).message}`));
     return { documents, diagnostics };
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   docs.forEach((doc, index) => {
-    let broken = false;
-    for (const err of doc.errors) {
-      const [code, hint] = YAML_MESSAGES[err.code] ?? ['YamlSyntax', undefined];
-      const pos = rangeOf(lc, err.pos[0], err.pos[1]);
-      const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      const msg = code === 'DuplicateKey' ? duplicateKeyMessage(file.text, err.pos[0]) : first.charAt(0).toLowerCase() + first.slice(1);
-      diagnostics.push(diag(file.path, code, pos, msg, hint, index));
-      broken = true;
+    if (doc.errors.length) {
+      for (const p of syntaxProblems(file.text, doc.errors)) diagnostics.push(diag(file.path, p.code, rangeOf(lc, p.start, p.end), p.message, p.hint, index));
+      return;
     }
-    if (broken) return;
     // An empty document (a stray `---` or a comment-only file) is not an error.
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const start = doc.contents?.range?.[0] ?? 0;
-      const msg = (e as Error).message ?? '';
-      if (/alias/i.test(msg)) {
-        diagnostics.push(diag(file.path, 'AliasLimit', rangeOf(lc, start, start), `the document expands more than ${MAX_ALIAS_COUNT} YAML aliases and is refused as a possible alias bomb`, 'write the values out instead of nesting aliases', index));
+    if (isEmptyDocument(doc)) return;
+    const start = doc.contents?.range?.[0] ?? 0;
+    const js = toJsGuarded(doc);
+    if ('error' in js) {
+      const msg = js.error.message ?? '';
+      const at = js.alias?.range?.[0] ?? start;
+      const pos = rangeOf(lc, at, js.alias?.range?.[1] ?? at);
+      if (/excessive alias/i.test(msg)) {
+        const where = js.alias ? `the alias *${js.alias.source} here takes the document past ${MAX_ALIAS_COUNT} YAML alias expansions` : `the document expands more than ${MAX_ALIAS_COUNT} YAML aliases`;
+        diagnostics.push(diag(file.path, 'AliasLimit', pos, `${where}, so the file is refused as a possible alias bomb`, 'write the values out instead of nesting aliases', index));
+      } else if (js.alias && /unresolved alias/i.test(msg)) {
+        diagnostics.push(diag(file.path, 'YamlSyntax', pos, `the alias *${js.alias.source} refers to no anchor &${js.alias.source} defined before it`, `define &${js.alias.source} earlier in the same document, or write the value out`, index));
       } else {
-        diagnostics.push(diag(file.path, 'YamlSyntax', rangeOf(lc, start, start), `the document could not be read: ${msg}`, undefined, index));
+        diagnostics.push(diag(file.path, 'YamlSyntax', pos, `the document could not be read: ${msg}`, undefined, index));
       }
       return;
     }
-    const start = doc.contents?.range?.[0] ?? 0;
-    documents.push({ file: file.path, index, value, locate: makeLocator(doc, lc, start) });
+    documents.push({ file: file.path, index, value: js.value, locate: makeLocator(doc, lc, start) });
   });
   return { documents, diagnostics };
 }

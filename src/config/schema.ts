@@ -11,6 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Kind } from '../model/documents.js';
 import type { DiagnosticCode } from '../model/diagnostic.js';
 import { didYouMean, fromPointer } from '../model/diagnostic.js';
+import { parseDuration } from '../model/quantity.js';
 
 const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;
 
@@ -109,6 +110,24 @@ function expected(t: string | string[]): string {
   return list.length === 1 ? list[0]! : list.slice(0, -1).join(', ') + ' or ' + list[list.length - 1];
 }
 
+/** How to write a value of the expected type, when the mistake is a common one. */
+function typeHint(want: string | string[], data: unknown): string | undefined {
+  const types = Array.isArray(want) ? want : [want];
+  if (types.includes('string') && (typeof data === 'number' || typeof data === 'boolean' || data === null)) return `quote it: "${String(data)}"`;
+  if (types.includes('integer') && typeof data === 'number') return `write a whole number such as ${Math.round(data)}`;
+  if ((types.includes('integer') || types.includes('number')) && typeof data === 'string') return /^-?\d+(\.\d+)?$/.test(data.trim()) ? `remove the quotes: ${data.trim()}` : 'write a number without quotes, e.g. 3';
+  if (types.includes('array') && !Array.isArray(data)) return 'write a list: [a, b], or one "- item" per line';
+  if (types.includes('object') && (typeof data !== 'object' || data === null || Array.isArray(data))) return 'write a map: key: value pairs indented below the key, or {key: value}';
+  if (Array.isArray(data) && !types.includes('array')) return 'write a single value, not a list';
+  if (types.includes('boolean')) return 'write true or false (without quotes)';
+  return undefined;
+}
+
+/** The nearest DNS-1123 label to a name someone wrote, for hints: My_Agent → my-agent. */
+function dnsLabel(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+}
+
 function mapError(e: ErrorObject): SchemaProblem | undefined {
   const at = e.instancePath;
   const field = fieldPath(at);
@@ -120,7 +139,9 @@ function mapError(e: ErrorObject): SchemaProblem | undefined {
       const guess = didYouMean(prop, known);
       const where = at ? `${field}` : 'the document';
       const p: SchemaProblem = { code: 'UnknownField', pointer: `${at}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`, atKey: true, message: `unknown field '${prop}' in ${where}` };
+      const extended = parentSchema?.patternProperties !== undefined && 'cpu' in (parentSchema?.properties ?? {});
       if (guess) p.hint = `did you mean '${guess}'?`;
+      else if (extended) p.hint = `use ${known.join(', ')}, or an extended resource with a domain prefix such as example.com/${prop.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'fpga'}`;
       else if (known.length) p.hint = `known fields: ${known.join(', ')}`;
       return p;
     }
@@ -128,8 +149,18 @@ function mapError(e: ErrorObject): SchemaProblem | undefined {
       const prop = (e.params as { missingProperty: string }).missingProperty;
       return { code: 'MissingField', pointer: at, atKey: true, message: `${at ? field : 'the document'} is missing the required field '${prop}'`, hint: `add '${prop}:'` };
     }
-    case 'type':
-      return { code: 'InvalidType', pointer: at, atKey: false, message: `${field} must be ${expected((e.params as { type: string | string[] }).type)}, not ${typeName(e.data)}` };
+    case 'type': {
+      const want = (e.params as { type: string | string[] }).type;
+      if (/\$defs\/duration\/type$/.test(e.schemaPath)) {
+        // A duration written as a bare number (`for: 10`): say which units to add rather than "must be a string".
+        const d = parseDuration(e.data, field);
+        if (!d.ok) return { code: 'InvalidQuantity', pointer: at, atKey: false, message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
+      }
+      const p: SchemaProblem = { code: 'InvalidType', pointer: at, atKey: false, message: `${field} must be ${expected(want)}, not ${typeName(e.data)}` };
+      const hint = typeHint(want, e.data);
+      if (hint) p.hint = hint;
+      return p;
+    }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined;
@@ -139,27 +170,36 @@ function mapError(e: ErrorObject): SchemaProblem | undefined {
       return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` };
     case 'pattern': {
       const isName = /(^|\/)(name|metadata\/name)$/.test(at) || /dependsOn|pools\/\d+$/.test(at);
-      if (isName)
-        return { code: 'InvalidName', pointer: at, atKey: false, message: `${field} ${typeName(e.data)} is not a DNS-1123 label`, hint: 'use lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters' };
+      if (isName) {
+        const fixed = typeof e.data === 'string' ? dnsLabel(e.data) : '';
+        const rule = 'lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters';
+        return { code: 'InvalidName', pointer: at, atKey: false, message: `${field} ${JSON.stringify(e.data)} is not a DNS-1123 label (${rule})`, hint: fixed && fixed !== e.data ? `write '${fixed}'` : `use ${rule}` };
+      }
       return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} ${typeName(e.data)} does not match the pattern ${(e.params as { pattern: string }).pattern}` };
     }
     case 'maxLength':
     case 'minLength': {
       const limit = (e.params as { limit: number }).limit;
       const code: DiagnosticCode = /name$/.test(at) ? 'InvalidName' : 'InvalidValue';
-      return { code, pointer: at, atKey: false, message: `${field} must be ${e.keyword === 'maxLength' ? 'at most' : 'at least'} ${limit} characters long` };
+      const len = typeof e.data === 'string' ? [...e.data].length : 0;
+      if (e.keyword === 'minLength' && len === 0) return { code, pointer: at, atKey: false, message: `${field} is empty`, hint: code === 'InvalidName' ? 'write a name: lower-case letters, digits and dashes, e.g. my-agent' : 'write a value, or remove the field' };
+      return { code, pointer: at, atKey: false, message: `${field} is ${len} characters long, ${e.keyword === 'maxLength' ? 'more' : 'fewer'} than the ${limit} allowed`, hint: e.keyword === 'maxLength' ? `shorten it to at most ${limit} characters` : `make it at least ${limit} characters long` };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const { comparison, limit } = e.params as { comparison: string; limit: number };
-      return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} is ${typeName(e.data)} but must be ${comparison} ${limit}` };
+      const ps = e.parentSchema as { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number } | undefined;
+      const lo = ps?.minimum !== undefined ? `from ${ps.minimum}` : ps?.exclusiveMinimum !== undefined ? `above ${ps.exclusiveMinimum}` : undefined;
+      const hi = ps?.maximum !== undefined ? `to ${ps.maximum}` : ps?.exclusiveMaximum !== undefined ? `below ${ps.exclusiveMaximum}` : undefined;
+      const range = lo && hi ? `${lo} ${hi}` : lo ? (ps?.minimum !== undefined ? `of at least ${ps.minimum}` : lo) : hi ? (ps?.maximum !== undefined ? `of at most ${ps.maximum}` : hi) : `${comparison} ${limit}`;
+      return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} is ${typeName(e.data)} but must be ${comparison} ${limit}`, hint: `use a value ${range}` };
     }
     case 'minItems':
     case 'maxItems': {
       const limit = (e.params as { limit: number }).limit;
-      return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${limit} item${limit === 1 ? '' : 's'}` };
+      return { code: 'InvalidValue', pointer: at, atKey: false, message: `${field} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${limit} item${limit === 1 ? '' : 's'}`, hint: e.keyword === 'minItems' ? `add ${limit === 1 ? 'an item' : 'items'}, or remove the field if it is optional` : `remove items to keep at most ${limit}` };
     }
     case 'minProperties':
     case 'maxProperties': {

@@ -2,7 +2,7 @@
  * The validation pipeline: parse → envelope (apiVersion, kind) → schema → normalise → semantic rules
  * → Policy documents. Pure over the loaded files; every problem comes back as a diagnostic.
  */
-import type { AnyDoc, Kind, PolicySet, SchedulingProfileDoc } from '../model/documents.js';
+import type { AnyDoc, Kind, PolicySet, SchedulingProfileDoc, SourceRef } from '../model/documents.js';
 import { API_VERSION, DEFAULT_PROFILE_SPEC, KINDS } from '../model/documents.js';
 import type { Diagnostic, DiagnosticCode, Severity } from '../model/diagnostic.js';
 import { didYouMean, sortDiagnostics } from '../model/diagnostic.js';
@@ -29,6 +29,8 @@ export interface DocumentEntry {
   parsed: ParsedDocument;
   /** The document as written (after schema defaults), for Policy rules. */
   raw: unknown;
+  /** Some quantity could not be parsed (and was left out): resource rules skip this document. */
+  partial?: boolean;
 }
 
 function makeDiagnostic(parsed: ParsedDocument, pointer: string, code: DiagnosticCode, message: string, opts: { hint?: string | undefined; severity?: Severity; atKey?: boolean } = {}): Diagnostic {
@@ -49,6 +51,22 @@ function makeDiagnostic(parsed: ParsedDocument, pointer: string, code: Diagnosti
   return d;
 }
 
+/** A SourceRef whose line and column are computed on first read: positions cost a second parse. */
+function lazySource(parsed: ParsedDocument): SourceRef {
+  let pos: { line: number; column: number } | undefined;
+  const at = () => (pos ??= parsed.locate(''));
+  return {
+    file: parsed.file,
+    index: parsed.index,
+    get line() {
+      return at().line;
+    },
+    get column() {
+      return at().column;
+    },
+  };
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validate every document of the loaded files. */
@@ -63,36 +81,43 @@ export function validateFiles(files: readonly SourceFile[], extra: readonly Diag
     diagnostics.push(...parseDiags);
     for (const parsed of documents) {
       const v = parsed.value;
+      const nth = `document ${parsed.index + 1}`;
       if (!isObj(v)) {
-        diagnostics.push(makeDiagnostic(parsed, '', 'NotAMapping', `the document is ${Array.isArray(v) ? 'a list' : `a ${typeof v}`}, not a mapping with apiVersion, kind, metadata and spec`, { hint: 'each document (separated by ---) must be one Quartermaster object' }));
+        const what = Array.isArray(v) ? 'a list' : typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}` : `${typeof v} ${String(v)}`;
+        diagnostics.push(makeDiagnostic(parsed, '', 'NotAMapping', `${nth} of the file is ${what}, not a mapping with apiVersion, kind, metadata and spec`, { hint: Array.isArray(v) ? 'remove the leading "- ": each document (separated by ---) is one Quartermaster object, not a list of them' : 'each document (separated by ---) must be one Quartermaster object' }));
         continue;
       }
+      const mdName = isObj(v.metadata) && typeof v.metadata.name === 'string' ? v.metadata.name : undefined;
+      const typeWord = typeof v.kind === 'string' && (KINDS as readonly string[]).includes(v.kind) ? v.kind : 'document';
+      const subject = mdName !== undefined ? `${typeWord} '${mdName}'` : typeWord === 'document' ? nth : `${nth} (${typeWord})`;
       if (v.apiVersion !== API_VERSION) {
-        const shown = v.apiVersion === undefined ? 'is missing' : `'${String(v.apiVersion)}' is not supported`;
-        diagnostics.push(makeDiagnostic(parsed, '/apiVersion', v.apiVersion === undefined ? 'MissingField' : 'UnknownApiVersion', `apiVersion ${shown}`, { hint: `write apiVersion: ${API_VERSION}`, atKey: v.apiVersion === undefined }));
+        const shown = v.apiVersion === undefined ? 'has no apiVersion' : `has apiVersion ${JSON.stringify(v.apiVersion)}, which is not supported`;
+        diagnostics.push(makeDiagnostic(parsed, '/apiVersion', v.apiVersion === undefined ? 'MissingField' : 'UnknownApiVersion', `${subject} ${shown}`, { hint: `write apiVersion: ${API_VERSION}`, atKey: v.apiVersion === undefined }));
         continue;
       }
       if (typeof v.kind !== 'string' || !(KINDS as readonly string[]).includes(v.kind)) {
         const guess = typeof v.kind === 'string' ? didYouMean(v.kind, KINDS) : undefined;
-        diagnostics.push(makeDiagnostic(parsed, '/kind', v.kind === undefined ? 'MissingField' : 'UnknownKind', v.kind === undefined ? 'kind is missing' : `kind '${String(v.kind)}' is not a Quartermaster kind`, { hint: guess ? `did you mean '${guess}'?` : `use one of ${KINDS.join(', ')}`, atKey: v.kind === undefined }));
+        diagnostics.push(makeDiagnostic(parsed, '/kind', v.kind === undefined ? 'MissingField' : 'UnknownKind', v.kind === undefined ? `${subject} has no kind` : `${subject} has kind ${JSON.stringify(v.kind)}, which is not a Quartermaster kind`, { hint: guess ? `did you mean '${guess}'?` : `use one of ${KINDS.join(', ')}`, atKey: v.kind === undefined }));
         continue;
       }
       const kind = v.kind as Kind;
       const md = isObj(v.metadata) ? v.metadata : {};
       if (typeof md.name === 'string') names[kind].add(md.name);
       documentCount++;
-      const who = typeof md.name === 'string' ? `${kind} '${md.name}'` : kind;
+      const who = typeof md.name === 'string' && md.name !== '' ? `${kind} '${md.name}'` : kind;
       const problems = validateAgainstSchema(kind, v);
       for (const p of problems) diagnostics.push(makeDiagnostic(parsed, p.pointer, p.code, `${who}: ${p.message}`, { hint: p.hint, atKey: p.atKey }));
       // Keep going past schema errors so one run reports everything: quantities are parsed defensively,
       // and a document whose only problems are unknown fields still takes part in the semantic rules.
-      const pos = parsed.locate('');
-      const { doc, problems: np } = normalizeDocument(kind, v, { file: parsed.file, index: parsed.index, line: pos.line, column: pos.column });
-      const schemaAt = problems.filter((p) => p.code !== 'UnknownField').map((p) => p.pointer);
+      const { doc, problems: np } = normalizeDocument(kind, v, lazySource(parsed));
+      // A value the schema already refused (or a field it does not know) is not parsed a second time;
+      // a missing field points at its parent, which may still hold other values worth checking.
+      const schemaAt = problems.filter((p) => p.code !== 'MissingField').map((p) => p.pointer);
       const fresh = np.filter((p) => !schemaAt.some((s) => p.pointer === s || p.pointer.startsWith(s + '/')));
       for (const p of fresh) diagnostics.push(makeDiagnostic(parsed, p.pointer, p.code, `${who}: ${p.message}`, { hint: p.hint }));
-      if (np.length || problems.some((p) => p.code !== 'UnknownField')) continue;
-      entries.push({ doc, parsed, raw: v });
+      if (problems.some((p) => p.code !== 'UnknownField')) continue;
+      // A document with a bad quantity still takes part in reference checks; rules about resources skip it.
+      entries.push({ doc, parsed, raw: v, partial: np.length > 0 });
     }
   }
 

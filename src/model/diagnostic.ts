@@ -106,33 +106,49 @@ export function fromPointer(pointer: string): string[] {
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
+/** Edit distance counting insertions, deletions, substitutions and swaps of adjacent letters (optimal string alignment), for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1);
+    row[0] = i;
+    rows.push(row);
+  }
+  for (let j = 0; j <= b.length; j++) rows[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const row = rows[i]!;
+    const prev = rows[i - 1]!;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row[j] = d;
     }
   }
-  return prev[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** The closest candidate within a distance that scales with the word, or undefined. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  let bestPrefix = 0;
   const lower = word.toLowerCase();
+  const prefix = (c: string) => {
+    let n = 0;
+    while (n < lower.length && n < c.length && lower[n] === c[n]) n++;
+    return n;
+  };
   for (const c of candidates) {
-    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
-    if (d < bestD || (d === bestD && best !== undefined && c < best)) {
+    const cl = c.toLowerCase();
+    const d = cl === lower ? 0.5 : editDistance(lower, cl);
+    // Ties go to the candidate sharing the longest prefix ('=' → '==', not '!'), then to the first in order.
+    const p = prefix(cl);
+    if (d < bestD || (d === bestD && best !== undefined && (p > bestPrefix || (p === bestPrefix && c < best)))) {
       best = c;
       bestD = d;
+      bestPrefix = p;
     }
   }
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));

@@ -18,6 +18,9 @@ export const CANONICAL_KEYS = {
   gpu: 'gpuMillis',
 } as const;
 
+/** Names of extended resources: a DNS subdomain prefix, `/`, and a name (`example.com/fpga`), as in the schemas. */
+export const EXTENDED_RESOURCE_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
 export type WellKnownResource = keyof typeof CANONICAL_KEYS;
 export type CanonicalKey = (typeof CANONICAL_KEYS)[WellKnownResource];
 
@@ -53,7 +56,7 @@ function byteHint(num: string, suffix: string): string {
 /** Bytes for memory and storage: "512Mi", "4Gi", "500M", "2G", plain bytes. */
 export function parseBytes(raw: unknown, field = 'memory'): Parsed<number> {
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of bytes`);
+    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of bytes`, 'write a size such as 512Mi or 4Gi');
     return Number.isInteger(raw) ? ok(raw) : fail(`${field} ${show(raw)} is not a whole number of bytes`, `write ${Math.ceil(raw)} or use a suffix such as Mi or Gi`);
   }
   if (typeof raw !== 'string') return fail(`${field} must be a quantity such as "4Gi", not ${describeType(raw)}`, 'write 4Gi, 512Mi or a number of bytes');
@@ -82,7 +85,7 @@ export function parseBytes(raw: unknown, field = 'memory'): Parsed<number> {
 export function parseCpu(raw: unknown, field = 'cpu'): Parsed<number> {
   let millis: number;
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of cores`);
+    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of cores`, 'write cores (2, 0.5) or millicores ("500m")');
     millis = raw * 1000;
   } else if (typeof raw === 'string') {
     const t = raw.trim();
@@ -128,7 +131,7 @@ export function parseNetwork(raw: unknown, field = 'network'): Parsed<number> {
 export function parseGpu(raw: unknown, field = 'gpu'): Parsed<number> {
   let millis: number;
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of devices`);
+    if (!Number.isFinite(raw) || raw < 0) return fail(`${field} ${show(raw)} must be a non-negative number of devices`, 'write whole devices (1, 2) or a share of one device (0.25, 0.5)');
     millis = raw * 1000;
   } else if (typeof raw === 'string' && /^\d+m$/.test(raw)) {
     millis = Number(raw.slice(0, -1));
@@ -137,7 +140,8 @@ export function parseGpu(raw: unknown, field = 'gpu'): Parsed<number> {
   } else {
     return fail(`${field} ${show(raw)} is not a GPU count`, 'write whole devices (1, 2) or a share of one device (0.25, 0.5)');
   }
-  if (Math.abs(millis - Math.round(millis)) > 1e-9) return fail(`${field} ${show(raw)} is finer than 1/1000 of a device`, `write ${Math.round(millis) / 1000}`);
+  if (Math.abs(millis - Math.round(millis)) > 1e-9)
+    return fail(`${field} ${show(raw)} is finer than 1/1000 of a device`, Math.round(millis) === 0 ? 'the smallest share is 0.001 of a device ("1m"); request at least that' : `write ${Math.round(millis) / 1000}`);
   millis = Math.round(millis);
   if (millis > 1000 && millis % 1000 !== 0)
     return fail(`${field} ${show(raw)} is a share above one device`, `a share must fit inside one device: request ${Math.floor(millis / 1000)} or ${Math.ceil(millis / 1000)} whole devices, or a share below 1`);
@@ -148,19 +152,19 @@ export function parseGpu(raw: unknown, field = 'gpu'): Parsed<number> {
 export function parseCount(raw: unknown, field: string): Parsed<number> {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return ok(raw);
   if (typeof raw === 'string' && /^\d+$/.test(raw)) return ok(Number(raw));
-  return fail(`${field} ${show(raw)} must be a non-negative whole number`, typeof raw === 'number' ? `write ${Math.max(0, Math.ceil(raw))}` : undefined);
+  return fail(`${field} ${show(raw)} must be a non-negative whole number`, typeof raw === 'number' ? `write ${Math.max(0, Math.ceil(raw))}` : 'write a whole number such as 1 or 2');
 }
 
-/** Parse one resource value by its YAML key into [canonicalKey, value]. */
-export function parseResource(key: string, raw: unknown): Parsed<[string, number]> {
+/** Parse one resource value by its YAML key into [canonicalKey, value]; `field` names it in messages (default: the key). */
+export function parseResource(key: string, raw: unknown, field = key): Parsed<[string, number]> {
   const wrap = (p: Parsed<number>, canonical: string): Parsed<[string, number]> => (p.ok ? ok([canonical, p.value]) : p);
   switch (key) {
-    case 'cpu': return wrap(parseCpu(raw, key), 'cpuMillis');
-    case 'memory': return wrap(parseBytes(raw, key), 'memoryBytes');
-    case 'storage': return wrap(parseBytes(raw, key), 'storageBytes');
-    case 'network': return wrap(parseNetwork(raw, key), 'networkMbps');
-    case 'gpu': return wrap(parseGpu(raw, key), 'gpuMillis');
-    default: return wrap(parseCount(raw, key), key);
+    case 'cpu': return wrap(parseCpu(raw, field), 'cpuMillis');
+    case 'memory': return wrap(parseBytes(raw, field), 'memoryBytes');
+    case 'storage': return wrap(parseBytes(raw, field), 'storageBytes');
+    case 'network': return wrap(parseNetwork(raw, field), 'networkMbps');
+    case 'gpu': return wrap(parseGpu(raw, field), 'gpuMillis');
+    default: return wrap(parseCount(raw, field), key);
   }
 }
 

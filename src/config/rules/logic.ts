@@ -27,7 +27,7 @@ export function selectorsOf(e: DocumentEntry): { pointer: string; selector: Sele
 }
 
 function report(ctx: RuleContext, e: DocumentEntry, base: string, rule: unknown): void {
-  for (const p of checkJsonLogic(rule)) ctx.report(e, base + p.pointer, 'InvalidJsonLogic', `${docName(e.doc)}: ${p.message}`, { hint: p.hint, atKey: true });
+  for (const p of checkJsonLogic(rule)) ctx.report(e, base + p.pointer, 'InvalidJsonLogic', `${docName(e.doc)}: ${p.message}`, { hint: p.hint, atKey: p.atKey });
 }
 
 export const jsonLogic: Rule = {

@@ -2,6 +2,8 @@
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
 import { selectorMatches } from '../../model/selector.js';
+import { checkJsonLogic } from '../jsonlogic-check.js';
+import { pointerSegment } from '../../model/diagnostic.js';
 
 const ENV_REF = /\$\{([^}]*)\}/g;
 
@@ -11,10 +13,10 @@ export const crossField: Rule = {
   check(ctx) {
     for (const e of entriesOf(ctx, 'MetricSource')) {
       const s = e.doc.spec;
-      if (!s.prometheus && !s.file) ctx.report(e, '/spec', 'MissingField', `${docName(e.doc)} has no backend`, { hint: 'add spec.prometheus {url} or spec.file {path}', atKey: true });
-      if (s.prometheus && s.file) ctx.report(e, '/spec/file', 'InvalidValue', `${docName(e.doc)} sets both prometheus and file`, { hint: 'keep one backend per MetricSource', atKey: true });
+      if (!s.prometheus && !s.file) ctx.report(e, '/spec', 'MissingField', `${docName(e.doc)}: spec has no backend; it needs spec.prometheus or spec.file`, { hint: 'add spec.prometheus {url} or spec.file {path}', atKey: true });
+      if (s.prometheus && s.file) ctx.report(e, '/spec/file', 'InvalidValue', `${docName(e.doc)}: spec sets both prometheus and file, and a MetricSource reads from one backend`, { hint: 'keep one backend, and declare a second MetricSource for the other', atKey: true });
       if (s.prometheus && !/^https?:\/\/[^\s/]+/.test(s.prometheus.url) && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(s.prometheus.url))
-        ctx.report(e, '/spec/prometheus/url', 'InvalidValue', `${docName(e.doc)}: '${s.prometheus.url}' is not an http(s) URL`, { hint: 'write e.g. http://127.0.0.1:9090' });
+        ctx.report(e, '/spec/prometheus/url', 'InvalidValue', `${docName(e.doc)}: spec.prometheus.url '${s.prometheus.url}' is not an http(s) URL`, { hint: /^[\w.-]+(:\d+)?(\/|$)/.test(s.prometheus.url) ? `add the scheme: http://${s.prometheus.url}` : 'write e.g. http://127.0.0.1:9090' });
     }
     for (const e of entriesOf(ctx, 'ScalingPolicy')) {
       if (e.doc.spec.target.kind === 'Agent' && e.doc.spec.targetUtilizationPercent !== undefined)
@@ -23,21 +25,23 @@ export const crossField: Rule = {
     for (const e of entriesOf(ctx, 'Agent')) {
       (e.doc.spec.placement.tolerations ?? []).forEach((t, i) => {
         if (t.operator === 'Exists' && t.value !== undefined)
-          ctx.report(e, `/spec/placement/tolerations/${i}/value`, 'InvalidSelector', `${docName(e.doc)}: a toleration with operator Exists must not set a value`, { hint: 'remove value, or use operator Equal', atKey: true });
+          ctx.report(e, `/spec/placement/tolerations/${i}/value`, 'InvalidSelector', `${docName(e.doc)}: spec.placement.tolerations[${i}] has operator Exists, which matches any value, and also sets a value`, { hint: 'remove value, or use operator Equal', atKey: true });
         if ((t.operator ?? 'Equal') === 'Equal' && !t.key)
-          ctx.report(e, `/spec/placement/tolerations/${i}`, 'InvalidSelector', `${docName(e.doc)}: a toleration with operator Equal needs a key`, { hint: 'add key, or use operator Exists to tolerate every taint', atKey: true });
+          ctx.report(e, `/spec/placement/tolerations/${i}`, 'InvalidSelector', `${docName(e.doc)}: spec.placement.tolerations[${i}] has operator Equal but no key`, { hint: 'add key, or use operator Exists to tolerate every taint', atKey: true });
       });
       for (const [k, v] of Object.entries(e.doc.spec.runtime.env ?? {})) {
         for (const m of String(v).matchAll(ENV_REF)) {
           if (!/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!))
-            ctx.report(e, `/spec/runtime/env/${k}`, 'InvalidValue', `${docName(e.doc)}: '${m[0]}' in env ${k} is not an environment reference`, { hint: 'write ${env:NAME} with a variable name', severity: 'warning' });
+            ctx.report(e, `/spec/runtime/env/${pointerSegment(k)}`, 'InvalidValue', `${docName(e.doc)}: spec.runtime.env.${k} contains '${m[0]}', which is not an environment reference`, { hint: /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!) ? `write \${env:${m[1]}}` : 'write ${env:NAME} with a variable name', severity: 'warning' });
         }
       }
     }
     const agents = entriesOf(ctx, 'Agent');
     for (const e of entriesOf(ctx, 'AffinityRule')) {
+      // A rule the json-logic check refuses (unknown operators, `log`, `method`) is reported there and never evaluated.
+      if (e.doc.spec.appliesTo.match !== undefined && checkJsonLogic(e.doc.spec.appliesTo.match).length) continue;
       const hit = agents.some((a) => selectorMatches(e.doc.spec.appliesTo, a.doc.metadata.labels, { name: a.doc.metadata.name, agent: a.doc.metadata.name, type: a.doc.spec.type, owner: a.doc.spec.owner, class: a.doc.spec.class, priority: a.doc.spec.priority, labels: a.doc.metadata.labels }));
-      if (!hit && agents.length) ctx.report(e, '/spec/appliesTo', 'SelectsNothing', `${docName(e.doc)} applies to no agent`, { severity: 'warning', hint: 'check appliesTo against the agents\' labels', atKey: true });
+      if (!hit && agents.length) ctx.report(e, '/spec/appliesTo', 'SelectsNothing', `${docName(e.doc)}: spec.appliesTo selects no agent, so the rule has no effect`, { severity: 'warning', hint: 'check appliesTo against the agents\' labels' });
     }
   },
 };

@@ -9,6 +9,7 @@ export const uniqueNames: Rule = {
   check(ctx) {
     const first = new Map<string, DocumentEntry>();
     for (const e of ctx.entries) {
+      if (e.doc.kind === 'SchedulingProfile') continue; // at most one may exist at all: see singleProfile
       const key = `${e.doc.kind}/${e.doc.metadata.name}`;
       const prev = first.get(key);
       if (!prev) {
@@ -21,7 +22,7 @@ export const uniqueNames: Rule = {
     for (const e of entriesOf(ctx, 'Pool')) {
       (e.doc.spec.nodes ?? []).forEach((n, i) => {
         const owner = nodeOwner.get(n.name);
-        if (owner !== undefined) ctx.report(e, `/spec/nodes/${i}/name`, 'DuplicateName', `node '${n.name}' is declared twice (also in pool '${owner}')`, { hint: 'node names are unique across the fleet' });
+        if (owner !== undefined) ctx.report(e, `/spec/nodes/${i}/name`, 'DuplicateName', `${docName(e.doc)}: spec.nodes[${i}].name '${n.name}' is also the name of a node of Pool '${owner}'`, { hint: 'node names are unique across the fleet: rename one of the two nodes' });
         else nodeOwner.set(n.name, e.doc.metadata.name);
       });
     }
@@ -33,12 +34,12 @@ export const singleProfile: Rule = {
   description: 'at most one SchedulingProfile, and it is named default',
   check(ctx) {
     const profiles = entriesOf(ctx, 'SchedulingProfile');
+    const first = profiles[0];
     profiles.forEach((e, i) => {
-      if (e.doc.metadata.name !== 'default')
-        ctx.report(e, '/metadata/name', 'MultipleSchedulingProfiles', `SchedulingProfile '${e.doc.metadata.name}' must be named 'default'`, { hint: 'there is one profile per repository: name it default' });
-      else if (i > 0 && profiles.slice(0, i).some((p) => p.doc.metadata.name === 'default')) return; // reported as DuplicateName
       if (i > 0)
-        ctx.report(e, '/metadata/name', 'MultipleSchedulingProfiles', `a second SchedulingProfile '${e.doc.metadata.name}' is declared; the first is at ${profiles[0]!.parsed.file}:${profiles[0]!.doc.source.line}`, { hint: 'keep one SchedulingProfile, named default' });
+        ctx.report(e, '/metadata/name', 'MultipleSchedulingProfiles', `SchedulingProfile '${e.doc.metadata.name}' is a second SchedulingProfile; the first is at ${first!.parsed.file}:${first!.doc.source.line}`, { hint: 'keep one SchedulingProfile, named default: merge the settings into it' });
+      else if (e.doc.metadata.name !== 'default')
+        ctx.report(e, '/metadata/name', 'MultipleSchedulingProfiles', `SchedulingProfile '${e.doc.metadata.name}' must be named 'default'`, { hint: 'there is one profile per repository: rename it to default' });
     });
   },
 };

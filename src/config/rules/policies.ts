@@ -6,32 +6,22 @@ import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
 import { selectorMatches } from '../../model/selector.js';
 
-/** The pointer of the first field a rule reads that exists in the document, else the document's name. */
+/**
+ * The pointer of the first field a rule reads that the document has, else of the first field it reads
+ * (a missing field is located at the key of its nearest existing parent), else the document's name.
+ */
 function pointerFor(doc: unknown, rule: unknown): string {
-  for (const p of varPaths(rule)) {
-    const segs = p.split('.');
+  const paths = varPaths(rule).map((p) => p.split('.'));
+  const exists = (segs: string[]) => {
     let cur: unknown = doc;
-    let ok = true;
     for (const s of segs) {
-      if (cur && typeof cur === 'object' && s in (cur as object)) cur = (cur as Record<string, unknown>)[s];
-      else {
-        ok = false;
-        break;
-      }
+      if (cur && typeof cur === 'object' && Object.prototype.hasOwnProperty.call(cur, s)) cur = (cur as Record<string, unknown>)[s];
+      else return false;
     }
-    if (ok) return toPointer(segs);
-    // The field is missing: point at its nearest existing parent.
-    for (let n = segs.length - 1; n > 0; n--) {
-      let c: unknown = doc;
-      let found = true;
-      for (const s of segs.slice(0, n)) {
-        if (c && typeof c === 'object' && s in (c as object)) c = (c as Record<string, unknown>)[s];
-        else found = false;
-      }
-      if (found) return toPointer(segs.slice(0, n));
-    }
-  }
-  return '/metadata/name';
+    return true;
+  };
+  const found = paths.find(exists) ?? paths[0];
+  return found ? toPointer(found) : '/metadata/name';
 }
 
 export const policies: Rule = {
@@ -55,7 +45,7 @@ export const policies: Rule = {
             continue;
           }
           if (jsonLogic.truthy(denied))
-            ctx.report(e, pointerFor(e.raw, r.deny), 'PolicyViolation', `${docName(e.doc)} is denied by ${docName(pe.doc)} rule '${r.name}': ${r.message}`, { severity: r.severity ?? 'error', hint: `see ${pe.parsed.file}:${pe.doc.source.line}` });
+            ctx.report(e, pointerFor(e.raw, r.deny), 'PolicyViolation', `${docName(e.doc)} is denied by ${docName(pe.doc)} rule '${r.name}': ${r.message}`, { severity: r.severity ?? 'error', hint: `change the ${e.doc.kind} so that the rule no longer denies it (the Policy is at ${pe.parsed.file}:${pe.doc.source.line})` });
         }
       }
     }

@@ -1,5 +1,6 @@
 /** Quota cohorts are consistent (Kueue semantics). */
 import { formatResource, resourceName } from '../../model/quantity.js';
+import { pointerSegment } from '../../model/diagnostic.js';
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
 
@@ -13,16 +14,16 @@ export const quotaCohorts: Rule = {
       const s = e.doc.spec;
       for (const field of ['borrowingLimit', 'lendingLimit'] as const) {
         const lim = s[field];
-        if (!lim) continue;
+        if (!lim || e.partial) continue;
         if (s.cohort === undefined) {
-          ctx.report(e, `/spec/${field}`, 'InconsistentCohort', `${docName(e.doc)} sets ${field} but belongs to no cohort`, { hint: 'add spec.cohort, or remove ' + field, atKey: true });
+          ctx.report(e, `/spec/${field}`, 'InconsistentCohort', `${docName(e.doc)}: spec.${field} is set, but the quota belongs to no cohort to ${field === 'borrowingLimit' ? 'borrow from' : 'lend to'}`, { hint: 'add spec.cohort, or remove ' + field, atKey: true });
           continue;
         }
         for (const [k, v] of Object.entries(lim)) {
           const own = s.limits[k];
-          const at = `/spec/${field}/${resourceName(k)}`;
-          if (own === undefined) ctx.report(e, at, 'InconsistentCohort', `${docName(e.doc)}: ${field} names ${resourceName(k)}, which spec.limits does not limit`, { hint: `add ${resourceName(k)} to spec.limits or remove it from ${field}`, atKey: true });
-          else if (field === 'lendingLimit' && v > own) ctx.report(e, at, 'InconsistentCohort', `${docName(e.doc)} may lend ${formatResource(k, v)}, more than its own limit of ${formatResource(k, own)}`, { hint: `lower lendingLimit.${resourceName(k)} to at most the limit` });
+          const at = `/spec/${field}/${pointerSegment(resourceName(k))}`;
+          if (own === undefined) ctx.report(e, at, 'InconsistentCohort', `${docName(e.doc)}: spec.${field} names ${resourceName(k)}, which spec.limits does not limit`, { hint: `add ${resourceName(k)} to spec.limits or remove it from ${field}`, atKey: true });
+          else if (field === 'lendingLimit' && v > own) ctx.report(e, at, 'InconsistentCohort', `${docName(e.doc)}: spec.lendingLimit lends ${formatResource(k, v)}, more than its own limit of ${formatResource(k, own)}`, { hint: `lower lendingLimit.${resourceName(k)} to at most the limit` });
         }
       }
       if (s.cohort !== undefined) members.set(s.cohort, [...(members.get(s.cohort) ?? []), e]);
@@ -37,7 +38,7 @@ export const quotaCohorts: Rule = {
     for (const [cohort, list] of [...members].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (list.length === 1) {
         const e = list[0]!;
-        ctx.report(e, '/spec/cohort', 'InconsistentCohort', `${docName(e.doc)} is the only member of cohort '${cohort}', so it has nobody to borrow from or lend to`, { severity: 'warning', hint: 'add another quota to the cohort or remove spec.cohort' });
+        ctx.report(e, '/spec/cohort', 'InconsistentCohort', `${docName(e.doc)}: spec.cohort '${cohort}' has no other member, so there is nobody to borrow from or lend to`, { severity: 'warning', hint: 'add another quota to the cohort or remove spec.cohort' });
       }
     }
   },

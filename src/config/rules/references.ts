@@ -33,7 +33,7 @@ export const references: Rule = {
       resolve(ctx, e, '/spec/target/name', s.target.kind, s.target.name, `target ${s.target.kind.toLowerCase()}`);
       const key = `${s.target.kind}/${s.target.name}`;
       const prev = targeted.get(key);
-      if (prev) ctx.report(e, '/spec/target', 'InvalidTarget', `${docName(e.doc)}: ${s.target.kind} '${s.target.name}' is already scaled by ${docName(prev.doc)} (${prev.parsed.file}:${prev.doc.source.line})`, { hint: 'merge the two policies into one' });
+      if (prev) ctx.report(e, '/spec/target/name', 'InvalidTarget', `${docName(e.doc)}: ${s.target.kind} '${s.target.name}' is already scaled by ${docName(prev.doc)} (${prev.parsed.file}:${prev.doc.source.line})`, { hint: 'merge the two policies into one' });
       else targeted.set(key, e);
       s.metrics.forEach((m, i) => resolve(ctx, e, `/spec/metrics/${i}/metric/source`, 'MetricSource', m.metric.source, 'metric source'));
       s.triggers.forEach((t, i) => resolve(ctx, e, `/spec/triggers/${i}/metric/source`, 'MetricSource', t.metric.source, 'metric source'));
@@ -54,17 +54,23 @@ export const dependencyCycles: Rule = {
     const visit = (name: string): void => {
       state.set(name, 'visiting');
       stack.push(name);
-      const e = byName.get(name)!;
-      e.doc.spec.dependsOn.forEach((dep, i) => {
-        if (!byName.has(dep)) return;
+      for (const dep of byName.get(name)!.doc.spec.dependsOn) {
+        if (!byName.has(dep)) continue;
         if (state.get(dep) === 'visiting') {
-          const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-          const key = [...cycle.slice(0, -1)].sort().join(',');
-          if (reported.has(key)) return;
+          const members = stack.slice(stack.indexOf(dep));
+          const key = [...members].sort().join(',');
+          if (reported.has(key)) continue;
           reported.add(key);
-          ctx.report(e, `/spec/dependsOn/${i}`, 'DependencyCycle', `dependsOn forms a cycle: ${cycle.join(' → ')}`, { hint: `remove one of these dependencies; agents in a cycle can never be placed` });
+          // Report once, on the alphabetically first member, at its dependsOn entry that starts the cycle.
+          const first = [...members].sort()[0]!;
+          const at = members.indexOf(first);
+          const cycle = [...members.slice(at), ...members.slice(0, at), first];
+          const e = byName.get(first)!;
+          const i = e.doc.spec.dependsOn.indexOf(cycle[1]!);
+          const msg = members.length === 1 ? `${docName(e.doc)}: spec.dependsOn lists the agent itself, so it can never be placed` : `${docName(e.doc)}: spec.dependsOn forms a cycle ${cycle.join(' → ')}, so none of these ${members.length} agents can ever be placed`;
+          ctx.report(e, `/spec/dependsOn/${i}`, 'DependencyCycle', msg, { hint: members.length === 1 ? `remove '${first}' from its own dependsOn` : 'remove one of these dependencies to break the cycle' });
         } else if (!state.has(dep)) visit(dep);
-      });
+      }
       stack.pop();
       state.set(name, 'done');
     };

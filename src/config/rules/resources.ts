@@ -1,6 +1,7 @@
 /** Requests that can never be placed, and limits that contradict requests. */
 import type { AgentDoc, PoolDoc, Toleration } from '../../model/documents.js';
 import { formatResource, resourceName } from '../../model/quantity.js';
+import { pointerSegment } from '../../model/diagnostic.js';
 import type { ResourceList } from '../../model/quantity.js';
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
@@ -14,7 +15,7 @@ interface Shape {
 function shapesOf(pool: PoolDoc): Shape[] {
   const n = pool.spec.nodes;
   if (n && n.length) return n.map((s) => ({ label: `node '${s.name}' of pool '${pool.metadata.name}'`, capacity: s.capacity, labels: s.labels }));
-  return [{ label: `pool '${pool.metadata.name}' (node shape)`, capacity: pool.spec.node.capacity, labels: pool.spec.node.labels }];
+  return [{ label: `a node of pool '${pool.metadata.name}'`, capacity: pool.spec.node.capacity, labels: pool.spec.node.labels }];
 }
 
 export function tolerates(tolerations: readonly Toleration[] | undefined, taint: { key: string; value?: string; effect: string }): boolean {
@@ -25,18 +26,23 @@ export function tolerates(tolerations: readonly Toleration[] | undefined, taint:
   });
 }
 
-/** Why a pool can never take an agent, or undefined when it can (capacity aside). */
-export function poolExclusion(agent: AgentDoc, pool: PoolDoc): string | undefined {
+/** Why a pool can never take an agent, and the agent field that decides it; undefined when it can (capacity aside). */
+export function poolExclusionDetail(agent: AgentDoc, pool: PoolDoc): { reason: string; pointer: string } | undefined {
   const p = agent.spec.placement;
   const name = pool.metadata.name;
-  if (p.pools && !p.pools.includes(name)) return `'${name}' is not in placement.pools`;
-  if (p.tiers && !p.tiers.includes(pool.spec.tier)) return `'${name}' is tier ${pool.spec.tier}, not in placement.tiers`;
+  if (p.pools && !p.pools.includes(name)) return { reason: `'${name}' is not in placement.pools`, pointer: '/spec/placement/pools' };
+  if (p.tiers && !p.tiers.includes(pool.spec.tier)) return { reason: `'${name}' is tier ${pool.spec.tier}, not in placement.tiers`, pointer: '/spec/placement/tiers' };
   const a = pool.spec.access;
-  if (a?.agentTypes && !a.agentTypes.includes(agent.spec.type)) return `'${name}' admits agent types ${a.agentTypes.join(', ')}, not '${agent.spec.type}'`;
-  if (a?.owners && !a.owners.includes(agent.spec.owner)) return `'${name}' admits owners ${a.owners.join(', ')}, not '${agent.spec.owner}'`;
+  if (a?.agentTypes && !a.agentTypes.includes(agent.spec.type)) return { reason: `'${name}' admits agent types ${a.agentTypes.join(', ')}, not '${agent.spec.type}'`, pointer: '/spec/type' };
+  if (a?.owners && !a.owners.includes(agent.spec.owner)) return { reason: `'${name}' admits owners ${a.owners.join(', ')}, not '${agent.spec.owner}'`, pointer: '/spec/owner' };
   const taint = pool.spec.node.taints.find((t) => t.effect === 'NoSchedule' && !tolerates(p.tolerations, t));
-  if (taint) return `'${name}' has taint ${taint.key}${taint.value !== undefined ? '=' + taint.value : ''}:NoSchedule that the agent does not tolerate`;
+  if (taint) return { reason: `'${name}' has taint ${taint.key}${taint.value !== undefined ? '=' + taint.value : ''}:NoSchedule that the agent does not tolerate`, pointer: '/spec/placement/tolerations' };
   return undefined;
+}
+
+/** Why a pool can never take an agent, or undefined when it can (capacity aside). */
+export function poolExclusion(agent: AgentDoc, pool: PoolDoc): string | undefined {
+  return poolExclusionDetail(agent, pool)?.reason;
 }
 
 /** The capacity an agent may use on a node: overcommit for non-guaranteed, minus the reserve below its priority. */
@@ -64,19 +70,34 @@ export function misfit(requests: ResourceList, usable: ResourceList): string | u
   return undefined;
 }
 
+/** How to fix an agent that no pool admits, by the field that shuts the pools out. */
+function hintFor(pointer: string): string {
+  if (pointer === '/spec/placement/tiers') return 'add the tier of a pool that exists, or remove placement.tiers';
+  if (pointer === '/spec/owner' || pointer === '/spec/type') return "use a pool whose access list admits this agent, or add it to the pool's spec.access";
+  if (pointer === '/spec/placement/tolerations') return 'add a toleration with the taint\'s key, value and effect to placement.tolerations';
+  if (pointer.startsWith('/spec/placement/nodeSelector')) return "select a label that some pool's nodes carry, or add it to a pool's node.labels";
+  return "check placement.pools, tiers, nodeSelector, tolerations and the pools' access lists";
+}
+
 export const satisfiableRequests: Rule = {
   name: 'satisfiable-requests',
   description: 'every agent request fits at least one node of a pool it may use (pools, tiers, access, nodeSelector, NoSchedule taints, overcommit, reserve)',
   check(ctx) {
-    const pools = entriesOf(ctx, 'Pool').map((e) => e.doc);
+    const poolEntries = entriesOf(ctx, 'Pool');
+    const pools = poolEntries.map((e) => e.doc);
+    // A pool with a quantity that did not parse has an unknown capacity: no verdict on what fits it.
+    const unknownCapacity = new Set(poolEntries.filter((e) => e.partial).map((e) => e.doc));
     if (pools.length === 0) return;
     for (const e of entriesOf(ctx, 'Agent')) {
       const agent = e.doc;
-      if (agent.spec.replicas === 0) continue;
-      const exclusions: string[] = [];
+      if (agent.spec.replicas === 0 || e.partial) continue;
+      const exclusions: { reason: string; pointer: string }[] = [];
       const candidates: { pool: PoolDoc; shape: Shape }[] = [];
+      const listed = agent.spec.placement.pools;
+      // Every pool the agent lists is unknown: that is the UnknownReference already reported.
+      if (listed && listed.length > 0 && !listed.some((n) => pools.some((p) => p.metadata.name === n))) continue;
       for (const pool of pools) {
-        const why = poolExclusion(agent, pool);
+        const why = poolExclusionDetail(agent, pool);
         if (why) {
           exclusions.push(why);
           continue;
@@ -84,22 +105,33 @@ export const satisfiableRequests: Rule = {
         for (const shape of shapesOf(pool)) {
           const sel = agent.spec.placement.nodeSelector ?? {};
           const bad = Object.entries(sel).find(([k, v]) => shape.labels[k] !== v);
-          if (bad) exclusions.push(`${shape.label} lacks label ${bad[0]}=${bad[1]}`);
+          if (bad) exclusions.push({ reason: `${shape.label} lacks label ${bad[0]}=${bad[1]}`, pointer: `/spec/placement/nodeSelector/${pointerSegment(bad[0])}` });
           else candidates.push({ pool, shape });
         }
       }
       if (candidates.length === 0) {
-        ctx.report(e, agent.spec.placement.pools ? '/spec/placement/pools' : '/spec/placement', 'UnsatisfiableRequest', `${docName(agent)} can never be placed: no pool admits it (${exclusions.join('; ')})`, { hint: 'check placement.pools, tiers, nodeSelector, tolerations and the pools\' access lists', atKey: !agent.spec.placement.pools });
+        // Point at the one field that shuts out every pool the agent could otherwise use, if there is one.
+        const decisive = exclusions.filter((x) => !(listed && x.pointer === '/spec/placement/pools'));
+        const fields = [...new Set(decisive.map((x) => x.pointer))];
+        const pointer = fields.length === 1 ? fields[0]! : listed ? '/spec/placement/pools' : '/spec/placement';
+        const reasons = (decisive.length ? decisive : exclusions).map((x) => x.reason);
+        ctx.report(e, pointer, 'UnsatisfiableRequest', `${docName(agent)} can never be placed: no pool admits it (${reasons.join('; ')})`, { hint: hintFor(pointer), atKey: pointer === '/spec/placement' });
         continue;
       }
       const misfits = candidates.map((c) => ({ c, key: misfit(agent.spec.resources.requests, usableCapacity(agent, c.pool, c.shape.capacity)) }));
+      if (candidates.some((c) => unknownCapacity.has(c.pool))) continue;
       if (misfits.every((m) => m.key !== undefined)) {
         const key = misfits[0]!.key!;
         const best = misfits.reduce((a, m) => ((usableCapacity(agent, m.c.pool, m.c.shape.capacity)[key] ?? 0) > (usableCapacity(agent, a.c.pool, a.c.shape.capacity)[key] ?? 0) ? m : a));
         const want = agent.spec.resources.requests[key] ?? 0;
         const have = usableCapacity(agent, best.c.pool, best.c.shape.capacity)[key] ?? 0;
-        const share = key === 'gpuMillis' && want < 1000 ? ' (a GPU share needs a node with at least one device)' : '';
-        ctx.report(e, `/spec/resources/requests/${resourceName(key)}`, 'UnsatisfiableRequest', `${docName(agent)} requests ${formatResource(key, want)} per instance, but the largest node it may use (${best.c.shape.label}) offers ${formatResource(key, have)}${share}`, { hint: 'lower the request, or allow a pool with larger nodes' });
+        const raw = best.c.shape.capacity[key] ?? 0;
+        const why =
+          key === 'gpuMillis' && want < 1000 ? ' (a GPU share needs a node with at least one device)'
+          : agent.spec.class === 'guaranteed' && want <= Math.floor(raw * Math.max(1, best.c.pool.spec.overcommit[key] ?? 1)) && want > raw ? ' (guaranteed requests must fit without overcommit)'
+          : have < raw ? ` (the rest is reserved for priority ${best.c.pool.spec.reserve?.forPriorityAtLeast ?? 0} and above)`
+          : '';
+        ctx.report(e, `/spec/resources/requests/${pointerSegment(resourceName(key))}`, 'UnsatisfiableRequest', `${docName(agent)} requests ${formatResource(key, want)} per instance, but the largest node it may use, ${best.c.shape.label}, offers ${formatResource(key, have)}${why}`, { hint: 'lower the request, or allow a pool with larger nodes (placement.pools, tiers, nodeSelector, tolerations)' });
       }
     }
   },
@@ -111,12 +143,12 @@ export const limitsMatchRequests: Rule = {
   check(ctx) {
     for (const e of entriesOf(ctx, 'Agent')) {
       const { requests, limits } = e.doc.spec.resources;
-      if (!limits) continue;
+      if (!limits || e.partial) continue;
       const keys = [...new Set([...Object.keys(requests), ...Object.keys(limits)])].sort();
       for (const k of keys) {
         const r = requests[k];
         const l = limits[k];
-        const at = `/spec/resources/limits/${resourceName(k)}`;
+        const at = `/spec/resources/limits/${pointerSegment(resourceName(k))}`;
         if (e.doc.spec.class === 'guaranteed' && r !== l) {
           const msg = l === undefined ? `requests ${formatResource(k, r!)} but sets no limit for it` : r === undefined ? `limits ${formatResource(k, l)} without requesting it` : `limits ${formatResource(k, l)} but requests ${formatResource(k, r)}`;
           ctx.report(e, l === undefined ? '/spec/resources/limits' : at, 'GuaranteedLimitsMismatch', `${docName(e.doc)} is guaranteed and ${msg}`, { hint: 'a guaranteed agent\'s limits equal its requests: make them equal, or use class burstable', atKey: l === undefined });

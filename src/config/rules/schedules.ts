@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import type { CronWindow } from '../../model/documents.js';
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
+import { didYouMean } from '../../model/diagnostic.js';
 
 const zoneCache = new Map<string, boolean>();
 
@@ -22,25 +23,38 @@ export function isTimeZone(tz: string): boolean {
 }
 
 /** A problem with a cron expression, or undefined. Uses a fixed origin: a cron that never fires never fires. */
+let zones: string[] | undefined;
+
+/** The IANA zones the runtime knows, for "did you mean". */
+function zoneNames(): string[] {
+  zones ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return zones;
+}
+
 export function cronProblem(expr: string, tz: string): string | undefined {
   const fields = expr.trim().split(/\s+/);
   if (!expr.startsWith('@') && fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}; write five: minute hour day-of-month month day-of-week`;
   try {
     const next = new Cron(expr, { timezone: tz, paused: true }).nextRun(new Date('2024-01-01T00:00:00Z'));
-    if (next === null) return 'never fires (no such date)';
+    if (next === null) return 'never fires: no date matches it';
     return undefined;
   } catch (e) {
-    return (e as Error).message.replace(/^CronPattern:\s*/, '').replace(/\.$/, '');
+    const m = (e as Error).message.replace(/^CronPattern:\s*/, '').replace(/\.$/, '');
+    return `is not valid: ${m.charAt(0).toLowerCase()}${m.slice(1)}`;
   }
 }
 
 function checkWindows(ctx: Parameters<Rule['check']>[0], e: Parameters<Parameters<Rule['check']>[0]['report']>[0], list: readonly CronWindow[], field: string): void {
   list.forEach((w, i) => {
     const zoneOk = isTimeZone(w.timezone);
-    if (!zoneOk) ctx.report(e, `/spec/${field}/${i}/timezone`, 'InvalidTimeZone', `${docName(e.doc)}: '${w.timezone}' is not an IANA time zone`, { hint: 'write a zone such as UTC, Europe/Berlin or America/New_York' });
+    if (!zoneOk) {
+      const guess = didYouMean(w.timezone, zoneNames());
+      ctx.report(e, `/spec/${field}/${i}/timezone`, 'InvalidTimeZone', `${docName(e.doc)}: spec.${field}[${i}].timezone '${w.timezone}' is not an IANA time zone`, { hint: guess ? `did you mean '${guess}'?` : 'write a zone such as UTC, Europe/Berlin or America/New_York' });
+    }
     const problem = cronProblem(w.cron, zoneOk ? w.timezone : 'UTC');
-    if (problem) ctx.report(e, `/spec/${field}/${i}/cron`, 'InvalidCron', `${docName(e.doc)}: cron '${w.cron}' ${problem}`, { hint: 'e.g. "0 8 * * 1-5" fires at 08:00 on weekdays' });
-    if (w.duration <= 0) ctx.report(e, `/spec/${field}/${i}/duration`, 'InvalidValue', `${docName(e.doc)}: ${field} ${i + 1} has no duration, so it is never active`, { hint: 'set duration, e.g. "10h"', atKey: true });
+    if (problem) ctx.report(e, `/spec/${field}/${i}/cron`, 'InvalidCron', `${docName(e.doc)}: spec.${field}[${i}].cron '${w.cron}' ${problem}`, { hint: 'write five fields, minute hour day-of-month month day-of-week: "0 8 * * 1-5" fires at 08:00 on weekdays' });
+    // (A duration that did not parse is already reported, and normalises to 0.)
+    if (w.duration <= 0 && !e.partial) ctx.report(e, `/spec/${field}/${i}/duration`, 'InvalidValue', `${docName(e.doc)}: spec.${field}[${i}].duration is zero, so the ${field === 'windows' ? 'window' : 'schedule'} is never open`, { hint: 'set a duration such as "10h"' });
   });
 }
 

@@ -1,0 +1,117 @@
+/**
+ * The plan (SPEC §4): the public, versioned contract between planning, review and apply.
+ * Renderers and `qm apply` read this and nothing else.
+ */
+import type { ResourceList } from './quantity.js';
+
+export const PLAN_FORMAT_VERSION = '1.0';
+
+interface ActionBase {
+  /** "a1", "a2", … in apply order; an action only depends on actions listed before it. */
+  id: string;
+  reason: string;
+  /** Ids of earlier actions that must succeed first (a 1.x addition: apply skips dependents of a failure). */
+  dependsOn?: string[];
+}
+
+export interface ScalePoolAction extends ActionBase {
+  type: 'scalePool';
+  pool: string;
+  from: number;
+  to: number;
+  addNodes: string[];
+  removeNodes: string[];
+}
+export interface PlaceAction extends ActionBase {
+  type: 'place';
+  instance: string;
+  agent: string;
+  pool: string;
+  node: string;
+  requests: ResourceList;
+  gpuDevices?: number[];
+  score: number;
+}
+export interface MoveAction extends ActionBase {
+  type: 'move';
+  instance: string;
+  agent: string;
+  fromNode: string;
+  toNode: string;
+  gpuDevices?: number[];
+}
+export interface EvictAction extends ActionBase {
+  type: 'evict';
+  instance: string;
+  agent: string;
+  node: string;
+}
+export interface RemoveAction extends ActionBase {
+  type: 'remove';
+  instance: string;
+  agent: string;
+  node: string;
+}
+export interface ScaleAgentAction extends ActionBase {
+  type: 'scaleAgent';
+  agent: string;
+  from: number;
+  to: number;
+}
+
+export type PlanAction = ScalePoolAction | PlaceAction | MoveAction | EvictAction | RemoveAction | ScaleAgentAction;
+export type ActionType = PlanAction['type'];
+
+export interface PlanBlocked {
+  instance: string;
+  agent: string;
+  reasons: { code: string; message: string }[];
+}
+
+export interface PlanPool {
+  name: string;
+  nodes: { current: number; planned: number };
+  utilizationPercent: Record<string, { current: number; planned: number }>;
+}
+
+export interface PlanQuota {
+  name: string;
+  used: ResourceList;
+  limits: ResourceList;
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+}
+
+export interface PlanInputs {
+  policyDigest: string;
+  gitCommit: string | null;
+  stateFingerprint: string;
+  now: string;
+  /** Where the observed state came from: "sim", "snapshot:<file>", driver names (1.x addition). */
+  source?: string;
+  /** The state store the plan was made against (1.x addition): apply refuses a plan made for another. */
+  stateId?: string | null;
+  /**
+   * What the fingerprint covers, one digest per item ("node/gpu-east-1", "instance/chat-0",
+   * "quota/ml-team", "pool/gpu"), so apply can name what changed (1.x addition).
+   */
+  scope?: Record<string, string>;
+}
+
+export interface Plan {
+  formatVersion: string;
+  planId: string;
+  createdAt: string;
+  inputs: PlanInputs;
+  changes: boolean;
+  summary: { place: number; move: number; evict: number; remove: number; scalePool: number; scaleAgent: number; blocked: number };
+  actions: PlanAction[];
+  blocked: PlanBlocked[];
+  pools: PlanPool[];
+  quotas: PlanQuota[];
+  forecasts: unknown[];
+  warnings: PlanWarning[];
+}
