@@ -12,18 +12,64 @@ const USAGE = `qm — Quartermaster, a GitOps policy engine for fleets of AI age
 
 Usage:
   qm validate [DIR] [--ref REF] [--format text|json|github|sarif]
+  qm plan [DIR] [--ref REF] [--snapshot FILE] [--now TIME] [--format text|markdown|json]
+          [--out FILE] [--detailed-exitcode] [--state LOC]
+  qm apply [PLANFILE] [--dir DIR] [--auto-approve] [--concurrency N] [--state LOC]
+  qm reconcile [DIR] [--interval 10m] [--mode report|fix] [--state LOC]
+  qm status [DIR] [--format text|json] [--state LOC]
+  qm explain INSTANCE [--dir DIR] [--state LOC]
+  qm force-unlock ID [--dir DIR] [--state LOC]
+
+State store: --state LOC, else $QM_STATE, else DIR/.qm/state.db (SQLite);
+a postgres://… location uses PostgreSQL.
 
 Options:
   --debug     print stack traces of unexpected errors
   --version   print the version
   --help      print this help
 
-Exit codes: 0 success, 1 invalid input or error.
+Exit codes: 0 success, 1 invalid input or error; qm plan --detailed-exitcode: 0 no changes, 2 changes.
 `;
 
 type Handler = (positionals: string[], values: Record<string, string | boolean | undefined>, io: CliIo) => Promise<number>;
 
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+const need = (name: string, what: string, pos: string[]) => {
+  if (pos[0] === undefined) throw new QmError('usage', `qm ${name} needs ${what}`, `qm ${name} ${what.toUpperCase().replace(/^AN? /, '')}`);
+  return pos[0];
+};
+
 const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boolean' }>; maxPositionals: number; run: Handler }> = {
+  plan: {
+    options: { ref: { type: 'string' }, snapshot: { type: 'string' }, now: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' }, state: { type: 'string' }, dir: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/plan.js')).planCommand({ dir: str(v.dir) ?? pos[0], ref: str(v.ref), snapshot: str(v.snapshot), now: str(v.now), format: str(v.format), out: str(v.out), state: str(v.state), detailedExitcode: v['detailed-exitcode'] === true }, io),
+  },
+  apply: {
+    options: { dir: { type: 'string' }, 'auto-approve': { type: 'boolean' }, concurrency: { type: 'string' }, state: { type: 'string' }, now: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/apply.js')).applyCommand({ planFile: pos[0], dir: str(v.dir), autoApprove: v['auto-approve'] === true, concurrency: str(v.concurrency), state: str(v.state), now: str(v.now) }, io),
+  },
+  reconcile: {
+    options: { dir: { type: 'string' }, interval: { type: 'string' }, mode: { type: 'string' }, state: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/reconcile.js')).reconcileCommand({ dir: str(v.dir) ?? pos[0], interval: str(v.interval), mode: str(v.mode), state: str(v.state) }, io),
+  },
+  status: {
+    options: { dir: { type: 'string' }, format: { type: 'string' }, state: { type: 'string' }, now: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/status.js')).statusCommand({ dir: str(v.dir) ?? pos[0], format: str(v.format), state: str(v.state), now: str(v.now) }, io),
+  },
+  explain: {
+    options: { dir: { type: 'string' }, state: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/explain.js')).explainCommand({ instance: need('explain', 'an INSTANCE', pos), dir: str(v.dir), state: str(v.state) }, io),
+  },
+  'force-unlock': {
+    options: { dir: { type: 'string' }, state: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/unlock.js')).forceUnlockCommand({ id: need('force-unlock', 'a lock ID', pos), dir: str(v.dir), state: str(v.state) }, io),
+  },
   validate: {
     options: { ref: { type: 'string' }, format: { type: 'string' }, dir: { type: 'string' } },
     maxPositionals: 1,

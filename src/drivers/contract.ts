@@ -1,0 +1,79 @@
+/**
+ * The driver contract: how Quartermaster observes and changes real infrastructure. One folder per
+ * driver under src/drivers/, registered in registry.ts; every driver passes the conformance suite
+ * in test/drivers/conformance.ts.
+ */
+import type { DriverType, PolicySet, PoolDoc } from '../model/documents.js';
+import type { PlanAction } from '../model/plan.js';
+import type { ObservedInstance, ObservedNode, ScalingEvent } from '../model/state.js';
+
+export interface DriverCapabilities {
+  /** Can add and remove nodes (scalePool). */
+  scaleNodes: boolean;
+  /** Places an instance on the node the plan chose (rather than letting its own scheduler pick). */
+  placeOnNode: boolean;
+}
+
+export interface Observation {
+  nodes: ObservedNode[];
+  instances: ObservedInstance[];
+  scalingHistory: ScalingEvent[];
+  /** Problems that did not stop observation (an unreachable node marked not ready, …). */
+  warnings: string[];
+}
+
+export interface DriverContext {
+  policy: PolicySet;
+  /** The pools this driver serves (placement) in this run. */
+  pools: PoolDoc[];
+  /** ISO 8601 time of the run, for startedAt and history. */
+  now: string;
+}
+
+export interface ApplyContext extends DriverContext {
+  planId: string;
+}
+
+export interface Health {
+  ok: boolean;
+  message: string;
+}
+
+export interface Driver {
+  readonly name: string;
+  readonly type: DriverType;
+  readonly capabilities: DriverCapabilities;
+  health(ctx: DriverContext): Promise<Health>;
+  /** Nodes of the served pools and the managed instances on them. Never touches unmanaged workloads. */
+  observe(ctx: DriverContext): Promise<Observation>;
+  /** Carry out one action; idempotent, so a re-run after a failure converges. Throws DriverError. */
+  apply(action: PlanAction, ctx: ApplyContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A failure of one driver action, naming the driver, host and action (SPEC §5). */
+export class DriverError extends Error {
+  readonly code = 'driver' as const;
+  constructor(
+    readonly driver: string,
+    readonly host: string,
+    readonly action: string,
+    detail: string,
+    readonly hint?: string,
+  ) {
+    super(`driver ${driver}: ${action} on ${host} failed: ${detail}`);
+    this.name = 'DriverError';
+  }
+}
+
+/** One-line description of an action for messages: "place chat-3 on general-1". */
+export function describeAction(a: PlanAction): string {
+  switch (a.type) {
+    case 'place': return `place ${a.instance} on ${a.node}`;
+    case 'move': return `move ${a.instance} from ${a.fromNode} to ${a.toNode}`;
+    case 'evict': return `evict ${a.instance} from ${a.node}`;
+    case 'remove': return `remove ${a.instance} from ${a.node}`;
+    case 'scalePool': return `scale pool ${a.pool} from ${a.from} to ${a.to}`;
+    case 'scaleAgent': return `scale agent ${a.agent} from ${a.from} to ${a.to}`;
+  }
+}

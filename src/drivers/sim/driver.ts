@@ -1,0 +1,122 @@
+/**
+ * The built-in simulated driver: a cluster kept in the state store. A pool it has not seen starts
+ * with size.initial nodes (or its static nodes); actions change the stored cluster transactionally.
+ */
+import type { PoolDoc } from '../../model/documents.js';
+import type { PlanAction } from '../../model/plan.js';
+import type { ObservedNode } from '../../model/state.js';
+import { initialNodes, newNodes } from '../../planner/nodes.js';
+import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
+import { DriverError, describeAction } from '../contract.js';
+import type { SimOp, SimStore } from './store.js';
+
+export interface SimOptions {
+  /** Actions that fail on purpose, for tests and demos: "place:chat-3", "scalePool:gpu" (env QM_SIM_FAIL, comma-separated). */
+  failActions?: string[];
+}
+
+export class SimDriver implements Driver {
+  readonly type = 'sim' as const;
+  readonly capabilities = { scaleNodes: true, placeOnNode: true };
+
+  constructor(
+    readonly name: string,
+    private readonly store: SimStore,
+    private readonly opts: SimOptions = {},
+  ) {}
+
+  async health(): Promise<Health> {
+    return { ok: true, message: 'simulated cluster in the state store' };
+  }
+
+  async observe(ctx: DriverContext): Promise<Observation> {
+    const cluster = await this.store.simGet(this.name);
+    const served = new Set(ctx.pools.map((p) => p.metadata.name));
+    const known = new Set(cluster.pools);
+    const nodes: ObservedNode[] = cluster.nodes.filter((n) => served.has(n.pool));
+    for (const pool of ctx.pools) if (!known.has(pool.metadata.name)) nodes.push(...initialNodes(pool));
+    const nodeNames = new Set(nodes.map((n) => n.name));
+    const instances = cluster.instances.filter((i) => nodeNames.has(i.node));
+    const history = await this.store.scalingHistory();
+    return { nodes, instances, scalingHistory: history, warnings: [] };
+  }
+
+  /** Materialise pools the store has not seen yet, so the next observation agrees with the last plan. */
+  private materialise(pools: readonly PoolDoc[], known: Set<string>): SimOp[] {
+    const ops: SimOp[] = [];
+    for (const pool of pools) {
+      if (known.has(pool.metadata.name)) continue;
+      ops.push({ op: 'addPool', pool: pool.metadata.name });
+      for (const node of initialNodes(pool)) ops.push({ op: 'putNode', node });
+    }
+    return ops;
+  }
+
+  async apply(action: PlanAction, ctx: ApplyContext): Promise<void> {
+    const key = `${action.type}:${'instance' in action ? action.instance : 'pool' in action ? action.pool : action.agent}`;
+    const failList = this.opts.failActions ?? (process.env.QM_SIM_FAIL ?? '').split(',').filter(Boolean);
+    if (failList.includes(key)) throw new DriverError(this.name, hostOf(action), describeAction(action), 'injected failure (QM_SIM_FAIL)');
+    const cluster = await this.store.simGet(this.name);
+    const ops = this.materialise(ctx.pools, new Set(cluster.pools));
+    const nodes = new Map(cluster.nodes.map((n) => [n.name, n]));
+    for (const op of ops) if (op.op === 'putNode') nodes.set(op.node.name, op.node);
+    const instance = 'instance' in action ? cluster.instances.find((i) => i.name === action.instance) : undefined;
+    const fail = (detail: string): never => {
+      throw new DriverError(this.name, hostOf(action), describeAction(action), detail);
+    };
+    switch (action.type) {
+      case 'place': {
+        if (!nodes.has(action.node)) fail(`node ${action.node} does not exist`);
+        if (instance && instance.node !== action.node) fail(`${action.instance} already runs on ${instance.node}`);
+        const placed = { name: action.instance, agent: action.agent, node: action.node, requests: { ...action.requests }, startedAt: instance?.startedAt ?? ctx.now };
+        ops.push({ op: 'putInstance', instance: action.gpuDevices ? { ...placed, gpuDevices: [...action.gpuDevices] } : placed });
+        break;
+      }
+      case 'move': {
+        if (!nodes.has(action.toNode)) fail(`node ${action.toNode} does not exist`);
+        if (!instance) fail(`${action.instance} is not running`);
+        const moved = { ...instance!, node: action.toNode, startedAt: ctx.now };
+        delete moved.gpuDevices;
+        ops.push({ op: 'putInstance', instance: action.gpuDevices ? { ...moved, gpuDevices: [...action.gpuDevices] } : moved });
+        break;
+      }
+      case 'evict':
+      case 'remove':
+        if (instance) ops.push({ op: 'deleteInstance', name: action.instance });
+        break;
+      case 'scalePool': {
+        const pool = ctx.policy.pools.find((p) => p.metadata.name === action.pool) ?? fail(`pool ${action.pool} is not in the policy`);
+        const existing = [...nodes.values()].filter((n) => n.pool === action.pool);
+        const existingNames = new Set(existing.map((n) => n.name));
+        const planned = newNodes(pool, existing, action.addNodes.length);
+        // The plan named the nodes; keep its names, take zones and shape from the pool.
+        action.addNodes.forEach((name, i) => {
+          if (!existingNames.has(name)) ops.push({ op: 'putNode', node: { ...planned[i]!, name } });
+        });
+        for (const name of action.removeNodes) {
+          if (cluster.instances.some((i) => i.node === name)) fail(`node ${name} still runs instances`);
+          if (nodes.has(name)) ops.push({ op: 'deleteNode', name });
+        }
+        await this.store.appendScaling({ target: { kind: 'Pool', name: action.pool }, at: ctx.now, from: action.from, to: action.to, planId: ctx.planId, reason: action.reason });
+        break;
+      }
+      case 'scaleAgent':
+        await this.store.appendScaling({ target: { kind: 'Agent', name: action.agent }, at: ctx.now, from: action.from, to: action.to, planId: ctx.planId, reason: action.reason });
+        break;
+    }
+    if (ops.length) await this.store.simApply(this.name, ops);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function hostOf(a: PlanAction): string {
+  switch (a.type) {
+    case 'place': return a.node;
+    case 'move': return a.toNode;
+    case 'evict':
+    case 'remove': return a.node;
+    case 'scalePool': return `pool ${a.pool}`;
+    case 'scaleAgent': return `agent ${a.agent}`;
+  }
+}

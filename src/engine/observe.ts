@@ -1,0 +1,78 @@
+/** Observe the fleet: through the pools' drivers, or from a snapshot file (read-only). */
+import type { PolicySet, PoolDoc } from '../model/documents.js';
+import type { ObservedState } from '../model/state.js';
+import type { Driver } from '../drivers/contract.js';
+import { createDriver } from '../drivers/registry.js';
+import type { SimStore } from '../drivers/sim/store.js';
+import { QmError } from '../model/errors.js';
+
+export interface DriverSet {
+  /** Driver name → driver and the pools it serves. */
+  drivers: Map<string, { driver: Driver; pools: PoolDoc[] }>;
+  /** Pool name → the driver that places on it, and the one that scales it. */
+  placeBy: Map<string, Driver>;
+  scaleBy: Map<string, Driver>;
+  close(): Promise<void>;
+}
+
+/** One driver instance per driver name used by a pool (placement or provisioning). */
+export function driversFor(policy: PolicySet, store: SimStore): DriverSet {
+  const drivers = new Map<string, { driver: Driver; pools: PoolDoc[] }>();
+  const get = (name: string) => {
+    let d = drivers.get(name);
+    if (!d) {
+      const doc = policy.drivers.find((x) => x.metadata.name === name);
+      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}) }), pools: [] };
+      drivers.set(name, d);
+    }
+    return d;
+  };
+  const placeBy = new Map<string, Driver>();
+  const scaleBy = new Map<string, Driver>();
+  for (const pool of policy.pools) {
+    const d = get(pool.spec.driver);
+    d.pools.push(pool);
+    placeBy.set(pool.metadata.name, d.driver);
+    const provisioner = pool.spec.provisioner ? get(pool.spec.provisioner).driver : d.driver;
+    if (!provisioner.capabilities.scaleNodes && !pool.spec.nodes) {
+      // Scaling will be refused at apply time with the driver named; planning still works.
+    }
+    scaleBy.set(pool.metadata.name, provisioner);
+  }
+  return {
+    drivers,
+    placeBy,
+    scaleBy,
+    async close() {
+      await Promise.all([...drivers.values()].map((d) => d.driver.close()));
+    },
+  };
+}
+
+/** Observe every pool through its driver and merge the results, sorted by name. */
+export async function observeFleet(policy: PolicySet, set: DriverSet, now: string): Promise<ObservedState & { warnings: string[] }> {
+  const nodes: ObservedState['nodes'] = [];
+  const instances: ObservedState['instances'] = [];
+  const history: ObservedState['scalingHistory'] = [];
+  const warnings: string[] = [];
+  const seenHistory = new Set<string>();
+  for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (pools.length === 0) continue;
+    let obs;
+    try {
+      obs = await driver.observe({ policy, pools, now });
+    } catch (e) {
+      throw new QmError('driver', `driver ${name}: observing pools ${pools.map((p) => p.metadata.name).join(', ')} failed: ${(e as Error).message}`, 'check that the driver is reachable; qm plan --snapshot FILE plans without it');
+    }
+    nodes.push(...obs.nodes);
+    instances.push(...obs.instances);
+    warnings.push(...obs.warnings);
+    for (const h of obs.scalingHistory) {
+      const key = JSON.stringify(h);
+      if (!seenHistory.has(key)) history.push(h);
+      seenHistory.add(key);
+    }
+  }
+  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return { nodes: nodes.sort(byName), instances: instances.sort(byName), scalingHistory: history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), warnings };
+}

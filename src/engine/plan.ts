@@ -1,0 +1,104 @@
+/** `qm plan` as a function: load → validate → observe → schedule → plan JSON. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { headCommit } from '../config/load.js';
+import { readSnapshot } from '../config/snapshot.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { PolicySet } from '../model/documents.js';
+import { QmError } from '../model/errors.js';
+import type { Plan } from '../model/plan.js';
+import type { ObservedState } from '../model/state.js';
+import { digest } from '../planner/digest.js';
+import { makePlan } from '../planner/plan.js';
+import type { Decision } from '../scheduler/index.js';
+import type { LoadedPolicy } from './policy.js';
+import { loadPolicy } from './policy.js';
+import { driversFor, observeFleet } from './observe.js';
+import type { EnginePort } from './ports.js';
+
+/** Thrown when the policy has errors: carries the diagnostics for the CLI to print. */
+export class InvalidPolicyError extends QmError {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly loaded: LoadedPolicy,
+  ) {
+    super('invalid', `the policy has ${diagnostics.filter((d) => d.severity === 'error').length} error(s); nothing was planned`, 'run qm validate for details');
+  }
+}
+
+export interface PlanOptions {
+  dir: string;
+  ref?: string | undefined;
+  /** Plan against this snapshot file (read-only) instead of the drivers. */
+  snapshot?: string | undefined;
+  /** ISO 8601 clock of the plan. */
+  now: string;
+  /** Needed unless planning from a snapshot. */
+  store?: EnginePort | undefined;
+}
+
+export interface PlanRun {
+  plan: Plan;
+  decisions: Decision[];
+  policy: PolicySet;
+  loaded: LoadedPolicy;
+  observed: ObservedState;
+}
+
+/** Digest of the policy files as loaded: paths and texts, sorted. */
+export function policyDigest(loaded: LoadedPolicy): string {
+  return digest(loaded.files.map((f) => [f.path, f.text]));
+}
+
+/** Load a valid policy or throw InvalidPolicyError. */
+export async function loadValidPolicy(dir: string, ref?: string): Promise<LoadedPolicy & { policy: PolicySet }> {
+  const loaded = await loadPolicy(dir, ref !== undefined ? { ref } : {});
+  if (!loaded.policy) throw new InvalidPolicyError(loaded.diagnostics, loaded);
+  return loaded as LoadedPolicy & { policy: PolicySet };
+}
+
+/** Observe from a snapshot file. */
+export async function observeSnapshot(file: string, policy: PolicySet): Promise<ObservedState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new QmError('usage', `snapshot ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const res = readSnapshot(path.basename(file), text, policy);
+  if (!res.state) {
+    const first = res.diagnostics[0]!;
+    throw new QmError('invalid', `${file}:${first.line}:${first.column}: ${first.message}`, first.hint ?? `${res.diagnostics.length} problem(s) in the snapshot`);
+  }
+  return res.state;
+}
+
+/** Plan: never changes infrastructure; records the decisions for `qm explain` when a store is given. */
+export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
+  const loaded = await loadValidPolicy(opts.dir, opts.ref);
+  const policy = loaded.policy;
+  const gitCommit = opts.ref !== undefined ? loaded.gitCommit : await headCommit(opts.dir);
+  let observed: ObservedState;
+  let source: string;
+  let stateId: string | null = null;
+  const warnings: { code: string; message: string }[] = loaded.diagnostics.filter((d) => d.severity === 'warning').map((d) => ({ code: d.code, message: `${d.file}:${d.line}:${d.column}: ${d.message}` }));
+  if (opts.snapshot !== undefined) {
+    observed = await observeSnapshot(opts.snapshot, policy);
+    source = `snapshot:${path.basename(opts.snapshot)}`;
+  } else {
+    if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
+    const drivers = driversFor(policy, opts.store);
+    try {
+      const obs = await observeFleet(policy, drivers, opts.now);
+      observed = obs;
+      warnings.push(...obs.warnings.map((message) => ({ code: 'Observe', message })));
+    } finally {
+      await drivers.close();
+    }
+    source = [...drivers.drivers.keys()].sort().join(',');
+    stateId = await opts.store.stateId();
+  }
+  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings });
+  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisions);
+  return { plan, decisions, policy, loaded, observed };
+}

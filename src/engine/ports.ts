@@ -1,0 +1,39 @@
+/** What the engine needs of the state store (adapted from src/state in store-port.ts). */
+import type { Decision } from '../scheduler/index.js';
+import type { SimStore } from '../drivers/sim/store.js';
+
+export interface LockInfo {
+  id: string;
+  name: string;
+  holder: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export type LockResult = { ok: true; lock: LockInfo } | { ok: false; heldBy: LockInfo };
+
+export interface AuditRecord {
+  planId: string;
+  appliedAt: string;
+  actor: string;
+  status: 'applied' | 'failed' | 'partial';
+  plan: unknown;
+  results: unknown;
+}
+
+export interface EnginePort extends SimStore {
+  /** Where the store is, for messages: a path or host:port. */
+  readonly location: string;
+  /** A stable id of this store, recorded in plans so a plan made for another store is refused. */
+  stateId(): Promise<string>;
+  acquireLock(name: string, holder: string, ttlSeconds: number): Promise<LockResult>;
+  renewLock(id: string, ttlSeconds: number): Promise<void>;
+  releaseLock(id: string): Promise<void>;
+  forceUnlock(id: string): Promise<LockInfo | undefined>;
+  recordDecisions(planId: string, decisions: Decision[]): Promise<void>;
+  latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined>;
+  recordAudit(record: AuditRecord): Promise<void>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}

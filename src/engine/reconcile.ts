@@ -1,0 +1,51 @@
+/** One reconcile run: under the apply lock, plan; report drift; in fix mode apply it. */
+import type { Plan } from '../model/plan.js';
+import { QmError } from '../model/errors.js';
+import { APPLY_LOCK, defaultActor, lockedError, runApply } from './apply.js';
+import type { ApplyOutcome } from './apply.js';
+import { runPlan } from './plan.js';
+import type { EnginePort } from './ports.js';
+
+export type ReconcileMode = 'report' | 'fix';
+
+export interface ReconcileRun {
+  plan: Plan;
+  drift: string[];
+  outcome?: ApplyOutcome;
+}
+
+/** Drift in words, one line per kind: instances missing, on the wrong node, undeclared, node counts off. */
+export function describeDrift(plan: Plan): string[] {
+  const out: string[] = [];
+  for (const a of plan.actions) {
+    switch (a.type) {
+      case 'place': out.push(`instance ${a.instance} is missing (would place on ${a.node})`); break;
+      case 'move': out.push(`instance ${a.instance} is on ${a.fromNode} (would move to ${a.toNode}: ${a.reason})`); break;
+      case 'remove': out.push(`instance ${a.instance} on ${a.node} is not declared (${a.reason})`); break;
+      case 'evict': out.push(`instance ${a.instance} on ${a.node} would be evicted (${a.reason})`); break;
+      case 'scalePool': out.push(`pool ${a.pool} has ${a.from} nodes, wants ${a.to} (${a.reason})`); break;
+      case 'scaleAgent': out.push(`agent ${a.agent} has ${a.from} replicas, wants ${a.to} (${a.reason})`); break;
+    }
+  }
+  return out;
+}
+
+export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string }): Promise<ReconcileRun> {
+  const actor = opts.actor ?? defaultActor();
+  const got = await opts.store.acquireLock(APPLY_LOCK, `${actor} (reconcile)`, 300);
+  if (!got.ok) throw lockedError(got.heldBy);
+  try {
+    const { plan } = await runPlan({ dir: opts.dir, now: opts.now(), store: opts.store });
+    const drift = describeDrift(plan);
+    await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
+    if (opts.mode === 'report' || !plan.changes) return { plan, drift };
+    const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, lockHeld: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return { plan, drift, outcome };
+  } finally {
+    await opts.store.releaseLock(got.lock.id).catch(() => undefined);
+  }
+}
+
+export function isTransient(e: unknown): boolean {
+  return e instanceof QmError && (e.code === 'driver' || e.code === 'locked' || e.code === 'stale' || e.code === 'state');
+}

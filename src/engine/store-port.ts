@@ -1,0 +1,113 @@
+/** The engine's view of the state store (ports.ts), on top of src/state. */
+import { randomUUID } from 'node:crypto';
+import type { StateStore } from '../state/store.js';
+import type { SimCluster, SimOp } from '../drivers/sim/store.js';
+import type { Decision } from '../scheduler/index.js';
+import type { AuditRecord, EnginePort, LockInfo, LockResult } from './ports.js';
+import type { ScalingEvent } from '../model/state.js';
+
+const poolsKey = (cluster: string) => `sim/${cluster}/pools`;
+
+/** Adapts a StateStore to what the engine and the sim driver need. */
+export class StorePort implements EnginePort {
+  constructor(readonly store: StateStore) {}
+
+  get location(): string {
+    return this.store.location;
+  }
+
+  async stateId(): Promise<string> {
+    const existing = await this.store.meta.get('stateId');
+    if (typeof existing === 'string') return existing;
+    const id = `qm-state-${randomUUID()}`;
+    await this.store.meta.set('stateId', id);
+    // Two processes creating it at once: both read back whichever won.
+    const stored = await this.store.meta.get('stateId');
+    return typeof stored === 'string' ? stored : id;
+  }
+
+  async simGet(cluster: string): Promise<SimCluster> {
+    const c = await this.store.cluster.get(cluster);
+    const marked = await this.store.meta.get(poolsKey(cluster));
+    // A pool with stored nodes is known even if the marker write was lost in a crash.
+    const pools = new Set<string>([...(Array.isArray(marked) ? (marked as string[]) : []), ...c.nodes.map((n) => n.pool)]);
+    return { nodes: c.nodes, instances: c.instances, pools: [...pools].sort() };
+  }
+
+  async simApply(cluster: string, ops: SimOp[]): Promise<void> {
+    const changes = ops.filter((o) => o.op !== 'addPool') as Exclude<SimOp, { op: 'addPool' }>[];
+    if (changes.length) await this.store.cluster.write(cluster, changes);
+    const added = ops.filter((o): o is { op: 'addPool'; pool: string } => o.op === 'addPool').map((o) => o.pool);
+    if (added.length) {
+      const marked = await this.store.meta.get(poolsKey(cluster));
+      const set = new Set<string>([...(Array.isArray(marked) ? (marked as string[]) : []), ...added]);
+      await this.store.meta.set(poolsKey(cluster), [...set].sort());
+    }
+  }
+
+  async scalingHistory(): Promise<ScalingEvent[]> {
+    return (await this.store.scaling.list()).map((e) => ({ target: e.target, at: e.at, from: e.from, to: e.to }));
+  }
+
+  async appendScaling(event: ScalingEvent & { planId?: string; reason?: string }): Promise<void> {
+    await this.store.scaling.append(event);
+  }
+
+  async acquireLock(name: string, holder: string, ttlSeconds: number): Promise<LockResult> {
+    const r = await this.store.locks.acquire(name, holder, ttlSeconds);
+    return r.ok ? { ok: true, lock: toInfo(r.lock) } : { ok: false, heldBy: toInfo(r.heldBy) };
+  }
+
+  async renewLock(id: string, ttlSeconds: number): Promise<void> {
+    await this.store.locks.renew(id, ttlSeconds);
+  }
+
+  async releaseLock(id: string): Promise<void> {
+    await this.store.locks.release(id);
+  }
+
+  async forceUnlock(id: string): Promise<LockInfo | undefined> {
+    const l = await this.store.locks.forceUnlock(id);
+    return l ? toInfo(l) : undefined;
+  }
+
+  async recordDecisions(planId: string, decisions: Decision[]): Promise<void> {
+    // A 'kept' instance was decided by an earlier plan: keep that decision as the latest for qm explain.
+    const fresh = decisions.filter((d) => d.outcome !== 'kept');
+    if (fresh.length === 0) return;
+    await this.store.decisions.record(planId, Object.fromEntries(fresh.map((d) => [d.instance, d])));
+    await this.store.decisions.prune(50);
+  }
+
+  async latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined> {
+    const r = await this.store.decisions.latest(instance);
+    return r ? { planId: r.planId, decision: r.decision as Decision } : undefined;
+  }
+
+  async recordAudit(record: AuditRecord): Promise<void> {
+    await this.store.audit.record(record);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const v = await this.store.meta.get(key);
+    return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.store.meta.set(key, value);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+function toInfo(l: { id: string; name: string; holder: string; acquiredAt: string; expiresAt: string }): LockInfo {
+  return { id: l.id, name: l.name, holder: l.holder, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt };
+}
+
+/** Open the state store for a policy directory: --state, else $QM_STATE, else DIR/.qm/state.db. */
+export async function openEnginePort(dir: string, flag: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<EnginePort> {
+  const { openStateStore, resolveStateLocation } = await import('../state/index.js');
+  return new StorePort(await openStateStore(resolveStateLocation(dir, flag, env)));
+}

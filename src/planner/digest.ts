@@ -1,0 +1,25 @@
+/** Canonical JSON and sha256 digests: same value, same bytes, same digest. */
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted at every depth; undefined fields dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = sortKeys(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** "sha256:<hex>" of the canonical JSON of a value (or of a string as is). */
+export function digest(value: unknown): string {
+  return 'sha256:' + createHash('sha256').update(typeof value === 'string' ? value : canonicalJson(value)).digest('hex');
+}

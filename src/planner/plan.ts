@@ -1,0 +1,182 @@
+/**
+ * (documents, observed state, clock, seed) → Plan. Pure: the whole of planning, in order —
+ * node counts, placement, then actions in apply order with their dependencies.
+ */
+import type { PolicySet } from '../model/documents.js';
+import type { Plan, PlanAction, PlanBlocked, PlanWarning } from '../model/plan.js';
+import { PLAN_FORMAT_VERSION } from '../model/plan.js';
+import type { ObservedNode, ObservedState } from '../model/state.js';
+import { schedule } from '../scheduler/index.js';
+import type { Decision, ScheduleResult } from '../scheduler/index.js';
+import { digest } from './digest.js';
+import { fingerprintScope, stateFingerprint } from './fingerprint.js';
+import { newNodes, nodesToRemove } from './nodes.js';
+import { poolUtilization, quotaUsage } from './usage.js';
+
+/** Up to this many instances, every placement records its candidate nodes and scores for qm explain. */
+export const EXPLAIN_ALL_LIMIT = 20_000;
+
+export interface PlanInput {
+  policy: PolicySet;
+  observed: ObservedState;
+  /** ISO 8601: the plan's clock (`--now`, else the wall clock read by the CLI). */
+  now: string;
+  policyDigest: string;
+  gitCommit: string | null;
+  source: string;
+  stateId: string | null;
+  seed?: number;
+  /** Warnings from observation (an unreachable node, …), carried into the plan. */
+  warnings?: PlanWarning[];
+}
+
+export interface PlanOutput {
+  plan: Plan;
+  /** Per-instance decisions for `qm explain`, kept out of the plan to keep it small. */
+  decisions: Decision[];
+}
+
+interface NodeChange {
+  pool: string;
+  from: number;
+  to: number;
+  add: ObservedNode[];
+  remove: ObservedNode[];
+  reason: string;
+}
+
+/** Bring every scalable pool's node count within its size bounds (the autoscaler refines this). */
+function nodeChanges(policy: PolicySet, observed: ObservedState): NodeChange[] {
+  const out: NodeChange[] = [];
+  const perNode = new Map<string, number>();
+  for (const i of observed.instances) perNode.set(i.node, (perNode.get(i.node) ?? 0) + 1);
+  for (const pool of policy.pools) {
+    if (pool.spec.nodes) continue;
+    const nodes = observed.nodes.filter((n) => n.pool === pool.metadata.name);
+    const { min, max } = pool.spec.size;
+    const current = nodes.length;
+    if (current < min) {
+      out.push({ pool: pool.metadata.name, from: current, to: min, add: newNodes(pool, nodes, min - current), remove: [], reason: `${current} node${current === 1 ? '' : 's'} is below size.min ${min}` });
+    } else if (current > max) {
+      out.push({ pool: pool.metadata.name, from: current, to: max, add: [], remove: nodesToRemove(nodes, current - max, perNode), reason: `${current} nodes is above size.max ${max}` });
+    }
+  }
+  return out;
+}
+
+/** Make the plan. */
+export function makePlan(input: PlanInput): PlanOutput {
+  const { policy, observed } = input;
+  const changes = nodeChanges(policy, observed);
+  const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
+  const nodes = [...observed.nodes.filter((n) => !removed.has(n.name)), ...changes.flatMap((c) => c.add)];
+  // Full candidate records (for qm explain) cost a little per placement: keep them for fleets of ordinary size.
+  const explain = observed.instances.length + policy.agents.reduce((n, a) => n + a.spec.replicas, 0) <= EXPLAIN_ALL_LIMIT ? 'all' : 'blocked';
+  const scheduleInput = { policy, nodes, instances: observed.instances, now: input.now, explain, ...(input.seed !== undefined ? { seed: input.seed } : {}) } as const;
+  const result = schedule(scheduleInput);
+  const actions = buildActions(input, changes, result);
+  const blocked: PlanBlocked[] = result.blocked.map((b) => ({ instance: b.instance, agent: b.agent, reasons: b.reasons.map((r) => ({ code: r.code, message: r.message })) }));
+  const warnings: PlanWarning[] = result.warnings
+    .filter((w) => ![...removed].some((n) => w.includes(`node ${n},`)))
+    .map((message) => ({ code: 'Scheduler', message }));
+  warnings.unshift(...(input.warnings ?? []));
+  const pools = poolUtilization(policy, observed, nodes, actions);
+  const quotas = quotaUsage(policy, observed, actions);
+  const scope = fingerprintScope(policy, observed, actions);
+  const inputs = {
+    policyDigest: input.policyDigest,
+    gitCommit: input.gitCommit,
+    stateFingerprint: stateFingerprint(scope),
+    now: input.now,
+    source: input.source,
+    stateId: input.stateId,
+    scope,
+  };
+  const summary = {
+    place: count(actions, 'place'),
+    move: count(actions, 'move'),
+    evict: count(actions, 'evict'),
+    remove: count(actions, 'remove'),
+    scalePool: count(actions, 'scalePool'),
+    scaleAgent: count(actions, 'scaleAgent'),
+    blocked: blocked.length,
+  };
+  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: [] as unknown[], warnings };
+  const { formatVersion, ...rest } = body;
+  const plan: Plan = { formatVersion, planId: planIdOf(body), ...rest };
+  return { plan, decisions: result.decisions };
+}
+
+/** sha256 over everything in the plan but the id itself: editing a plan file by hand changes it. */
+export function planIdOf(plan: Omit<Plan, 'planId'> | Plan): string {
+  const { planId: _ignored, ...rest } = plan as Plan;
+  return digest(rest);
+}
+
+function count(actions: readonly PlanAction[], type: PlanAction['type']): number {
+  return actions.filter((a) => a.type === type).length;
+}
+
+/**
+ * Actions in apply order: scale up → (preemption evictions, then the place they make room for) →
+ * moves → removals and other evictions → scale down. Ids follow that order; dependsOn only names
+ * earlier ids.
+ */
+function buildActions(input: PlanInput, changes: readonly NodeChange[], r: ScheduleResult): PlanAction[] {
+  const actions: PlanAction[] = [];
+  const next = () => `a${actions.length + 1}`;
+  const observedAt = new Map(input.observed.instances.map((i) => [i.name, i]));
+  const scaleUpOf = new Map<string, string>();
+  for (const c of changes.filter((c) => c.add.length)) {
+    const id = next();
+    actions.push({ id, type: 'scalePool', pool: c.pool, from: c.from, to: c.to, addNodes: c.add.map((n) => n.name), removeNodes: [], reason: c.reason });
+    for (const n of c.add) scaleUpOf.set(n.name, id);
+  }
+  const evictionsBy = new Map<string, ScheduleResult['evictions']>();
+  for (const e of r.evictions) evictionsBy.set(e.by, [...(evictionsBy.get(e.by) ?? []), e]);
+  const emitted = new Set<string>();
+  const leaving = new Map<string, string[]>();
+  const noteLeaving = (node: string, id: string) => leaving.set(node, [...(leaving.get(node) ?? []), id]);
+
+  for (const p of r.placements) {
+    const deps: string[] = [];
+    if (scaleUpOf.has(p.node)) deps.push(scaleUpOf.get(p.node)!);
+    for (const e of evictionsBy.get(p.instance) ?? []) {
+      const id = next();
+      actions.push({ id, type: 'evict', instance: e.instance, agent: e.agent, node: e.node, reason: e.reason, ...(deps.length ? { dependsOn: [...deps] } : {}) });
+      emitted.add(`${e.instance}@${e.node}`);
+      noteLeaving(e.node, id);
+      deps.push(id);
+    }
+    const prev = observedAt.get(p.instance);
+    const id = next();
+    if (prev && prev.node !== p.node) {
+      actions.push({ id, type: 'move', instance: p.instance, agent: p.agent, fromNode: prev.node, toNode: p.node, reason: p.reason, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), ...(deps.length ? { dependsOn: deps } : {}) });
+      noteLeaving(prev.node, id);
+    } else {
+      actions.push({ id, type: 'place', instance: p.instance, agent: p.agent, pool: p.pool, node: p.node, requests: p.requests, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), score: Math.round(p.score), reason: p.reason, ...(deps.length ? { dependsOn: deps } : {}) });
+    }
+  }
+  for (const m of r.moves) {
+    const id = next();
+    const deps = scaleUpOf.has(m.toNode) ? [scaleUpOf.get(m.toNode)!] : [];
+    actions.push({ id, type: 'move', instance: m.instance, agent: m.agent, fromNode: m.fromNode, toNode: m.toNode, reason: m.reason, ...(m.gpuDevices ? { gpuDevices: m.gpuDevices } : {}), ...(deps.length ? { dependsOn: deps } : {}) });
+    noteLeaving(m.fromNode, id);
+  }
+  for (const e of r.evictions) {
+    if (emitted.has(`${e.instance}@${e.node}`)) continue;
+    const id = next();
+    actions.push({ id, type: 'evict', instance: e.instance, agent: e.agent, node: e.node, reason: e.reason });
+    noteLeaving(e.node, id);
+  }
+  for (const x of r.removals) {
+    const id = next();
+    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason: x.reason });
+    noteLeaving(x.node, id);
+  }
+  for (const c of changes.filter((c) => c.remove.length)) {
+    const deps = [...new Set(c.remove.flatMap((n) => leaving.get(n.name) ?? []))].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    actions.push({ id: next(), type: 'scalePool', pool: c.pool, from: c.from, to: c.to, addNodes: [], removeNodes: c.remove.map((n) => n.name).sort(), reason: c.reason, ...(deps.length ? { dependsOn: deps } : {}) });
+  }
+  return actions;
+}
