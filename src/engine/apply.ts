@@ -105,9 +105,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const { plan, store } = opts;
   verifyPlanIntegrity(plan);
   if (plan.inputs.source?.startsWith('snapshot:')) throw new QmError('invalid', `the plan was made from ${plan.inputs.source.replace('snapshot:', 'the snapshot ')}, which is read-only; it cannot be applied`, 'plan against the drivers (without --snapshot) to apply');
+  const policy = await policyFor(plan, opts.dir);
   const stateId = await store.stateId();
   if (plan.inputs.stateId && plan.inputs.stateId !== stateId) throw new QmError('stale', `the plan was made against another state store (${plan.inputs.stateId}), not ${store.location} (${stateId})`, 'plan again against this state store');
-  const policy = await policyFor(plan, opts.dir);
   const actor = opts.actor ?? defaultActor();
 
   let lock: LockInfo | undefined;

@@ -169,9 +169,13 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], r: Sched
     actions.push({ id, type: 'evict', instance: e.instance, agent: e.agent, node: e.node, reason: e.reason });
     noteLeaving(e.node, id);
   }
+  // "replicas N → M" with N the count observed, not the ordinal of the instance being removed.
+  const observedCount = new Map<string, number>();
+  for (const i of input.observed.instances) observedCount.set(i.agent, (observedCount.get(i.agent) ?? 0) + 1);
   for (const x of r.removals) {
     const id = next();
-    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason: x.reason });
+    const reason = x.reason.replace(/^replicas \d+ → (\d+)$/, (_m, to: string) => `replicas ${observedCount.get(x.agent) ?? to} → ${to}`);
+    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason });
     noteLeaving(x.node, id);
   }
   for (const c of changes.filter((c) => c.remove.length)) {

@@ -13,6 +13,8 @@ import type { SimOp, SimStore } from './store.js';
 export interface SimOptions {
   /** Actions that fail on purpose, for tests and demos: "place:chat-3", "scalePool:gpu" (env QM_SIM_FAIL, comma-separated). */
   failActions?: string[];
+  /** Milliseconds each action takes, to watch progress or interrupt an apply (env QM_SIM_DELAY_MS). */
+  delayMs?: number;
 }
 
 export class SimDriver implements Driver {
@@ -56,6 +58,8 @@ export class SimDriver implements Driver {
     const key = `${action.type}:${'instance' in action ? action.instance : 'pool' in action ? action.pool : action.agent}`;
     const failList = this.opts.failActions ?? (process.env.QM_SIM_FAIL ?? '').split(',').filter(Boolean);
     if (failList.includes(key)) throw new DriverError(this.name, hostOf(action), describeAction(action), 'injected failure (QM_SIM_FAIL)');
+    const delay = this.opts.delayMs ?? Number(process.env.QM_SIM_DELAY_MS ?? 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const cluster = await this.store.simGet(this.name);
     const ops = this.materialise(ctx.pools, new Set(cluster.pools));
     const nodes = new Map(cluster.nodes.map((n) => [n.name, n]));
