@@ -208,8 +208,9 @@ export function formatBytes(bytes: number): string {
   return `${bytes}`;
 }
 
+const HUMAN_NAMES = new Map<string, string>(Object.entries(CANONICAL_KEYS).map(([k, v]) => [v, k]));
+
 /** The human name of a canonical key: cpuMillis → cpu. */
 export function resourceName(canonical: string): string {
-  for (const [k, v] of Object.entries(CANONICAL_KEYS)) if (v === canonical) return k;
-  return canonical;
+  return HUMAN_NAMES.get(canonical) ?? canonical;
 }

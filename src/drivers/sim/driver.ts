@@ -4,7 +4,7 @@
  */
 import type { PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
-import type { ObservedNode } from '../../model/state.js';
+import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import { initialNodes, newNodes } from '../../planner/nodes.js';
 import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
 import { DriverError, describeAction } from '../contract.js';
@@ -31,14 +31,42 @@ export class SimDriver implements Driver {
     return { ok: true, message: 'simulated cluster in the state store' };
   }
 
+  /**
+   * The stored cluster, read once per driver instance and kept in step with this driver's own
+   * writes: an apply holds the state store's lock, so nobody else writes meanwhile, and re-reading
+   * 10,000 instances for every action would make apply quadratic.
+   */
+  private cache: { nodes: Map<string, ObservedNode>; instances: Map<string, ObservedInstance>; pools: Set<string> } | undefined;
+
+  private async cluster(): Promise<NonNullable<SimDriver['cache']>> {
+    if (!this.cache) {
+      const c = await this.store.simGet(this.name);
+      this.cache = { nodes: new Map(c.nodes.map((n) => [n.name, n])), instances: new Map(c.instances.map((i) => [i.name, i])), pools: new Set(c.pools) };
+    }
+    return this.cache;
+  }
+
+  private async write(ops: SimOp[]): Promise<void> {
+    await this.store.simApply(this.name, ops);
+    const c = await this.cluster();
+    for (const op of ops) {
+      if (op.op === 'putNode') c.nodes.set(op.node.name, op.node);
+      else if (op.op === 'deleteNode') c.nodes.delete(op.name);
+      else if (op.op === 'putInstance') c.instances.set(op.instance.name, op.instance);
+      else if (op.op === 'deleteInstance') c.instances.delete(op.name);
+      else c.pools.add(op.pool);
+    }
+  }
+
   async observe(ctx: DriverContext): Promise<Observation> {
-    const cluster = await this.store.simGet(this.name);
+    this.cache = undefined;
+    const cluster = await this.cluster();
     const served = new Set(ctx.pools.map((p) => p.metadata.name));
-    const known = new Set(cluster.pools);
-    const nodes: ObservedNode[] = cluster.nodes.filter((n) => served.has(n.pool));
+    const known = cluster.pools;
+    const nodes: ObservedNode[] = [...cluster.nodes.values()].filter((n) => served.has(n.pool));
     for (const pool of ctx.pools) if (!known.has(pool.metadata.name)) nodes.push(...initialNodes(pool));
     const nodeNames = new Set(nodes.map((n) => n.name));
-    const instances = cluster.instances.filter((i) => nodeNames.has(i.node));
+    const instances = [...cluster.instances.values()].filter((i) => nodeNames.has(i.node));
     const history = await this.store.scalingHistory();
     return { nodes, instances, scalingHistory: history, warnings: [] };
   }
@@ -60,11 +88,11 @@ export class SimDriver implements Driver {
     if (failList.includes(key)) throw new DriverError(this.name, hostOf(action), describeAction(action), 'injected failure (QM_SIM_FAIL)');
     const delay = this.opts.delayMs ?? Number(process.env.QM_SIM_DELAY_MS ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const cluster = await this.store.simGet(this.name);
-    const ops = this.materialise(ctx.pools, new Set(cluster.pools));
-    const nodes = new Map(cluster.nodes.map((n) => [n.name, n]));
-    for (const op of ops) if (op.op === 'putNode') nodes.set(op.node.name, op.node);
-    const instance = 'instance' in action ? cluster.instances.find((i) => i.name === action.instance) : undefined;
+    const cluster = await this.cluster();
+    const ops = this.materialise(ctx.pools, cluster.pools);
+    const fresh = ops.filter((o): o is Extract<SimOp, { op: 'putNode' }> => o.op === 'putNode').map((o) => o.node);
+    const nodes = fresh.length ? new Map([...cluster.nodes, ...fresh.map((n) => [n.name, n] as const)]) : cluster.nodes;
+    const instance = 'instance' in action ? cluster.instances.get(action.instance) : undefined;
     const fail = (detail: string): never => {
       throw new DriverError(this.name, hostOf(action), describeAction(action), detail);
     };
@@ -98,7 +126,7 @@ export class SimDriver implements Driver {
           if (!existingNames.has(name)) ops.push({ op: 'putNode', node: { ...planned[i]!, name } });
         });
         for (const name of action.removeNodes) {
-          if (cluster.instances.some((i) => i.node === name)) fail(`node ${name} still runs instances`);
+          if ([...cluster.instances.values()].some((i) => i.node === name)) fail(`node ${name} still runs instances`);
           if (nodes.has(name)) ops.push({ op: 'deleteNode', name });
         }
         await this.store.appendScaling({ target: { kind: 'Pool', name: action.pool }, at: ctx.now, from: action.from, to: action.to, planId: ctx.planId, reason: action.reason });
@@ -108,7 +136,7 @@ export class SimDriver implements Driver {
         await this.store.appendScaling({ target: { kind: 'Agent', name: action.agent }, at: ctx.now, from: action.from, to: action.to, planId: ctx.planId, reason: action.reason });
         break;
     }
-    if (ops.length) await this.store.simApply(this.name, ops);
+    if (ops.length) await this.write(ops);
   }
 
   async close(): Promise<void> {}
