@@ -1,0 +1,89 @@
+/**
+ * PostgreSQL schema, the same tables as SQLite's. Times are timestamptz; JSON is `json`, not
+ * `jsonb`, so plans and decisions come back byte for byte with their key order (the plan JSON is
+ * a deterministic public contract). Counters are bigint identities.
+ */
+import type { Migration } from '../migrate.js';
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    up: `
+      CREATE TABLE qm_clusters (
+        name text PRIMARY KEY,
+        revision bigint NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE TABLE qm_nodes (
+        cluster text NOT NULL REFERENCES qm_clusters(name) ON DELETE CASCADE,
+        name text NOT NULL,
+        pool text NOT NULL,
+        doc json NOT NULL,
+        PRIMARY KEY (cluster, name)
+      );
+      CREATE TABLE qm_instances (
+        cluster text NOT NULL REFERENCES qm_clusters(name) ON DELETE CASCADE,
+        name text NOT NULL,
+        agent text NOT NULL,
+        node text NOT NULL,
+        doc json NOT NULL,
+        PRIMARY KEY (cluster, name),
+        FOREIGN KEY (cluster, node) REFERENCES qm_nodes(cluster, name) DEFERRABLE INITIALLY DEFERRED
+      );
+      CREATE INDEX qm_instances_by_node ON qm_instances(cluster, node);
+
+      CREATE TABLE qm_scaling_events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        target_kind text NOT NULL,
+        target_name text NOT NULL,
+        at timestamptz NOT NULL,
+        from_count integer NOT NULL,
+        to_count integer NOT NULL,
+        plan_id text,
+        reason text
+      );
+      CREATE INDEX qm_scaling_events_by_target ON qm_scaling_events(target_kind, target_name, at);
+      CREATE INDEX qm_scaling_events_by_time ON qm_scaling_events(at);
+
+      CREATE TABLE qm_decision_plans (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        plan_id text NOT NULL UNIQUE,
+        recorded_at timestamptz NOT NULL
+      );
+      CREATE TABLE qm_decisions (
+        plan_seq bigint NOT NULL REFERENCES qm_decision_plans(seq) ON DELETE CASCADE,
+        instance text NOT NULL,
+        decision json NOT NULL,
+        PRIMARY KEY (plan_seq, instance)
+      );
+      CREATE INDEX qm_decisions_by_instance ON qm_decisions(instance, plan_seq);
+
+      CREATE TABLE qm_applied_plans (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        plan_id text NOT NULL,
+        applied_at timestamptz NOT NULL,
+        actor text NOT NULL,
+        status text NOT NULL CHECK (status IN ('applied', 'failed', 'partial')),
+        plan json NOT NULL,
+        results json NOT NULL
+      );
+      CREATE INDEX qm_applied_plans_by_plan ON qm_applied_plans(plan_id, seq);
+
+      CREATE TABLE qm_locks (
+        name text PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        holder text NOT NULL,
+        info json NOT NULL,
+        acquired_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE qm_meta (
+        key text PRIMARY KEY,
+        value json NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+    `,
+  },
+];

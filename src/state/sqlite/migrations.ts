@@ -1,0 +1,88 @@
+/**
+ * SQLite schema. Times are ISO 8601 UTC text (normalised, so they compare as text); JSON is text.
+ * Nodes and instances keep the whole object as JSON plus the columns we look things up by.
+ */
+import type { Migration } from '../migrate.js';
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    up: `
+      CREATE TABLE qm_clusters (
+        name TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE qm_nodes (
+        cluster TEXT NOT NULL REFERENCES qm_clusters(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        pool TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (cluster, name)
+      );
+      CREATE TABLE qm_instances (
+        cluster TEXT NOT NULL REFERENCES qm_clusters(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        node TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (cluster, name),
+        FOREIGN KEY (cluster, node) REFERENCES qm_nodes(cluster, name) DEFERRABLE INITIALLY DEFERRED
+      );
+      CREATE INDEX qm_instances_by_node ON qm_instances(cluster, node);
+
+      CREATE TABLE qm_scaling_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        target_kind TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        from_count INTEGER NOT NULL,
+        to_count INTEGER NOT NULL,
+        plan_id TEXT,
+        reason TEXT
+      );
+      CREATE INDEX qm_scaling_events_by_target ON qm_scaling_events(target_kind, target_name, at);
+      CREATE INDEX qm_scaling_events_by_time ON qm_scaling_events(at);
+
+      CREATE TABLE qm_decision_plans (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_id TEXT NOT NULL UNIQUE,
+        recorded_at TEXT NOT NULL
+      );
+      CREATE TABLE qm_decisions (
+        plan_seq INTEGER NOT NULL REFERENCES qm_decision_plans(seq) ON DELETE CASCADE,
+        instance TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        PRIMARY KEY (plan_seq, instance)
+      );
+      CREATE INDEX qm_decisions_by_instance ON qm_decisions(instance, plan_seq);
+
+      CREATE TABLE qm_applied_plans (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_id TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('applied', 'failed', 'partial')),
+        plan TEXT NOT NULL,
+        results TEXT NOT NULL
+      );
+      CREATE INDEX qm_applied_plans_by_plan ON qm_applied_plans(plan_id, seq);
+
+      CREATE TABLE qm_locks (
+        name TEXT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        holder TEXT NOT NULL,
+        info TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+
+      CREATE TABLE qm_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+];
