@@ -1,0 +1,74 @@
+/**
+ * The new user's path of the plan → apply issue with QM_STATE=postgres://…: plan, apply, status,
+ * explain on a real PostgreSQL server (.ci/run starts one). Outside CI without a server it is skipped.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qm } from './helpers/cli.js';
+import { tempRepo } from './helpers/repo.js';
+import type { TempRepo } from './helpers/repo.js';
+
+const url = process.env.QM_TEST_POSTGRES_URL;
+
+if (!url && process.env.CI) {
+  describe('plan → apply on PostgreSQL', () => {
+    it('CI provides QM_TEST_POSTGRES_URL', () => expect(url, '.ci/run starts PostgreSQL and sets QM_TEST_POSTGRES_URL').toBeDefined());
+  });
+}
+
+describe.skipIf(!url)('plan → apply on PostgreSQL (QM_STATE=postgres://…)', () => {
+  const db = `qm_e2e_${randomBytes(4).toString('hex')}`;
+  let location = '';
+  let repo: TempRepo;
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    const u = new URL(url!);
+    u.pathname = `/${db}`;
+    location = u.toString();
+    repo = await tempRepo({ git: true });
+    await repo.write('pools/general.yaml', `apiVersion: quartermaster.dev/v1alpha1
+kind: Pool
+metadata: {name: general}
+spec:
+  node: {capacity: {cpu: 4, memory: 8Gi}}
+  size: {min: 2, max: 4}
+`);
+    await repo.write('agents/chat.yaml', `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: chat}
+spec:
+  owner: support
+  replicas: 3
+  resources: {requests: {cpu: 1, memory: 1Gi}}
+`);
+    await repo.commit('fleet');
+  });
+  afterAll(async () => {
+    await repo?.cleanup();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('plans, applies, reports status and explains, all with state in PostgreSQL', () => {
+    const env = { QM_STATE: location };
+    const plan = qm(['plan', '--detailed-exitcode'], { cwd: repo.dir, env });
+    expect(plan.code, plan.stderr).toBe(2);
+    const apply = qm(['apply', '--auto-approve'], { cwd: repo.dir, env });
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toMatch(/Apply complete: 3 succeeded/);
+    const status = JSON.parse(qm(['status', '--format', 'json'], { cwd: repo.dir, env }).stdout) as { instances: { name: string }[]; drift: { inSync: boolean } };
+    expect(status.instances.map((i) => i.name)).toEqual(['chat-0', 'chat-1', 'chat-2']);
+    expect(status.drift.inSync).toBe(true);
+    const explain = qm(['explain', 'chat-1'], { cwd: repo.dir, env });
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/chat-1 \(agent chat\): placed on general-\d/);
+    // Nothing was written next to the repository: the state is in PostgreSQL.
+    expect(qm(['status'], { cwd: repo.dir }).stdout).toMatch(/0 instances/);
+  });
+});
