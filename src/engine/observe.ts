@@ -2,6 +2,7 @@
 import type { PolicySet, PoolDoc } from '../model/documents.js';
 import type { ObservedState } from '../model/state.js';
 import type { Driver } from '../drivers/contract.js';
+import { DriverError } from '../drivers/contract.js';
 import { createDriver } from '../drivers/registry.js';
 import type { SimStore } from '../drivers/sim/store.js';
 import { QmError } from '../model/errors.js';
@@ -62,7 +63,9 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
     try {
       obs = await driver.observe({ policy, pools, now });
     } catch (e) {
-      throw new QmError('driver', `driver ${name}: observing pools ${pools.map((p) => p.metadata.name).join(', ')} failed: ${(e as Error).message}`, 'check that the driver is reachable; qm plan --snapshot FILE plans without it');
+      const served = pools.map((p) => p.metadata.name).join(', ');
+      const message = e instanceof DriverError ? `${e.message} (serving pools ${served})` : `driver ${name}: observing pools ${served} failed: ${(e as Error).message}`;
+      throw new QmError('driver', message, e instanceof DriverError && e.hint ? e.hint : 'check that the driver is reachable; qm plan --snapshot FILE plans without it');
     }
     nodes.push(...obs.nodes);
     instances.push(...obs.instances);

@@ -13,6 +13,8 @@ import type { SimOp, SimStore } from './store.js';
 export interface SimOptions {
   /** Actions that fail on purpose, for tests and demos: "place:chat-3", "scalePool:gpu" (env QM_SIM_FAIL, comma-separated). */
   failActions?: string[];
+  /** Behave as if the infrastructure were unreachable (env QM_SIM_UNAVAILABLE). */
+  unavailable?: boolean;
   /** Milliseconds each action takes, to watch progress or interrupt an apply (env QM_SIM_DELAY_MS). */
   delayMs?: number;
 }
@@ -27,8 +29,13 @@ export class SimDriver implements Driver {
     private readonly opts: SimOptions = {},
   ) {}
 
+  /** A simulated outage, for tests and demos of what happens when a driver is down (env QM_SIM_UNAVAILABLE). */
+  private get down(): boolean {
+    return Boolean(this.opts.unavailable ?? process.env.QM_SIM_UNAVAILABLE);
+  }
+
   async health(): Promise<Health> {
-    return { ok: true, message: 'simulated cluster in the state store' };
+    return this.down ? { ok: false, message: 'simulated outage (QM_SIM_UNAVAILABLE)' } : { ok: true, message: 'simulated cluster in the state store' };
   }
 
   /**
@@ -59,6 +66,7 @@ export class SimDriver implements Driver {
   }
 
   async observe(ctx: DriverContext): Promise<Observation> {
+    if (this.down) throw new DriverError(this.name, 'the simulated cluster', 'observe', 'simulated outage (QM_SIM_UNAVAILABLE)');
     this.cache = undefined;
     const cluster = await this.cluster();
     const served = new Set(ctx.pools.map((p) => p.metadata.name));
