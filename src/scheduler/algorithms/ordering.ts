@@ -1,0 +1,64 @@
+/** Instance orderings shared by the algorithms. All are total orders, so results are deterministic. */
+import type { ClusterState } from '../framework/cluster.js';
+import { dominantShare } from '../framework/resources.js';
+import { CLASS_RANK, type Pod } from '../framework/workload.js';
+
+/** Admission order (SPEC §2 Quota): priority desc, then class guaranteed > burstable > best_effort. */
+export function byAdmission(a: Pod, b: Pod): number {
+  return b.agent.priority - a.agent.priority || CLASS_RANK[b.agent.cls] - CLASS_RANK[a.agent.cls];
+}
+
+export function byName(a: Pod, b: Pod): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Priority order, then name: the greedy order. */
+export function priorityOrder(pods: Pod[]): Pod[] {
+  return [...pods].sort((a, b) => byAdmission(a, b) || byName(a, b));
+}
+
+/** Total capacity per resource over the cluster, the yardstick for "largest" instances. */
+export function clusterCapacity(cluster: ClusterState): Float64Array {
+  const total = new Float64Array(cluster.res.size);
+  for (const n of cluster.nodes) for (let i = 0; i < total.length; i++) total[i]! += n.capacity[i]!;
+  return total;
+}
+
+/**
+ * How contended each resource is: (placed + pending requests) / capacity. Sizes weighted by it
+ * put the items that use the scarce resource first (Panigrahy et al., "Heuristics for Vector Bin
+ * Packing", 2011: FFD with demand-weighted sizes).
+ */
+export function contention(pods: Pod[], cluster: ClusterState): Float64Array {
+  const total = clusterCapacity(cluster);
+  const demand = new Float64Array(total.length);
+  for (const n of cluster.nodes) for (let i = 0; i < demand.length; i++) demand[i]! += n.allocated[i]!;
+  for (const p of pods) for (let i = 0; i < demand.length; i++) demand[i]! += p.req[i]!;
+  const out = new Float64Array(total.length);
+  for (let i = 0; i < out.length; i++) out[i] = total[i]! > 0 ? demand[i]! / total[i]! : 0;
+  return out;
+}
+
+/**
+ * Priority order, then largest first (best-fit-decreasing), then name. Size is the request in the
+ * most contended resource first (the bottleneck decides what fits), then the dominant share.
+ */
+export function decreasingOrder(pods: Pod[], cluster: ClusterState): Pod[] {
+  const total = clusterCapacity(cluster);
+  const load = contention(pods, cluster);
+  let bottleneck = 0;
+  for (let i = 1; i < load.length; i++) if (load[i]! > load[bottleneck]!) bottleneck = i;
+  const primary = new Map<Pod, number>();
+  const secondary = new Map<Pod, number>();
+  for (const p of pods) {
+    primary.set(p, total[bottleneck]! > 0 ? p.req[bottleneck]! / total[bottleneck]! : 0);
+    secondary.set(p, dominantShare(p.req, total));
+  }
+  return [...pods].sort(
+    (a, b) =>
+      byAdmission(a, b) ||
+      primary.get(b)! - primary.get(a)! ||
+      secondary.get(b)! - secondary.get(a)! ||
+      byName(a, b),
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * Runs the plugins for one instance over the nodes. Static filters run once per group of agents
+ * with the same static rules, static scores once per agent and node; dynamic ones per instance.
+ * When an agent's scores depend only on each node's own state, a score cache (score-cache.ts)
+ * gives the best node without scanning; nodes it proposes that fail an inter-instance filter
+ * are set aside (for good when the failure can only persist as instances are added).
+ */
+import { NODE_CONSTRAINT_FILTERS, weightOf } from '../registry.js';
+import { fits } from '../plugins/node-resources/fit.js';
+import { devicesFit } from './gpu-devices.js';
+import type { NodeInfo } from './node-info.js';
+import type { CycleContext, FilterPlugin, ScorePlugin } from './plugin.js';
+import { ScoreCache } from './score-cache.js';
+import { SUCCESS, type Status } from './status.js';
+import type { AgentStatics, Pod } from './workload.js';
+
+interface AgentWeights {
+  statics: { plugin: ScorePlugin; weight: number }[];
+  dynamic: { plugin: ScorePlugin; weight: number }[];
+  total: number;
+  /** Every weighted score depends only on the node's own state. */
+  nodeLocal: boolean;
+}
+
+type SharedStatics = Omit<AgentStatics, 'staticScore'>;
+
+/** How many agent score caches are kept (least recently used ones are dropped). */
+const CACHE_LIMIT = 256;
+
+export class Evaluator {
+  private readonly staticFilters: FilterPlugin[];
+  private readonly dynamicFilters: FilterPlugin[];
+  private readonly staticScores: ScorePlugin[];
+  private readonly dynamicScores: ScorePlugin[];
+  private readonly weights = new Map<number, AgentWeights>();
+  private readonly caches = new Map<string, ScoreCache>();
+  private readonly shared = new Map<string, SharedStatics>();
+  private readonly staticScores2 = new Map<string, Float64Array>();
+  /** Equivalence key per agent: agents with equal keys score every node alike (kube's equivalence classes). */
+  private readonly eqKeys = new Map<number, string>();
+
+  constructor(
+    readonly ctx: CycleContext,
+    filters: readonly FilterPlugin[],
+    scores: readonly ScorePlugin[],
+    private readonly scoreWeights: Record<string, number>,
+  ) {
+    this.staticFilters = filters.filter((f) => f.kind === 'static');
+    this.dynamicFilters = filters.filter((f) => f.kind === 'dynamic');
+    this.staticScores = scores.filter((s) => s.kind === 'static');
+    this.dynamicScores = scores.filter((s) => s.kind === 'dynamic');
+  }
+
+  get nodes(): NodeInfo[] {
+    return this.ctx.cluster.nodes;
+  }
+
+  /** Static filter results (shared by agents with the same static rules) and static scores of an agent. */
+  statics(pod: Pod): AgentStatics {
+    const agent = pod.agent;
+    if (agent.statics) return agent.statics;
+    const p = agent.placement;
+    const key = JSON.stringify([agent.doc.spec.type, agent.doc.spec.owner, p.pools, p.tiers, p.nodeSelector, p.nodeRequired, p.tolerations]);
+    let sh = this.shared.get(key);
+    if (!sh) {
+      sh = this.staticFiltering(pod);
+      this.shared.set(key, sh);
+    }
+    const eq = `${key}\u0000${this.equivalence(pod)}`;
+    this.eqKeys.set(agent.index, agent.interPod ? `${eq}\u0000${agent.index}` : eq);
+    let staticScore = this.staticScores2.get(eq);
+    if (!staticScore) {
+      staticScore = new Float64Array(this.nodes.length);
+      const w = this.agentWeights(pod);
+      for (const node of sh.feasible) {
+        let sum = 0;
+        const n = this.nodes[node]!;
+        for (const s of w.statics) sum += s.weight * s.plugin.score(this.ctx, pod, n);
+        staticScore[node] = sum;
+      }
+      this.staticScores2.set(eq, staticScore);
+    }
+    agent.statics = { ...sh, staticScore };
+    return agent.statics;
+  }
+
+  /** What besides static rules decides node-local fit and scores: requests, class, reserves that apply, preferences. */
+  private equivalence(pod: Pod): string {
+    const a = pod.agent;
+    const reserves = [...this.ctx.cluster.pools.values()]
+      .filter((p) => p.spec.reserve && a.priority < p.spec.reserve.forPriorityAtLeast)
+      .map((p) => p.metadata.name);
+    return JSON.stringify([Array.from(a.req), a.cls === 'guaranteed', reserves, a.placement.nodePreferred]);
+  }
+
+  private staticFiltering(pod: Pod): SharedStatics {
+    const nodes = this.nodes;
+    const failure: (Status | undefined)[] = new Array(nodes.length);
+    const position = new Int32Array(nodes.length).fill(-1);
+    const nodeConstraints = new Uint8Array(nodes.length);
+    const feasible: number[] = [];
+    for (const node of nodes) {
+      let fail: Status | undefined;
+      let constraintsOk = true;
+      for (const f of this.staticFilters) {
+        const st = f.filter(this.ctx, pod, node);
+        if (st.code === 'Success') continue;
+        if (NODE_CONSTRAINT_FILTERS.has(f.name)) constraintsOk = false;
+        fail ??= st;
+      }
+      nodeConstraints[node.index] = constraintsOk ? 1 : 0;
+      if (fail) {
+        failure[node.index] = fail;
+        continue;
+      }
+      position[node.index] = feasible.length;
+      feasible.push(node.index);
+    }
+    return { feasible: Int32Array.from(feasible), position, nodeConstraints, failure };
+  }
+
+  private agentWeights(pod: Pod): AgentWeights {
+    let w = this.weights.get(pod.agent.index);
+    if (!w) {
+      const weighted = (list: ScorePlugin[]) =>
+        list
+          .filter((s) => s.applies(pod))
+          .map((plugin) => ({ plugin, weight: weightOf(this.scoreWeights, plugin.weightKey) }))
+          .filter((d) => d.weight > 0);
+      const statics = weighted(this.staticScores);
+      const dynamic = weighted(this.dynamicScores);
+      const total = [...statics, ...dynamic].reduce((s, d) => s + d.weight, 0);
+      w = { statics, dynamic, total, nodeLocal: dynamic.every((d) => d.plugin.nodeLocal) };
+      this.weights.set(pod.agent.index, w);
+    }
+    return w;
+  }
+
+  /** Starts an instance's cycle: clears scratch, runs preFilter and preScore. */
+  begin(pod: Pod): void {
+    this.statics(pod);
+    this.ctx.cycle.clear();
+    for (const f of this.dynamicFilters) f.preFilter?.(this.ctx, pod);
+    for (const d of this.agentWeights(pod).dynamic) d.plugin.preScore?.(this.ctx, pod);
+  }
+
+  /** The first failing filter on a node, static ones included (for explanations). */
+  status(pod: Pod, node: number): Status {
+    const st = this.statics(pod).failure[node];
+    if (st) return st;
+    return this.dynamicStatus(pod, node);
+  }
+
+  dynamicStatus(pod: Pod, node: number): Status {
+    const n = this.nodes[node]!;
+    for (const f of this.dynamicFilters) {
+      const st = f.filter(this.ctx, pod, n);
+      if (st.code !== 'Success') return st;
+    }
+    return SUCCESS;
+  }
+
+  /** Weighted score 0–100 of a node that passed every filter. */
+  score(pod: Pod, node: number): number {
+    const w = this.agentWeights(pod);
+    if (w.total <= 0) return 0;
+    let sum = pod.agent.statics!.staticScore[node]!;
+    const n = this.nodes[node]!;
+    for (const d of w.dynamic) sum += d.weight * d.plugin.score(this.ctx, pod, n);
+    return sum / w.total;
+  }
+
+  /** Raw per-plugin scores (weighted plugins only) for explanations. */
+  breakdown(pod: Pod, node: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    const n = this.nodes[node]!;
+    const w = this.agentWeights(pod);
+    for (const d of [...w.statics, ...w.dynamic]) out[d.plugin.name] = round(d.plugin.score(this.ctx, pod, n));
+    return out;
+  }
+
+  /** The best node by weighted score (lowest index among equals), or -1. */
+  best(pod: Pod): number {
+    const st = this.statics(pod);
+    if (pod.req === pod.agent.req && this.agentWeights(pod).nodeLocal) return this.bestCached(pod, st);
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const node of st.feasible) {
+      if (this.dynamicStatus(pod, node).code !== 'Success') continue;
+      const s = this.score(pod, node);
+      if (s > bestScore) {
+        best = node;
+        bestScore = s;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Best node from the score cache: take the top node, check the dynamic filters, and on failure
+   * set it aside — for the rest of the run when the failure is an anti-affinity conflict (counts
+   * only grow until something is removed, which resets the cache), else for this instance only.
+   */
+  private bestCached(pod: Pod, st: AgentStatics): number {
+    const c = this.refresh(pod, st);
+    const perInstanceTerms = pod.agent.countedBy.some((t) => t.agentMatch[pod.agent.index] === -1);
+    let excludedParts: Set<number> | undefined;
+    const restore: { node: number; value: number }[] = [];
+    let found = -1;
+    for (;;) {
+      const node = c.best(excludedParts);
+      if (node < 0) break;
+      const status = this.dynamicStatus(pod, node);
+      if (status.code === 'Success') {
+        found = node;
+        break;
+      }
+      if (status.code === 'TopologySpreadViolation' && c.partKey !== undefined && status.reasons[0] === c.partKey) {
+        (excludedParts ??= new Set()).add(c.partOf[node]!);
+        continue;
+      }
+      if (status.code !== 'AgentAntiAffinityConflict' || perInstanceTerms) restore.push({ node, value: c.value(node) });
+      c.set(node, -Infinity);
+    }
+    for (const r of restore) c.set(r.node, r.value);
+    return found;
+  }
+
+  /** Brings an agent's score cache up to date with the cluster's change log. */
+  private refresh(pod: Pod, st: AgentStatics): ScoreCache {
+    const agent = pod.agent;
+    const cluster = this.ctx.cluster;
+    const log = cluster.changeLog;
+    const eq = this.eqKeys.get(agent.index)!;
+    let c = this.caches.get(eq);
+    if (c) {
+      this.caches.delete(eq);
+      this.caches.set(eq, c);
+    }
+    if (!c || c.epoch !== cluster.removals || log.length - c.cursor > st.feasible.length) {
+      const spread = agent.placement.spread.find((s) => s.constraint.whenUnsatisfiable === 'DoNotSchedule');
+      const key = spread?.term.key;
+      c = ScoreCache.build(st.feasible, this.nodes.length, key, (n) => (key === undefined ? '' : cluster.domainOf(key, n)), cluster.removals);
+      for (const node of st.feasible) c.set(node, this.localScore(pod, node));
+      c.cursor = log.length;
+      this.caches.set(eq, c);
+      if (this.caches.size > CACHE_LIMIT) this.caches.delete(this.caches.keys().next().value!);
+      return c;
+    }
+    for (let k = c.cursor; k < log.length; k++) {
+      const node = log[k]!;
+      if (c.partOf[node]! >= 0) c.set(node, this.localScore(pod, node));
+    }
+    c.cursor = log.length;
+    return c;
+  }
+
+  /** Score when the node's own state admits the instance, else -Infinity. */
+  private localScore(pod: Pod, node: number): number {
+    const n = this.nodes[node]!;
+    return fits(pod, n) && devicesFit(n.gpuUsed, pod.gpuMillis) ? this.score(pod, node) : -Infinity;
+  }
+
+  /** Nodes passing every filter, with scores, best first (for explanations). */
+  candidates(pod: Pod, limit = Infinity): { node: number; score: number }[] {
+    const st = this.statics(pod);
+    const out: { node: number; score: number }[] = [];
+    for (const node of st.feasible) {
+      if (this.dynamicStatus(pod, node).code !== 'Success') continue;
+      out.push({ node, score: this.score(pod, node) });
+    }
+    out.sort((a, b) => b.score - a.score || a.node - b.node);
+    return out.length > limit ? out.slice(0, limit) : out;
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}

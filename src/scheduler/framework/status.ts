@@ -1,0 +1,25 @@
+/** Filter results as values (kube-scheduler's Status): a SPEC §4 reason code plus short details. */
+import type { ReasonCode } from '../types.js';
+
+export interface Status {
+  code: 'Success' | ReasonCode;
+  /** Short details shown in parentheses when aggregated, e.g. ["gpu"] → "InsufficientResource(gpu)". */
+  reasons: string[];
+  /** A full sentence for the blocked message when the short details are not enough (quotas). */
+  message?: string;
+}
+
+export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as unknown as string[] }) as Status;
+
+export function fail(code: ReasonCode, ...reasons: string[]): Status {
+  return { code, reasons };
+}
+
+export function isSuccess(s: Status): boolean {
+  return s.code === 'Success';
+}
+
+/** The aggregation key of a failed status: "InsufficientResource(gpu)" or "PoolNotActive". */
+export function statusKey(s: Status): string {
+  return s.reasons.length > 0 ? `${s.code}(${s.reasons.join(', ')})` : s.code;
+}

@@ -1,0 +1,83 @@
+/**
+ * Swap improvement after packing: an instance planned in this run on a node whose free GPU no
+ * blocked instance can use (slivers on devices, or CPU or memory used up) may give way to two or
+ * more blocked instances of at least its priority that then fit on that node. Each swap
+ * places more instances and uses more of the node; the displaced instance is blocked instead.
+ * Never touches running instances. Bounded in work, deterministic.
+ */
+import type { ClusterState } from './framework/cluster.js';
+import type { Evaluator } from './framework/evaluator.js';
+import { chooseDevices, devicesFit, perDeviceMillis } from './framework/gpu-devices.js';
+import type { Pod } from './framework/workload.js';
+import { fits } from './plugins/node-resources/fit.js';
+
+/** Upper bound on filter evaluations. */
+export const IMPROVE_WORK_LIMIT = 3_000_000;
+
+export interface ImproveHooks {
+  remove(p: Pod): void;
+  add(p: Pod): void;
+}
+
+export interface Swap {
+  displaced: Pod;
+  placed: Pod[];
+}
+
+export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], isPlanned: (p: Pod) => boolean, hooks: ImproveHooks): Swap[] {
+  const waiting = blocked.filter((p) => p.gpuMillis > 0).sort((a, b) => b.gpuMillis - a.gpuMillis || (a.name < b.name ? -1 : 1));
+  if (waiting.length < 2) return [];
+  const smallest = waiting[waiting.length - 1]!.gpuMillis;
+  const nodes = cluster.nodes;
+  // Nodes where capacity is stranded: GPU left that no waiting instance can use there
+  // (slivers on devices, or CPU/memory exhausted). Their planned instances are the candidates,
+  // the node with the most stranded GPU first.
+  const stranded = new Map<number, number>();
+  const probe = waiting[waiting.length - 1]!;
+  for (const n of nodes) {
+    const free = n.gpuFree();
+    if (free <= 0 || n.pods.length === 0) continue;
+    const usable = fits(probe, n) && devicesFit(n.gpuUsed, smallest);
+    if (!usable) stranded.set(n.index, free);
+  }
+  const candidates: Pod[] = [];
+  for (const [node] of stranded) for (const p of nodes[node]!.pods) if (isPlanned(p)) candidates.push(p);
+  candidates.sort((a, b) => stranded.get(b.node)! - stranded.get(a.node)! || b.gpuMillis - a.gpuMillis || a.id - b.id);
+  const swaps: Swap[] = [];
+  const done = new Set<Pod>();
+  let work = 0;
+  for (const p of candidates) {
+    if (work > IMPROVE_WORK_LIMIT) break;
+    if (p.node < 0) continue;
+    const node = p.node;
+    const n = nodes[node]!;
+    const devices = p.devices;
+    hooks.remove(p);
+    cluster.unplace(p);
+    const got: Pod[] = [];
+    let gained = 0;
+    for (const b of waiting) {
+      if (done.has(b) || b.agent.priority < p.agent.priority) continue;
+      work++;
+      if (!fits(b, n) || !devicesFit(n.gpuUsed, b.gpuMillis)) continue;
+      ev.begin(b);
+      if (ev.statics(b).position[node]! < 0 || ev.dynamicStatus(b, node).code !== 'Success') continue;
+      cluster.place(b, node, chooseDevices(n.gpuUsed, b.gpuMillis) ?? []);
+      hooks.add(b);
+      got.push(b);
+      gained += perDeviceMillis(b.gpuMillis) * Math.max(1, b.gpuMillis / 1000);
+    }
+    if (got.length >= 2 && gained > p.gpuMillis) {
+      for (const b of got) done.add(b);
+      swaps.push({ displaced: p, placed: got });
+      continue;
+    }
+    for (const b of got) {
+      hooks.remove(b);
+      cluster.unplace(b);
+    }
+    cluster.place(p, node, devices);
+    hooks.add(p);
+  }
+  return swaps;
+}

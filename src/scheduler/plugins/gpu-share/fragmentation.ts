@@ -1,0 +1,80 @@
+/**
+ * Fragmentation-aware GPU scoring after "Beware of Fragmentation" (Weng et al., USENIX ATC 2023,
+ * FGD): a node's fragmentation is the GPU capacity that the expected workload (request sizes and
+ * their frequency) could not use there; prefer the placement that increases it least.
+ */
+import { chooseDevices, perDeviceMillis } from '../../framework/gpu-devices.js';
+import type { NodeInfo } from '../../framework/node-info.js';
+import type { GpuWorkload } from '../../framework/plugin.js';
+import type { Pod } from '../../framework/workload.js';
+
+const CPU = 0;
+const MEM = 1;
+
+/** Expected unusable free GPU millis on the node under the workload distribution. */
+export function nodeFragmentation(node: NodeInfo, workload: GpuWorkload): number {
+  const used = node.gpuUsed;
+  let totalFree = 0;
+  let fullFree = 0;
+  for (let d = 0; d < used.length; d++) {
+    const f = 1000 - used[d]!;
+    totalFree += f;
+    if (f === 1000) fullFree++;
+  }
+  if (totalFree <= 0) return 0;
+  // GPU-only fragment per distinct request size: free millis this size cannot use.
+  const sizes = workload.sizes;
+  const bySize = scratch.length >= sizes.length ? scratch : (scratch = new Float64Array(sizes.length));
+  for (let k = 0; k < sizes.length; k++) {
+    const g = sizes[k]!;
+    let f = 0;
+    if (g < 1000) {
+      for (let d = 0; d < used.length; d++) {
+        const free = 1000 - used[d]!;
+        if (free < g) f += free;
+      }
+    } else {
+      f = fullFree >= g / 1000 ? totalFree - fullFree * 1000 : totalFree;
+    }
+    bySize[k] = f;
+  }
+  const freeCpu = node.overcommitted[CPU]! - node.allocated[CPU]!;
+  const freeMem = node.overcommitted[MEM]! - node.allocated[MEM]!;
+  let frag = 0;
+  const classes = workload.classes;
+  for (let i = 0; i < classes.length; i++) {
+    const t = classes[i]!;
+    if (t.cpuMillis > freeCpu || t.memoryBytes > freeMem) frag += t.weight * totalFree;
+    else {
+      const k = workload.sizeOf[i]!;
+      if (k >= 0) frag += t.weight * bySize[k]!;
+    }
+  }
+  return frag;
+}
+
+let scratch = new Float64Array(16);
+
+/**
+ * 0–100: 50 when the placement leaves fragmentation unchanged, higher when it reduces it,
+ * lower when it increases it, scaled by the node's GPU capacity. Nodes without GPUs score 100
+ * (an instance there fragments no GPU).
+ */
+export function fragmentationScore(pod: Pod, node: NodeInfo, workload: GpuWorkload, before: number): number {
+  const devices = node.gpuUsed.length;
+  if (devices === 0) return 100;
+  const chosen = pod.gpuMillis > 0 ? chooseDevices(node.gpuUsed, pod.gpuMillis) : [];
+  if (chosen === null) return 0;
+  const per = perDeviceMillis(pod.gpuMillis);
+  const rc = pod.req[CPU]!;
+  const rm = pod.req[MEM]!;
+  for (const d of chosen) node.gpuUsed[d]! += per;
+  node.allocated[CPU]! += rc;
+  node.allocated[MEM]! += rm;
+  const after = nodeFragmentation(node, workload);
+  for (const d of chosen) node.gpuUsed[d]! -= per;
+  node.allocated[CPU]! -= rc;
+  node.allocated[MEM]! -= rm;
+  const delta = after - before;
+  return Math.max(0, Math.min(100, 50 * (1 - delta / (devices * 1000))));
+}

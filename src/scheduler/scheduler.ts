@@ -1,0 +1,438 @@
+/**
+ * The placement pipeline: snapshot → per dependency level, instances in the algorithm's order →
+ * filter, score, bind (or preempt, or block) → draining moves. Pure and deterministic.
+ */
+import { DEFAULT_PROFILE_SPEC, type SchedulingProfileSpec } from '../model/documents.js';
+import { ALGORITHM_REGISTRY, type AlgorithmEnv, type PlacementAlgorithm } from './algorithms/index.js';
+import { diagnose } from './blocked.js';
+import { buildSnapshot, type Snapshot } from './framework/build.js';
+import type { ClusterState } from './framework/cluster.js';
+import { Evaluator } from './framework/evaluator.js';
+import { chooseDevices } from './framework/gpu-devices.js';
+import type { CycleContext } from './framework/plugin.js';
+import { moreImportant, type Pod } from './framework/workload.js';
+import { pickNode, selectVictims, type NodeVictims } from './preemption/victims.js';
+import { QuotaTracker } from './quota/quota-tracker.js';
+import { FILTERS, SCORES } from './registry.js';
+import type { Blocked, BlockedReason, Decision, Eviction, Move, Placement, ScheduleInput, ScheduleResult } from './types.js';
+import { gpuWorkload } from './workload-classes.js';
+import { consolidate } from './consolidate.js';
+import { rebalance } from './rebalance.js';
+import { improve } from './improve.js';
+
+/** Places every desired instance of the policy on the observed nodes. */
+export function schedule(input: ScheduleInput): ScheduleResult {
+  return new Scheduler(input).run();
+}
+
+/** Runs the pipeline with a given algorithm object (used by scheduleAsync for solver-backed plans). */
+export function scheduleWith(input: ScheduleInput, algorithm: PlacementAlgorithm, warnings: string[] = []): ScheduleResult {
+  const r = new Scheduler(input, algorithm).run();
+  return { ...r, warnings: [...warnings, ...r.warnings] };
+}
+
+class Scheduler {
+  private readonly profile: SchedulingProfileSpec;
+  private readonly algorithm: PlacementAlgorithm;
+  private readonly snap: Snapshot;
+  private readonly cluster: ClusterState;
+  private readonly quotas: QuotaTracker;
+  private readonly ev: Evaluator;
+  private readonly env: AlgorithmEnv;
+  private readonly warnings: string[] = [];
+  private readonly placements = new Map<number, Placement>();
+  private readonly blocked = new Map<number, Blocked>();
+  private readonly evictions: Eviction[] = [];
+  private readonly moves: Move[] = [];
+  private readonly decisions = new Map<number, Decision>();
+  /** Placed instances per agent. */
+  private readonly placed: Int32Array;
+  /** Evictions and moves per agent in this plan, against the disruption budget. */
+  private readonly disrupted: Int32Array;
+  /** Why a pod is being placed again (eviction, lost node). */
+  private readonly cause = new Map<number, string>();
+
+  constructor(
+    private readonly input: ScheduleInput,
+    override?: PlacementAlgorithm,
+  ) {
+    this.profile = input.policy.profile?.spec ?? DEFAULT_PROFILE_SPEC;
+    let algorithm = override ?? ALGORITHM_REGISTRY.get(this.profile.algorithm);
+    if (!algorithm) {
+      this.warnings.push(`algorithm '${this.profile.algorithm}' needs scheduleAsync(); schedule() used best-fit-decreasing instead`);
+      algorithm = ALGORITHM_REGISTRY.get('best-fit-decreasing')!;
+    }
+    this.algorithm = algorithm;
+    this.snap = buildSnapshot(input.policy, input.nodes, input.instances);
+    this.warnings.push(...this.snap.warnings);
+    this.cluster = this.snap.cluster;
+    this.quotas = new QuotaTracker(input.policy.quotas, this.cluster.res, this.cluster.pools);
+    this.placed = new Int32Array(this.cluster.agents.length);
+    this.disrupted = new Int32Array(this.cluster.agents.length);
+    for (const p of this.snap.pods) {
+      if (p.node < 0) continue;
+      this.quotas.add(p, this.poolOf(p.node));
+      this.placed[p.agent.index]!++;
+      this.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
+    }
+    const weights = algorithm.weights ? algorithm.weights(this.profile.scoreWeights) : this.profile.scoreWeights;
+    const ctx: CycleContext = { cluster: this.cluster, quotas: this.quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(this.snap.pods) };
+    this.ev = new Evaluator(ctx, FILTERS, SCORES, weights);
+    this.env = { seed: input.seed ?? this.profile.seed, cluster: this.cluster, state: new Map() };
+  }
+
+  private poolOf(node: number): string {
+    return this.cluster.nodes[node]!.node.pool;
+  }
+
+  run(): ScheduleResult {
+    for (const p of this.snap.pending) {
+      if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
+    }
+    const levels = this.dependencyLevels();
+    const byLevel = new Map<number, Pod[]>();
+    for (const p of this.snap.pending) {
+      const l = levels[p.agent.index]!;
+      const list = byLevel.get(l);
+      if (list) list.push(p);
+      else byLevel.set(l, [p]);
+    }
+    for (const p of byLevel.get(-1) ?? []) {
+      this.block(p, [{ code: 'DependencyNotPlaced', message: `agent ${p.agent.name} is part of a dependsOn cycle` }]);
+    }
+    for (const level of [...byLevel.keys()].filter((l) => l >= 0).sort((a, b) => a - b)) {
+      let queue = byLevel.get(level)!;
+      // Preemption victims come back as a new round, in the algorithm's order.
+      while (queue.length > 0) queue = this.placeAll(this.algorithm.order(queue, this.env));
+    }
+    if (this.algorithm.improve) this.improve();
+    this.drain();
+    if (this.algorithm.consolidate) this.consolidate();
+    if (this.profile.rebalance.enabled) this.rebalance();
+    return this.result();
+  }
+
+  /** Dependency depth per agent; -1 for agents on a cycle (or depending on one). */
+  private dependencyLevels(): number[] {
+    const agents = this.cluster.agents;
+    const level: number[] = new Array(agents.length).fill(-2);
+    const visit = (i: number, stack: Set<number>): number => {
+      if (level[i]! !== -2) return level[i]!;
+      if (stack.has(i)) return -1;
+      stack.add(i);
+      let l = 0;
+      for (const d of agents[i]!.dependsOn) {
+        const dl = visit(d, stack);
+        if (dl < 0) {
+          l = -1;
+          break;
+        }
+        l = Math.max(l, dl + 1);
+      }
+      stack.delete(i);
+      level[i] = l;
+      return l;
+    };
+    for (let i = 0; i < agents.length; i++) visit(i, new Set());
+    return level;
+  }
+
+  /** Places a queue in order; returns the instances displaced by preemption. */
+  private placeAll(queue: Pod[]): Pod[] {
+    const displaced: Pod[] = [];
+    for (const pod of queue) {
+      const missing = this.missingDependency(pod);
+      if (missing) {
+        this.block(pod, [{ code: 'DependencyNotPlaced', message: missing }]);
+        continue;
+      }
+      this.ev.begin(pod);
+      const explain = this.explains(pod);
+      const candidates = explain ? this.candidateRecords(pod) : undefined;
+      let node = this.algorithm.select(this.ev, pod, this.env);
+      if (node >= 0) {
+        this.bind(pod, node, this.ev.score(pod, node), candidates);
+        continue;
+      }
+      if (this.profile.preemption) {
+        const choice = this.preemptionNode(pod);
+        if (choice) {
+          for (const v of choice.victims) displaced.push(this.evict(v, pod));
+          node = choice.node;
+          this.ev.begin(pod);
+          this.bind(pod, node, this.ev.score(pod, node), candidates);
+          continue;
+        }
+      }
+      const d = diagnose(this.ev, pod);
+      this.block(pod, d.reasons, d.filtered, d.summary);
+    }
+    return displaced;
+  }
+
+  private missingDependency(pod: Pod): string | undefined {
+    for (const d of pod.agent.dependsOn) {
+      const dep = this.cluster.agents[d]!;
+      if (this.placed[d]! < dep.doc.spec.replicas) {
+        return `agent ${pod.agent.name} depends on ${dep.name}, which has ${this.placed[d]}/${dep.doc.spec.replicas} instances placed`;
+      }
+    }
+    return undefined;
+  }
+
+  private explains(pod: Pod): boolean {
+    const e = this.input.explain;
+    return e === 'all' || (Array.isArray(e) && e.includes(pod.name));
+  }
+
+  private candidateRecords(pod: Pod): Decision['candidates'] {
+    return this.ev.candidates(pod, 8).map((c) => ({
+      node: this.cluster.nodes[c.node]!.name,
+      score: Math.round(c.score * 100) / 100,
+      scores: this.ev.breakdown(pod, c.node),
+    }));
+  }
+
+  private bind(pod: Pod, node: number, score: number, candidates?: Decision['candidates']): void {
+    const n = this.cluster.nodes[node]!;
+    const devices = chooseDevices(n.gpuUsed, pod.gpuMillis) ?? [];
+    this.cluster.place(pod, node, devices);
+    this.quotas.add(pod, n.node.pool);
+    this.placed[pod.agent.index]!++;
+    this.blocked.delete(pod.id);
+    const st = pod.agent.statics!;
+    const cause = this.cause.get(pod.id) ?? 'new instance';
+    const reason = `${cause}; best of ${st.feasible.length}/${this.cluster.nodes.length} nodes its placement rules allow (score ${Math.round(score)})`;
+    if (pod.observedNode >= 0 && !this.cause.get(pod.id)?.startsWith('preempted')) {
+      this.moves.push({
+        instance: pod.name,
+        agent: pod.agent.name,
+        fromNode: this.cluster.nodes[pod.observedNode]!.name,
+        toNode: n.name,
+        reason: `${cause}; moved to ${n.name}`,
+        ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
+      });
+    } else {
+      this.placements.set(pod.id, {
+        instance: pod.name,
+        agent: pod.agent.name,
+        pool: n.node.pool,
+        node: n.name,
+        requests: this.cluster.res.list(pod.req),
+        ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
+        score: Math.round(score),
+        reason,
+      });
+    }
+    this.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'placed', node: n.name, ...(candidates ? { candidates } : {}) });
+  }
+
+  private unbind(pod: Pod): void {
+    this.quotas.remove(pod, this.poolOf(pod.node));
+    this.placed[pod.agent.index]!--;
+    this.cluster.unplace(pod);
+    this.placements.delete(pod.id);
+  }
+
+  private block(pod: Pod, reasons: BlockedReason[], filtered?: Record<string, number>, summary?: string): void {
+    this.blocked.set(pod.id, { instance: pod.name, agent: pod.agent.name, reasons, ...(summary ? { summary } : {}) });
+    this.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'blocked', ...(filtered ? { filtered } : {}) });
+  }
+
+  /** Whether the instance is running where it was observed (so removing it disrupts it). */
+  private running(p: Pod): boolean {
+    return p.observedNode >= 0 && p.node === p.observedNode;
+  }
+
+  private budgetLeft(agent: number): number {
+    const a = this.cluster.agents[agent]!;
+    const allowed = Math.max(1, Math.floor((a.doc.spec.replicas * this.profile.disruptionBudget.maxUnavailablePercent) / 100));
+    return allowed - this.disrupted[agent]!;
+  }
+
+  /** The node where evicting lower-priority instances makes room, kube-scheduler style, or undefined. */
+  private preemptionNode(pod: Pod): NodeVictims | undefined {
+    const st = this.ev.statics(pod);
+    const budget = new Map<number, number>();
+    for (const a of this.cluster.agents) budget.set(a.index, this.budgetLeft(a.index));
+    const options: NodeVictims[] = [];
+    for (const node of st.feasible) {
+      const status = this.ev.dynamicStatus(pod, node);
+      if (status.code !== 'InsufficientResource') continue;
+      const n = this.cluster.nodes[node]!;
+      const v = selectVictims(pod, n, (p) => this.running(p), budget);
+      if (!v) continue;
+      // Other filters (affinity, spread, quota) must pass with the victims gone.
+      for (const x of v.victims) n.removeResources(x);
+      const ok = this.ev.dynamicStatus(pod, node).code === 'Success';
+      for (const x of v.victims) n.addResources(x);
+      if (ok) options.push(v);
+    }
+    return pickNode(options);
+  }
+
+  /** Evicts (or un-plans) a victim and returns it for placing again. */
+  private evict(victim: Pod, by: Pod): Pod {
+    const node = this.cluster.nodes[victim.node]!;
+    if (this.running(victim)) {
+      this.evictions.push({
+        instance: victim.name,
+        agent: victim.agent.name,
+        node: node.name,
+        reason: `preempted by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`,
+        by: by.name,
+      });
+      this.disrupted[victim.agent.index]!++;
+      this.cause.set(victim.id, `preempted by ${by.name} on ${node.name}`);
+    } else {
+      this.cause.set(victim.id, `displaced by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`);
+    }
+    this.unbind(victim);
+    this.decisions.delete(victim.id);
+    return victim;
+  }
+
+  /**
+   * Whether a planned instance may be moved or displaced after the fact: not when other
+   * instances' terms count it (their affinity or spread was checked against it) and not when
+   * another agent depends on its agent.
+   */
+  private movable(p: Pod): boolean {
+    if (p.agent.countedBy.length > 0) return false;
+    this.dependedOn ??= new Set(this.cluster.agents.flatMap((a) => a.dependsOn));
+    return !this.dependedOn.has(p.agent.index);
+  }
+
+  private dependedOn?: Set<number>;
+
+  /** Lets blocked instances take the place of a planned one that strands capacity (see improve.ts). */
+  private improve(): void {
+    const byId = new Map(this.snap.pods.map((p) => [p.id, p]));
+    for (let pass = 0; pass < 4; pass++) if (this.improvePass(byId) === 0) break;
+  }
+
+  private improvePass(byId: Map<number, Pod>): number {
+    const blocked = [...this.blocked.keys()].map((id) => byId.get(id)!).filter((p) => p.node < 0);
+    const swaps = improve(this.cluster, this.ev, blocked, (p) => this.placements.has(p.id) && this.movable(p), {
+      remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
+      add: (p) => this.quotas.add(p, this.poolOf(p.node)),
+    });
+    for (const s of swaps) {
+      const d = s.displaced;
+      this.placed[d.agent.index]!--;
+      this.placements.delete(d.id);
+      for (const b of s.placed) {
+        this.placed[b.agent.index]!++;
+        this.blocked.delete(b.id);
+        const n = this.cluster.nodes[b.node]!;
+        this.placements.set(b.id, {
+          instance: b.name,
+          agent: b.agent.name,
+          pool: n.node.pool,
+          node: n.name,
+          requests: this.cluster.res.list(b.req),
+          ...(b.gpuMillis > 0 ? { gpuDevices: b.devices } : {}),
+          score: Math.round(this.ev.score(b, b.node)),
+          reason: `new instance; takes the place of ${d.name}, whose request left capacity on ${n.name} no other instance could use`,
+        });
+        this.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
+      }
+    }
+    for (const s of swaps) {
+      const diag = diagnose(this.ev, s.displaced);
+      this.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
+    }
+    return swaps.length;
+  }
+
+  /** Narrows each pool's utilisation spread with at most maxMovesPerRun moves (see rebalance.ts). */
+  private rebalance(): void {
+    const { maxImbalancePercent, maxMovesPerRun } = this.profile.rebalance;
+    const movesSoFar = this.moves.length;
+    rebalance(this.cluster, this.ev, maxImbalancePercent, Math.max(0, maxMovesPerRun - movesSoFar), {
+      running: (p) => this.running(p),
+      budgetLeft: (p) => this.budgetLeft(p.agent.index),
+      remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
+      add: (p) => this.quotas.add(p, this.poolOf(p.node)),
+      moved: (p, from, reason) => {
+        this.disrupted[p.agent.index]!++;
+        this.moves.push({
+          instance: p.name,
+          agent: p.agent.name,
+          fromNode: this.cluster.nodes[from]!.name,
+          toNode: this.cluster.nodes[p.node]!.name,
+          reason,
+          ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
+        });
+        const d = this.decisions.get(p.id);
+        if (d) d.node = this.cluster.nodes[p.node]!.name;
+      },
+    });
+  }
+
+  /** Empties lightly loaded nodes that hold only instances planned in this run (see consolidate.ts). */
+  private consolidate(): void {
+    const emptied = consolidate(this.cluster, this.ev, (p) => this.placements.has(p.id) && this.movable(p), {
+      remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
+      add: (p) => this.quotas.add(p, this.poolOf(p.node)),
+      moved: (p, from, score) => {
+        const n = this.cluster.nodes[p.node]!;
+        const old = this.placements.get(p.id)!;
+        this.placements.set(p.id, {
+          ...old,
+          pool: n.node.pool,
+          node: n.name,
+          ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
+          score: Math.round(score),
+          reason: `${old.reason}; consolidated from ${this.cluster.nodes[from]!.name}`,
+        });
+        const d = this.decisions.get(p.id);
+        if (d) d.node = n.name;
+      },
+    });
+    if (emptied > 0) this.warnings.push(`consolidation emptied ${emptied} node(s) by moving planned instances onto nodes already in use`);
+  }
+
+  /** A draining pool moves everything away, within each agent's disruption budget. */
+  private drain(): void {
+    const draining = this.snap.pods
+      .filter((p) => p.node >= 0 && this.running(p) && this.cluster.nodes[p.node]!.pool?.spec.state === 'draining')
+      .sort(moreImportant);
+    for (const pod of draining) {
+      if (this.budgetLeft(pod.agent.index) <= 0) {
+        this.warnings.push(`${pod.name} stays on draining pool ${this.poolOf(pod.node)}: agent ${pod.agent.name}'s disruption budget is used up in this plan`);
+        continue;
+      }
+      const from = pod.node;
+      const devices = pod.devices;
+      this.unbind(pod);
+      this.ev.begin(pod);
+      const node = this.algorithm.select(this.ev, pod, this.env);
+      if (node < 0) {
+        this.cluster.place(pod, from, devices);
+        this.quotas.add(pod, this.poolOf(from));
+        this.placed[pod.agent.index]!++;
+        this.warnings.push(`${pod.name} stays on draining pool ${this.poolOf(from)}: no other node fits it`);
+        continue;
+      }
+      this.cause.set(pod.id, `pool ${this.poolOf(from)} is draining`);
+      this.disrupted[pod.agent.index]!++;
+      this.bind(pod, node, this.ev.score(pod, node));
+    }
+  }
+
+  private result(): ScheduleResult {
+    const byInstance = <T extends { instance: string }>(a: T, b: T) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0);
+    return {
+      algorithm: this.algorithm.name,
+      placements: [...this.placements.values()],
+      blocked: [...this.blocked.values()].sort(byInstance),
+      evictions: this.evictions,
+      moves: this.moves,
+      removals: [...this.snap.removals].sort(byInstance),
+      // Pod order (agent name, then ordinal) is deterministic and needs no sort.
+      decisions: this.snap.pods.map((p) => this.decisions.get(p.id)).filter((d): d is Decision => d !== undefined),
+      warnings: this.warnings,
+    };
+  }
+}

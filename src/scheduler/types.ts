@@ -1,0 +1,120 @@
+/**
+ * The scheduler's public contract: (policy, observed nodes and instances, seed) → placements,
+ * blocked instances with reasons, evictions, moves and removals.
+ */
+import type { PolicySet } from '../model/documents.js';
+import type { ResourceList } from '../model/quantity.js';
+import type { ObservedInstance, ObservedNode } from '../model/state.js';
+
+/** Blocked reason codes of SPEC §4. */
+export const REASON_CODES = [
+  'InsufficientResource',
+  'NodeSelectorMismatch',
+  'NodeAffinityMismatch',
+  'AgentAffinityUnsatisfied',
+  'AgentAntiAffinityConflict',
+  'TopologySpreadViolation',
+  'UntoleratedTaint',
+  'PoolAccessDenied',
+  'PoolNotActive',
+  'QuotaExceeded',
+  'DependencyNotPlaced',
+  'NoPoolCanFit',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface ScheduleInput {
+  policy: PolicySet;
+  nodes: ObservedNode[];
+  instances: ObservedInstance[];
+  /** Overrides SchedulingProfile.seed. */
+  seed?: number;
+  /** ISO 8601; only used in reasons, never read from the wall clock. */
+  now?: string;
+  /**
+   * Which instances get a full decision record (candidate nodes with per-plugin scores):
+   * 'blocked' (default) records blocked instances only, 'all' every pending instance,
+   * a list names instances. Every placed instance always gets a short record.
+   */
+  explain?: 'blocked' | 'all' | string[];
+}
+
+export interface BlockedReason {
+  code: ReasonCode;
+  message: string;
+}
+
+export interface Placement {
+  instance: string;
+  agent: string;
+  pool: string;
+  node: string;
+  requests: ResourceList;
+  gpuDevices?: number[];
+  /** Weighted score 0–100 of the chosen node. */
+  score: number;
+  reason: string;
+}
+
+export interface Blocked {
+  instance: string;
+  agent: string;
+  reasons: BlockedReason[];
+  /** kube-scheduler style: "0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml)". */
+  summary?: string;
+}
+
+export interface Eviction {
+  instance: string;
+  agent: string;
+  node: string;
+  reason: string;
+  /** The instance whose placement needed the eviction. */
+  by: string;
+}
+
+export interface Move {
+  instance: string;
+  agent: string;
+  fromNode: string;
+  toNode: string;
+  reason: string;
+  gpuDevices?: number[];
+}
+
+export interface Removal {
+  instance: string;
+  agent: string;
+  node: string;
+  reason: string;
+}
+
+export interface CandidateRecord {
+  node: string;
+  /** Weighted total 0–100. */
+  score: number;
+  /** Raw 0–100 score per score plugin. */
+  scores: Record<string, number>;
+}
+
+export interface Decision {
+  instance: string;
+  agent: string;
+  outcome: 'placed' | 'blocked' | 'kept';
+  node?: string;
+  /** Filter failures over nodes: "InsufficientResource(gpu)" → node count. */
+  filtered?: Record<string, number>;
+  /** Best candidates first, at most eight. */
+  candidates?: CandidateRecord[];
+}
+
+export interface ScheduleResult {
+  algorithm: string;
+  placements: Placement[];
+  blocked: Blocked[];
+  evictions: Eviction[];
+  moves: Move[];
+  removals: Removal[];
+  decisions: Decision[];
+  warnings: string[];
+}
