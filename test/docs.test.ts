@@ -3,7 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES } from '../src/model/diagnostic.js';
 import { VERSION } from '../src/cli/version.js';
-import { ROOT } from './helpers/cli.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { qm, ROOT } from './helpers/cli.js';
 
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
 
@@ -16,9 +18,19 @@ describe('documentation stays in step with the code', () => {
   it('the CLI version equals package.json', () => {
     expect(VERSION).toBe((JSON.parse(read('package.json')) as { version: string }).version);
   });
+  it('the README\'s main job works on the example fleet: qm plan with the built-in sim driver', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'qm-readme-'));
+    try {
+      const r = qm(['plan', '--state', path.join(dir, 'state.db')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Plan: \d+ to place, 0 to move, 0 to evict, 0 to remove, 0 pools to scale, 0 agents to scale; 0 blocked\./);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   it('README shows the two set-up commands', () => {
     const readme = read('README.md');
-    expect(readme).toContain('npm ci && npx qm validate');
+    expect(readme).toContain('npm ci && npx qm plan');
     expect(readme).toContain('npm test');
   });
 });

@@ -14,6 +14,7 @@ function human(key: string, v: number): string {
 import type { Plan } from '../../model/plan.js';
 import { runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
+import { driversFor } from '../../engine/observe.js';
 import { paletteFor } from '../../render/color.js';
 import type { Palette } from '../../render/color.js';
 import type { CliIo } from '../io.js';
@@ -42,6 +43,19 @@ function bar(pct: number, c: Palette, width = 10): string {
   const fill = Math.min(width, Math.round((Math.min(pct, 100) / 100) * width));
   const s = '█'.repeat(fill) + '░'.repeat(width - fill);
   return (pct > 90 ? c.red : pct > 70 ? c.yellow : c.green)(s);
+}
+
+export interface DriverHealth {
+  name: string;
+  type: string;
+  ok: boolean;
+  message: string;
+  pools: string[];
+}
+
+export function driversText(drivers: readonly DriverHealth[], c: Palette): string {
+  const lines = drivers.map((d) => `  ${d.name.padEnd(16)} ${d.type.padEnd(10)} ${d.ok ? c.green('healthy') : c.red('unhealthy')}  ${c.dim(d.message)}  pools: ${d.pools.join(', ')}`);
+  return [c.bold('Drivers'), ...lines, ''].join('\n') + '\n';
 }
 
 export function statusText(observed: ObservedState, plan: Plan, c: Palette): string {
@@ -82,8 +96,20 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
   return withPolicyErrors(io, async () => {
     const store = await openEnginePort(dir, args.state, io.env);
     try {
-      const { plan, observed } = await runPlan({ dir, now: clock(args.now)(), store });
-      io.stdout.write(format === 'json' ? JSON.stringify(statusJson(observed, plan), null, 2) + '\n' : statusText(observed, plan, paletteFor(io.stdout, io.env)));
+      const now = clock(args.now)();
+      const { plan, observed, policy } = await runPlan({ dir, now, store });
+      const set = driversFor(policy, store);
+      const drivers: DriverHealth[] = [];
+      try {
+        for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          const h = await driver.health({ policy, pools, now }).catch((e: Error) => ({ ok: false, message: e.message }));
+          drivers.push({ name, type: driver.type, ok: h.ok, message: h.message, pools: pools.map((p) => p.metadata.name) });
+        }
+      } finally {
+        await set.close();
+      }
+      const c = paletteFor(io.stdout, io.env);
+      io.stdout.write(format === 'json' ? JSON.stringify({ ...(statusJson(observed, plan) as object), drivers }, null, 2) + '\n' : driversText(drivers, c) + statusText(observed, plan, c));
       return 0;
     } finally {
       await store.close();
