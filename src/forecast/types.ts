@@ -1,0 +1,53 @@
+/**
+ * The forecasting contract (SPEC §7), shared by `qm forecast`, the predictive recommender and the
+ * plan's `forecasts`. Pure: series in, forecast out.
+ */
+
+/** One observation: unix seconds and a value. */
+export interface SeriesPoint {
+  t: number;
+  v: number;
+}
+
+export interface ForecastPoint {
+  /** ISO 8601 UTC. */
+  timestamp: string;
+  value: number;
+  /** Lower and upper bounds of the prediction interval (`level`). */
+  lower: number;
+  upper: number;
+}
+
+export interface BacktestScore {
+  model: string;
+  /** Mean absolute scaled error against the seasonal-naive forecast (< 1 beats it). */
+  mase: number;
+  /** Weighted absolute percentage error (0.12 = 12 %); 1 − wape is the accuracy people quote. */
+  wape: number;
+}
+
+export interface ForecastOptions {
+  /** How far ahead, in seconds. */
+  horizonSeconds: number;
+  /** Forecast from this moment (unix seconds) using only the history before it; default: after the last point. */
+  at?: number;
+  /** Prediction interval level, default 0.95. */
+  level?: number;
+  /** Force a model by name instead of choosing by backtest. */
+  model?: string;
+}
+
+export interface ForecastResult {
+  series?: string;
+  /** e.g. "holt-winters(season=1d)". */
+  model: string;
+  /** Seconds between forecast points: the series' median sampling interval. */
+  step: number;
+  /** ISO 8601 of the forecast origin. */
+  origin: string;
+  points: ForecastPoint[];
+  /** Each candidate model's rolling-origin backtest error, best first. */
+  backtest: BacktestScore[];
+  /** Gaps filled, outliers clipped, too little history, … */
+  warnings: string[];
+}
