@@ -25,9 +25,21 @@ export interface Rule {
   check(ctx: RuleContext): void;
 }
 
-/** The entries of one kind, typed. */
+const byKindCache = new WeakMap<RuleContext, Map<Kind, DocumentEntry[]>>();
+
+/** The entries of one kind, typed (grouped once per validation run). */
 export function entriesOf<K extends Kind>(ctx: RuleContext, kind: K): (DocumentEntry & { doc: Extract<AnyDoc, { kind: K }> })[] {
-  return ctx.entries.filter((e) => e.doc.kind === kind) as (DocumentEntry & { doc: Extract<AnyDoc, { kind: K }> })[];
+  let groups = byKindCache.get(ctx);
+  if (!groups) {
+    groups = new Map();
+    for (const e of ctx.entries) {
+      const list = groups.get(e.doc.kind);
+      if (list) list.push(e);
+      else groups.set(e.doc.kind, [e]);
+    }
+    byKindCache.set(ctx, groups);
+  }
+  return (groups.get(kind) ?? []) as (DocumentEntry & { doc: Extract<AnyDoc, { kind: K }> })[];
 }
 
 /** "Pool 'gpu'" — how messages name a document. */
