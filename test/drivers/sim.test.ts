@@ -29,3 +29,25 @@ describe('driver registry', () => {
     expect(folders.filter((f) => !DRIVERS.has(f as never))).toEqual([]);
   });
 });
+
+describe('driver routing', () => {
+  it('Pool.spec.provisioner sends scalePool to a second driver; placement stays with spec.driver', async () => {
+    const { driversFor } = await import('../../src/engine/observe.js');
+    const policy = conformancePolicy('sim', [
+      { path: 'pools/scaler.yaml', text: 'apiVersion: quartermaster.dev/v1alpha1\nkind: Driver\nmetadata: {name: scaler}\nspec: {type: sim}\n' },
+    ]);
+    policy.pools[0]!.spec.provisioner = 'scaler';
+    const dir = await mkdtemp(path.join(tmpdir(), 'qm-route-'));
+    const port = new StorePort(await openStateStore(path.join(dir, 'state.db')));
+    try {
+      const set = driversFor(policy, port);
+      expect(set.placeBy.get('work')!.name).toBe('sim');
+      expect(set.scaleBy.get('work')!.name).toBe('scaler');
+      expect([...set.drivers.keys()].sort()).toEqual(['scaler', 'sim']);
+      await set.close();
+    } finally {
+      await port.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
