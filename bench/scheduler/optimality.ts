@@ -10,7 +10,7 @@ import { scheduleAsync } from '../../src/scheduler/index.js';
 import { agent, policy, pool } from './policy.js';
 
 const GiB = 2 ** 30;
-const ALGOS: Algorithm[] = ['optimal', 'best-fit-decreasing', 'greedy', 'spread', 'round-robin', 'consistent-hash'];
+const ALGOS: Algorithm[] = ['optimal', 'best-fit-decreasing', 'genetic', 'greedy', 'spread', 'round-robin', 'consistent-hash'];
 
 function problem(seed: number): { nodes: ObservedNode[]; agents: AgentDoc[] } {
   const rand = mulberry32(seed);
@@ -62,10 +62,14 @@ for (let seed = 1; seed <= count; seed++) {
     const t0 = performance.now();
     const r = await scheduleAsync({ policy: policy([pool('p')], agents, { algorithm, timeBudget: 20, preemption: false, ...weights }), nodes, instances: [] });
     seconds[algorithm]! += (performance.now() - t0) / 1000;
-    if (r.blocked.length > 0 || r.warnings.some((w) => w.startsWith('optimal'))) complete = false;
+    if (r.blocked.length > 0 || r.warnings.some((w) => w.startsWith('optimal'))) {
+      complete = false;
+      if (process.env.QM_WHY) console.log(seed, algorithm, r.blocked.length, 'blocked', r.warnings.filter((w) => w.startsWith('optimal')));
+    }
     results[algorithm] = new Set(r.placements.map((p) => p.node)).size;
   }
   if (!complete) {
+    if (process.env.QM_WHY) console.log(`seed ${seed} skipped`, results);
     skipped++;
     continue;
   }

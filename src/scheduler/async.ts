@@ -2,6 +2,7 @@
  * scheduleAsync: the algorithms that need a solver (optimal, through the WebAssembly `highs`
  * package). Everything else is the same pipeline as schedule().
  */
+import type { SchedulingProfileSpec } from '../model/documents.js';
 import { buildMilp, assignedAlgorithm, MILP_VARIABLE_LIMIT } from './algorithms/optimal.js';
 import { buildSnapshot } from './framework/build.js';
 import { Evaluator } from './framework/evaluator.js';
@@ -12,6 +13,7 @@ import { schedule, scheduleWith } from './scheduler.js';
 import type { ScheduleInput, ScheduleResult } from './types.js';
 import { gpuWorkload } from './workload-classes.js';
 import { ALGORITHM_REGISTRY } from './algorithms/index.js';
+import { evolve } from './algorithms/genetic.js';
 
 type Loader = () => Promise<{ solve(lp: string, options?: Record<string, unknown>): { Status: string; Columns: Record<string, unknown> } }>;
 
@@ -22,9 +24,21 @@ async function loadHighs() {
   return loader();
 }
 
+/** genetic: best-fit-decreasing under evolved score weights (see algorithms/genetic.ts). */
+function geneticSchedule(input: ScheduleInput): ScheduleResult {
+  const bfd = ALGORITHM_REGISTRY.get('best-fit-decreasing')!;
+  const seed = input.seed ?? input.policy.profile.spec.seed;
+  const { result, weights, plans } = evolve(input, seed, (scoreWeights) =>
+    scheduleWith({ ...input, policy: { ...input.policy, profile: { ...input.policy.profile, spec: { ...input.policy.profile.spec, scoreWeights: scoreWeights as SchedulingProfileSpec['scoreWeights'] } } } }, bfd),
+  );
+  const shown = Object.entries(weights).map(([k, v]) => `${k} ${v}`).join(', ');
+  return { ...result, algorithm: 'genetic', warnings: [...result.warnings, `genetic: best of ${plans} plans used score weights {${shown}}`] };
+}
+
 /** Like schedule(), and runs `optimal` through the MILP solver when the problem is small enough. */
 export async function scheduleAsync(input: ScheduleInput): Promise<ScheduleResult> {
   const profile = input.policy.profile.spec;
+  if (profile.algorithm === 'genetic') return geneticSchedule(input);
   if (profile.algorithm !== 'optimal') return schedule(input);
   const snap = buildSnapshot(input.policy, input.nodes, input.instances);
   const quotas = new QuotaTracker(input.policy.quotas, snap.cluster.res, snap.cluster.pools);

@@ -55,5 +55,7 @@ export function diagnose(ev: Evaluator, pod: Pod): Diagnosis {
 function fitsEmpty(ev: Evaluator, pod: Pod, node: number): boolean {
   const n = ev.nodes[node]!;
   for (let i = 0; i < pod.req.length; i++) if (pod.req[i]! > n.overcommitted[i]!) return false;
-  return pod.gpuMillis <= 0 || pod.gpuMillis <= Math.max(1000, n.gpuUsed.length * 1000) && (pod.gpuMillis < 1000 ? n.gpuUsed.length > 0 : true);
+  if (pod.gpuMillis <= 0) return true;
+  const devices = n.gpuUsed.length;
+  return pod.gpuMillis < 1000 ? devices > 0 : pod.gpuMillis / 1000 <= devices;
 }

@@ -1,8 +1,9 @@
 /**
- * Consolidation after packing: try to empty the least loaded nodes that hold only instances
- * planned in this run (never running ones) by moving those instances onto other nodes already in
- * use; a node is emptied only when all of its instances find room, else nothing moves. Fewer
- * nodes used means fewer nodes to pay for and more to scale down. Bounded in work, deterministic.
+ * Consolidation after packing: among the nodes that hold only instances planned in this run
+ * (never running ones), try to empty those with the fewest (then the least loaded) instances by
+ * moving the instances onto other nodes already in use; a node is emptied only when all of its
+ * instances find room, else nothing moves. Fewer nodes used means fewer nodes to pay for and
+ * more to scale down. Bounded in work, deterministic.
  */
 import type { ClusterState } from './framework/cluster.js';
 import type { Evaluator } from './framework/evaluator.js';
@@ -46,7 +47,7 @@ function pass(cluster: ClusterState, ev: Evaluator, isPlanned: (p: Pod) => boole
   const candidates = nodes
     .filter((n) => n.pods.length > 0 && n.pods.every((p) => isPlanned(p) && !hasSoftSpreading(p)))
     .map((n) => n.index)
-    .sort((a, b) => load(a) - load(b) || a - b);
+    .sort((a, b) => nodes[a]!.pods.length - nodes[b]!.pods.length || load(a) - load(b) || a - b);
   let emptied = 0;
   for (const from of candidates) {
     const node = nodes[from]!;

@@ -1,17 +1,19 @@
 /**
  * The placement pipeline: snapshot → per dependency level, instances in the algorithm's order →
- * filter, score, bind (or preempt, or block) → draining moves. Pure and deterministic.
+ * filter, score, bind (or preempt, or block) → swap improvement → draining moves →
+ * consolidation → rebalancing. Pure and deterministic.
  */
 import { DEFAULT_PROFILE_SPEC, type SchedulingProfileSpec } from '../model/documents.js';
 import { ALGORITHM_REGISTRY, type AlgorithmEnv, type PlacementAlgorithm } from './algorithms/index.js';
-import { diagnose } from './blocked.js';
+import { diagnose, type Diagnosis } from './blocked.js';
 import { buildSnapshot, type Snapshot } from './framework/build.js';
 import type { ClusterState } from './framework/cluster.js';
 import { Evaluator } from './framework/evaluator.js';
 import { chooseDevices } from './framework/gpu-devices.js';
 import type { CycleContext } from './framework/plugin.js';
 import { moreImportant, type Pod } from './framework/workload.js';
-import { pickNode, selectVictims, type NodeVictims } from './preemption/victims.js';
+import { findPreemption } from './preemption/preempt.js';
+import { dependencyLevels } from './dependencies.js';
 import { QuotaTracker } from './quota/quota-tracker.js';
 import { FILTERS, SCORES } from './registry.js';
 import type { Blocked, BlockedReason, Decision, Eviction, Move, Placement, ScheduleInput, ScheduleResult } from './types.js';
@@ -73,7 +75,8 @@ class Scheduler {
       if (p.node < 0) continue;
       this.quotas.add(p, this.poolOf(p.node));
       this.placed[p.agent.index]!++;
-      this.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
+      // Running instances that stay put get a record only when asked for, so decisions stay bounded.
+      if (this.explains(p)) this.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
     }
     const weights = algorithm.weights ? algorithm.weights(this.profile.scoreWeights) : this.profile.scoreWeights;
     const ctx: CycleContext = { cluster: this.cluster, quotas: this.quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(this.snap.pods) };
@@ -89,7 +92,7 @@ class Scheduler {
     for (const p of this.snap.pending) {
       if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
     }
-    const levels = this.dependencyLevels();
+    const levels = dependencyLevels(this.cluster.agents);
     const byLevel = new Map<number, Pod[]>();
     for (const p of this.snap.pending) {
       const l = levels[p.agent.index]!;
@@ -112,31 +115,6 @@ class Scheduler {
     return this.result();
   }
 
-  /** Dependency depth per agent; -1 for agents on a cycle (or depending on one). */
-  private dependencyLevels(): number[] {
-    const agents = this.cluster.agents;
-    const level: number[] = new Array(agents.length).fill(-2);
-    const visit = (i: number, stack: Set<number>): number => {
-      if (level[i]! !== -2) return level[i]!;
-      if (stack.has(i)) return -1;
-      stack.add(i);
-      let l = 0;
-      for (const d of agents[i]!.dependsOn) {
-        const dl = visit(d, stack);
-        if (dl < 0) {
-          l = -1;
-          break;
-        }
-        l = Math.max(l, dl + 1);
-      }
-      stack.delete(i);
-      level[i] = l;
-      return l;
-    };
-    for (let i = 0; i < agents.length; i++) visit(i, new Set());
-    return level;
-  }
-
   /** Places a queue in order; returns the instances displaced by preemption. */
   private placeAll(queue: Pod[]): Pod[] {
     const displaced: Pod[] = [];
@@ -154,8 +132,15 @@ class Scheduler {
         this.bind(pod, node, this.ev.score(pod, node), candidates);
         continue;
       }
+      // An instance like the previous blocked one, with nothing changed since, is blocked alike.
+      const same = this.lastBlocked && this.lastBlocked.agent === pod.agent && pod.req === pod.agent.req && this.lastBlocked.log === this.cluster.changeLog.length;
+      if (same) {
+        const d = this.lastBlocked!.diagnosis;
+        this.block(pod, d.reasons, d.filtered, d.summary);
+        continue;
+      }
       if (this.profile.preemption) {
-        const choice = this.preemptionNode(pod);
+        const choice = findPreemption(this.cluster, this.ev, pod, (p) => this.running(p), (a) => this.budgetLeft(a));
         if (choice) {
           for (const v of choice.victims) displaced.push(this.evict(v, pod));
           node = choice.node;
@@ -166,9 +151,13 @@ class Scheduler {
       }
       const d = diagnose(this.ev, pod);
       this.block(pod, d.reasons, d.filtered, d.summary);
+      this.lastBlocked = { agent: pod.agent, log: this.cluster.changeLog.length, diagnosis: d };
     }
     return displaced;
   }
+
+  /** The last instance blocked after a full diagnosis, to reuse for identical ones. */
+  private lastBlocked?: { agent: Pod['agent']; log: number; diagnosis: Diagnosis };
 
   private missingDependency(pod: Pod): string | undefined {
     for (const d of pod.agent.dependsOn) {
@@ -180,9 +169,14 @@ class Scheduler {
     return undefined;
   }
 
+  private explained?: Set<string>;
+
   private explains(pod: Pod): boolean {
     const e = this.input.explain;
-    return e === 'all' || (Array.isArray(e) && e.includes(pod.name));
+    if (e === 'all') return true;
+    if (!Array.isArray(e)) return false;
+    this.explained ??= new Set(e);
+    return this.explained.has(pod.name);
   }
 
   private candidateRecords(pod: Pod): Decision['candidates'] {
@@ -232,6 +226,9 @@ class Scheduler {
     this.placed[pod.agent.index]!--;
     this.cluster.unplace(pod);
     this.placements.delete(pod.id);
+    // A pod moved earlier in this plan (off a lost node) and now displaced again: drop that move.
+    const m = this.moves.findIndex((x) => x.instance === pod.name);
+    if (m >= 0) this.moves.splice(m, 1);
   }
 
   private block(pod: Pod, reasons: BlockedReason[], filtered?: Record<string, number>, summary?: string): void {
@@ -248,27 +245,6 @@ class Scheduler {
     const a = this.cluster.agents[agent]!;
     const allowed = Math.max(1, Math.floor((a.doc.spec.replicas * this.profile.disruptionBudget.maxUnavailablePercent) / 100));
     return allowed - this.disrupted[agent]!;
-  }
-
-  /** The node where evicting lower-priority instances makes room, kube-scheduler style, or undefined. */
-  private preemptionNode(pod: Pod): NodeVictims | undefined {
-    const st = this.ev.statics(pod);
-    const budget = new Map<number, number>();
-    for (const a of this.cluster.agents) budget.set(a.index, this.budgetLeft(a.index));
-    const options: NodeVictims[] = [];
-    for (const node of st.feasible) {
-      const status = this.ev.dynamicStatus(pod, node);
-      if (status.code !== 'InsufficientResource') continue;
-      const n = this.cluster.nodes[node]!;
-      const v = selectVictims(pod, n, (p) => this.running(p), budget);
-      if (!v) continue;
-      // Other filters (affinity, spread, quota) must pass with the victims gone.
-      for (const x of v.victims) n.removeResources(x);
-      const ok = this.ev.dynamicStatus(pod, node).code === 'Success';
-      for (const x of v.victims) n.addResources(x);
-      if (ok) options.push(v);
-    }
-    return pickNode(options);
   }
 
   /** Evicts (or un-plans) a victim and returns it for placing again. */
@@ -384,7 +360,7 @@ class Scheduler {
           node: n.name,
           ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
           score: Math.round(score),
-          reason: `${old.reason}; consolidated from ${this.cluster.nodes[from]!.name}`,
+          reason: `${old.reason.replace(/; consolidated from .*$/, '')}; consolidated from ${this.cluster.nodes[from]!.name}`,
         });
         const d = this.decisions.get(p.id);
         if (d) d.node = n.name;

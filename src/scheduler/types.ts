@@ -32,9 +32,11 @@ export interface ScheduleInput {
   /** ISO 8601; only used in reasons, never read from the wall clock. */
   now?: string;
   /**
-   * Which instances get a full decision record (candidate nodes with per-plugin scores):
-   * 'blocked' (default) records blocked instances only, 'all' every pending instance,
-   * a list names instances. Every placed instance always gets a short record.
+   * Which pending instances get their best candidate nodes with per-plugin scores in
+   * `decisions`: 'all', or a list of instance names (for `qm explain`). By default ('blocked')
+   * none do; every pending instance still gets a short record (placed with its node, or blocked
+   * with filter failures counted per reason), and running instances that stay put get one
+   * ('kept') only when explained, so `decisions` stays bounded by the work of the plan.
    */
   explain?: 'blocked' | 'all' | string[];
 }

@@ -49,8 +49,9 @@ describe('schedule() result', () => {
   });
 
   it('keeps running instances where they are', () => {
-    const kept = schedule({ ...input, instances: [makeInstance('gpu-0', 'gpu', 'g1', { gpuDevices: [0] })] });
+    const kept = schedule({ ...input, instances: [makeInstance('gpu-0', 'gpu', 'g1', { gpuDevices: [0] })], explain: ['gpu-0'] });
     expect(kept.placements.map((p) => p.instance)).toEqual(['gpu-1']);
     expect(kept.decisions.find((d) => d.instance === 'gpu-0')).toMatchObject({ outcome: 'kept', node: 'g1' });
+    expect(schedule({ ...input, instances: [makeInstance('gpu-0', 'gpu', 'g1')] }).decisions.map((d) => d.instance)).toEqual(['big-0', 'gpu-1']);
   });
 });

@@ -41,3 +41,17 @@ describe('optimal (MILP through highs)', () => {
     expect(r.warnings.join(' ')).toMatch(/6000 assignment variables, above the limit of 5000/);
   });
 });
+
+describe('genetic (evolved score weights)', () => {
+  it('is deterministic and at least as good as best-fit-decreasing', async () => {
+    const g = input('optimal');
+    g.policy = makePolicy({ agents: g.policy.agents, profile: { algorithm: 'genetic', timeBudget: 3 } });
+    const a = await scheduleAsync(g);
+    expect(a.algorithm).toBe('genetic');
+    expect(JSON.stringify(await scheduleAsync(g))).toBe(JSON.stringify(a));
+    const bfd = schedule(input('best-fit-decreasing'));
+    expect(a.placements.length).toBeGreaterThanOrEqual(bfd.placements.length);
+    expect(nodesUsed(a)).toBeLessThanOrEqual(nodesUsed(bfd));
+    expect(a.warnings.join(' ')).toMatch(/genetic: best of 12 plans/);
+  });
+});

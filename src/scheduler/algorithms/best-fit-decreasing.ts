@@ -1,7 +1,8 @@
 /**
- * best-fit-decreasing: within each priority, the largest instances first — measured in the most
- * contended resource, then by dominant share — each to the node it fills best. "balance" is
- * switched off because it scores the opposite of best fit; binpack and fragmentation carry the packing.
+ * best-fit-decreasing: within each priority, the largest instances first — their shares of the
+ * cluster summed with weights for how contended each resource is — each to the node it fills
+ * best; then swap improvement and consolidation. "balance" is switched off because it scores the
+ * opposite of best fit; binpack and fragmentation carry the packing.
  */
 import type { PlacementAlgorithm } from './algorithm.js';
 import { decreasingOrder } from './ordering.js';

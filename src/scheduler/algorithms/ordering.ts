@@ -40,18 +40,19 @@ export function contention(pods: Pod[], cluster: ClusterState): Float64Array {
 }
 
 /**
- * Priority order, then largest first (best-fit-decreasing), then name. Size is the request in the
- * most contended resource first (the bottleneck decides what fits), then the dominant share.
+ * Priority order, then largest first (best-fit-decreasing), then name. Size is the sum of the
+ * request's shares of cluster capacity, each weighted by how contended that resource is
+ * (FFD-AvgSum of Panigrahy et al.), then the dominant share.
  */
 export function decreasingOrder(pods: Pod[], cluster: ClusterState): Pod[] {
   const total = clusterCapacity(cluster);
   const load = contention(pods, cluster);
-  let bottleneck = 0;
-  for (let i = 1; i < load.length; i++) if (load[i]! > load[bottleneck]!) bottleneck = i;
   const primary = new Map<Pod, number>();
   const secondary = new Map<Pod, number>();
   for (const p of pods) {
-    primary.set(p, total[bottleneck]! > 0 ? p.req[bottleneck]! / total[bottleneck]! : 0);
+    let size = 0;
+    for (let i = 0; i < load.length; i++) if (total[i]! > 0) size += load[i]! * (p.req[i]! / total[i]!);
+    primary.set(p, size);
     secondary.set(p, dominantShare(p.req, total));
   }
   return [...pods].sort(

@@ -149,8 +149,9 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
         node: -1,
         devices: [],
         observedNode: nodeIdx,
-        ...(inst?.startedAt !== undefined ? { startedAt: inst.startedAt } : {}),
-        ...(inst?.gpuDevices !== undefined ? { observedDevices: inst.gpuDevices } : {}),
+        // Always present (possibly undefined) so every Pod has one shape.
+        startedAt: inst?.startedAt,
+        observedDevices: inst?.gpuDevices,
       };
       pods.push(pod);
       if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {

@@ -35,7 +35,7 @@ export class Evaluator {
   private readonly weights = new Map<number, AgentWeights>();
   private readonly caches = new Map<string, ScoreCache>();
   private readonly shared = new Map<string, SharedStatics>();
-  private readonly staticScores2 = new Map<string, Float64Array>();
+  private readonly staticScoreByClass = new Map<string, Float64Array>();
   /** Equivalence key per agent: agents with equal keys score every node alike (kube's equivalence classes). */
   private readonly eqKeys = new Map<number, string>();
 
@@ -68,7 +68,7 @@ export class Evaluator {
     }
     const eq = `${key}\u0000${this.equivalence(pod)}`;
     this.eqKeys.set(agent.index, agent.interPod ? `${eq}\u0000${agent.index}` : eq);
-    let staticScore = this.staticScores2.get(eq);
+    let staticScore = this.staticScoreByClass.get(eq);
     if (!staticScore) {
       staticScore = new Float64Array(this.nodes.length);
       const w = this.agentWeights(pod);
@@ -78,7 +78,7 @@ export class Evaluator {
         for (const s of w.statics) sum += s.weight * s.plugin.score(this.ctx, pod, n);
         staticScore[node] = sum;
       }
-      this.staticScores2.set(eq, staticScore);
+      this.staticScoreByClass.set(eq, staticScore);
     }
     agent.statics = { ...sh, staticScore };
     return agent.statics;
@@ -202,6 +202,8 @@ export class Evaluator {
    * only grow until something is removed, which resets the cache), else for this instance only.
    */
   private bestCached(pod: Pod, st: AgentStatics): number {
+    // Quotas decide per pool: when no pool admits the instance, no node will.
+    if (!this.poolsOf(st).some((pool) => this.ctx.quotas.check(pod, pool).ok)) return -1;
     const c = this.refresh(pod, st);
     const perInstanceTerms = pod.agent.countedBy.some((t) => t.agentMatch[pod.agent.index] === -1);
     let excludedParts: Set<number> | undefined;
@@ -224,6 +226,18 @@ export class Evaluator {
     }
     for (const r of restore) c.set(r.node, r.value);
     return found;
+  }
+
+  private readonly pools = new WeakMap<Int32Array, string[]>();
+
+  /** Distinct pools of an agent's statically feasible nodes. */
+  private poolsOf(st: AgentStatics): string[] {
+    let list = this.pools.get(st.feasible);
+    if (!list) {
+      list = [...new Set(Array.from(st.feasible, (n) => this.nodes[n]!.node.pool))].sort();
+      this.pools.set(st.feasible, list);
+    }
+    return list;
   }
 
   /** Brings an agent's score cache up to date with the cluster's change log. */

@@ -93,9 +93,15 @@ export function rulesFor(agent: AgentDoc, rules: AffinityRuleDoc[]): AffinityRul
 
 /** Instance ordinal from `<agent>-<n>`, or -1. */
 export function ordinalOf(instance: string, agent: string): number {
-  if (!instance.startsWith(`${agent}-`)) return -1;
-  const rest = instance.slice(agent.length + 1);
-  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : -1;
+  const start = agent.length + 1;
+  if (instance.length <= start || instance.charCodeAt(agent.length) !== 45 || !instance.startsWith(agent)) return -1;
+  let n = 0;
+  for (let i = start; i < instance.length; i++) {
+    const c = instance.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (c === 0 && i === start && instance.length > start + 1)) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** Order of importance (kube's MoreImportantPod, plus class): the most important first. */

@@ -85,6 +85,7 @@ export class QuotaTracker {
 
   /** Whether every quota counting the instance on a node of `pool` admits it; never partial. */
   check(pod: Pod, pool: string): QuotaCheck {
+    if (this.states.length === 0) return OK;
     const list = this.statesFor(pod.agent.doc.spec.owner, pool);
     for (const q of list) {
       for (let i = 0; i <= this.agentsSlot; i++) {
@@ -132,6 +133,7 @@ export class QuotaTracker {
   }
 
   add(pod: Pod, pool: string, sign = 1): void {
+    if (this.states.length === 0) return;
     for (const q of this.statesFor(pod.agent.doc.spec.owner, pool)) {
       for (let i = 0; i < this.agentsSlot; i++) q.usage[i]! += sign * pod.req[i]!;
       q.usage[this.agentsSlot]! += sign;

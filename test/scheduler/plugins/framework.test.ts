@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MaxTree } from '../../../src/scheduler/framework/max-tree.js';
 import { PLUGINS, buildRegistry, DuplicatePluginError } from '../../../src/scheduler/registry.js';
 import { hash32, mulberry32 } from '../../../src/scheduler/random.js';
+import { ordinalOf } from '../../../src/scheduler/framework/workload.js';
 
 describe('registry', () => {
   it('registers every plugin folder', () => {
@@ -54,4 +55,18 @@ describe('random', () => {
     expect(hash32('x', 1)).toBe(hash32('x', 1));
     expect(hash32('x', 1)).not.toBe(hash32('x', 2));
   });
+});
+
+describe('ordinalOf', () => {
+  const cases: [string, string, number][] = [
+    ['chat-0', 'chat', 0],
+    ['chat-12', 'chat', 12],
+    ['chat-012', 'chat', -1],
+    ['chat-', 'chat', -1],
+    ['chat-x', 'chat', -1],
+    ['chatty-1', 'chat', -1],
+    ['chat-bot-3', 'chat', -1],
+    ['chat-bot-3', 'chat-bot', 3],
+  ];
+  for (const [inst, agent, want] of cases) it(`${inst} of ${agent}`, () => expect(ordinalOf(inst, agent)).toBe(want));
 });

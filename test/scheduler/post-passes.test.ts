@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { consolidate } from '../../src/scheduler/consolidate.js';
+import { improve } from '../../src/scheduler/improve.js';
+import { schedule } from '../../src/scheduler/index.js';
+import { makeAgent, makeInstance, makeNode, makePolicy } from './builders.js';
+import { harness } from './harness.js';
+
+const noQuota = { remove: () => {}, add: () => {} };
+
+describe('consolidation', () => {
+  it('empties the least loaded node when its planned instances fit elsewhere', () => {
+    const h = harness({ agents: [makeAgent('a').replicas(3).req({ cpu: 1 }).obj()] }, ['n1', 'n2', 'n3'].map((n) => makeNode(n).capacity({ cpu: 4, memory: '8Gi' }).obj()));
+    h.cluster.place(h.pod('a-0'), 0, []);
+    h.cluster.place(h.pod('a-1'), 1, []);
+    h.cluster.place(h.pod('a-2'), 2, []);
+    const moved: string[] = [];
+    const emptied = consolidate(h.cluster, h.ev, () => true, { ...noQuota, moved: (p) => moved.push(p.name) });
+    expect(emptied).toBe(2);
+    expect(new Set([h.pod('a-0').node, h.pod('a-1').node, h.pod('a-2').node]).size).toBe(1);
+    expect(new Set(moved).size).toBeGreaterThanOrEqual(2);
+  });
+  it('never moves running instances', () => {
+    const h = harness(
+      { agents: [makeAgent('a').replicas(2).req({ cpu: 1 }).obj()] },
+      ['n1', 'n2'].map((n) => makeNode(n).obj()),
+      [makeInstance('a-0', 'a', 'n1'), makeInstance('a-1', 'a', 'n2')],
+    );
+    expect(consolidate(h.cluster, h.ev, () => false, { ...noQuota, moved: () => {} })).toBe(0);
+  });
+});
+
+describe('swap improvement', () => {
+  it('lets two blocked shares replace one that strands a sliver', () => {
+    const h = harness(
+      { agents: [makeAgent('big').req({ cpu: 1, memory: '1Gi', gpu: 0.81 }).obj(), makeAgent('half').replicas(2).req({ cpu: 1, memory: '1Gi', gpu: 0.47 }).obj()] },
+      [makeNode('g1').capacity({ cpu: 8, memory: '32Gi' }).gpu(1).obj()],
+    );
+    h.cluster.place(h.pod('big-0'), 0, [0]);
+    const swaps = improve(h.cluster, h.ev, [h.pod('half-0'), h.pod('half-1')], () => true, noQuota);
+    expect(swaps.map((s) => [s.displaced.name, s.placed.map((p) => p.name)])).toEqual([['big-0', ['half-0', 'half-1']]]);
+    expect(h.node('g1').gpuUsed[0]).toBe(940);
+  });
+  it('does not displace a more important instance', () => {
+    const h = harness(
+      { agents: [makeAgent('big').priority(90).req({ cpu: 1, memory: '1Gi', gpu: 0.81 }).obj(), makeAgent('half').replicas(2).req({ cpu: 1, memory: '1Gi', gpu: 0.47 }).obj()] },
+      [makeNode('g1').capacity({ cpu: 8, memory: '32Gi' }).gpu(1).obj()],
+    );
+    h.cluster.place(h.pod('big-0'), 0, [0]);
+    expect(improve(h.cluster, h.ev, [h.pod('half-0'), h.pod('half-1')], () => true, noQuota)).toEqual([]);
+    expect(h.pod('big-0').node).toBe(0);
+  });
+  it('runs inside best-fit-decreasing and reports the displaced instance as blocked', () => {
+    const r = schedule({
+      policy: makePolicy({ agents: [makeAgent('big').req({ cpu: 1, memory: '1Gi', gpu: 0.81 }).obj(), makeAgent('half').replicas(2).req({ cpu: 1, memory: '1Gi', gpu: 0.47 }).obj()] }),
+      nodes: [makeNode('g1').capacity({ cpu: 8, memory: '32Gi' }).gpu(1).obj()],
+      instances: [],
+    });
+    expect(r.placements.map((p) => p.instance).sort()).toEqual(['half-0', 'half-1']);
+    expect(r.blocked.map((b) => b.instance)).toEqual(['big-0']);
+    expect(r.blocked[0]!.summary).toMatch(/gave way on its node to half-0, half-1/);
+  });
+});
