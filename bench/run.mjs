@@ -28,6 +28,25 @@ if (want('plan')) {
   console.log();
 }
 
+if (want('scheduler')) {
+  // The scheduler benchmarks are TypeScript programs: compile the project beside them first.
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'bench/out/tsc'], { encoding: 'utf8', stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc failed');
+  const runs = [
+    ['Scale: 150,000 instances on 5,000 nodes (best-fit-decreasing)', ['bench/out/tsc/bench/scheduler/scale.js', '5000', '150000']],
+    ['Packing on the Alibaba GPU trace (GPU capacity allocated, mean of 10 seeds)', ['bench/out/tsc/bench/scheduler/gpu-trace.js']],
+    ['Optimality: nodes used against the highs MILP optimum', ['bench/out/tsc/bench/scheduler/optimality.js', '20']],
+  ];
+  results.scheduler = {};
+  for (const [title, args] of runs) {
+    console.log(`## ${title}\n`);
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) throw new Error(`${args[0]} failed`);
+    results.scheduler[title] = r.stdout;
+    console.log(r.stdout.trim() + '\n');
+  }
+}
+
 for (const [name, script, title] of [
   ['state', 'bench/state.mjs', 'State store operations (SQLite; PostgreSQL when QM_TEST_POSTGRES_URL is set)'],
 ]) {

@@ -66,14 +66,24 @@ function agents(instances: number, constrainedShare: number, seed: number): Agen
 
 function run(label: string, nodes: ObservedNode[], docs: AgentDoc[], instances: ObservedInstance[] = []) {
   const p = policy([pool('pool-0'), pool('pool-1'), pool('pool-2')], docs);
+  // Decision latency: time between consecutive decisions (the scheduler calls onDecision before each).
+  const lat: number[] = [];
+  let last = 0;
+  const onDecision = () => {
+    const t = performance.now();
+    if (last) lat.push(t - last);
+    last = t;
+  };
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const r = schedule({ policy: p, nodes, instances });
+  const r = schedule({ policy: p, nodes, instances, onDecision });
   const cpu = process.cpuUsage(c0);
   const ms = performance.now() - t0;
   const mem = process.memoryUsage().rss / 2 ** 20;
+  lat.sort((a, b) => a - b);
+  const q = (f: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * f))]! * 1000 : 0);
   console.log(
-    `${label}: ${(ms / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s cpu, ${r.placements.length} placed, ${r.blocked.length} blocked, rss ${mem.toFixed(0)} MiB`,
+    `${label}: ${(ms / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s cpu, ${r.placements.length} placed, ${r.blocked.length} blocked, rss ${mem.toFixed(0)} MiB; per decision p50 ${q(0.5).toFixed(0)} µs, p99 ${q(0.99).toFixed(0)} µs, max ${(q(1) / 1000).toFixed(1)} ms`,
   );
   return r;
 }

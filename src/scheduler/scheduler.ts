@@ -118,7 +118,9 @@ class Scheduler {
   /** Places a queue in order; returns the instances displaced by preemption. */
   private placeAll(queue: Pod[]): Pod[] {
     const displaced: Pod[] = [];
+    const mark = this.input.onDecision;
     for (const pod of queue) {
+      mark?.();
       const missing = this.missingDependency(pod);
       if (missing) {
         this.block(pod, [{ code: 'DependencyNotPlaced', message: missing }]);
@@ -153,6 +155,7 @@ class Scheduler {
       this.block(pod, d.reasons, d.filtered, d.summary);
       this.lastBlocked = { agent: pod.agent, log: this.cluster.changeLog.length, diagnosis: d };
     }
+    mark?.();
     return displaced;
   }
 

@@ -39,6 +39,11 @@ export interface ScheduleInput {
    * ('kept') only when explained, so `decisions` stays bounded by the work of the plan.
    */
   explain?: 'blocked' | 'all' | string[];
+  /**
+   * Called before each placement decision and after the last one of a round, so a benchmark can
+   * time decisions (planning itself never reads the clock).
+   */
+  onDecision?: () => void;
 }
 
 export interface BlockedReason {
