@@ -66,6 +66,8 @@ export interface PlanBlocked {
   instance: string;
   agent: string;
   reasons: { code: string; message: string }[];
+  /** kube-scheduler style aggregate: "0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint" (1.x addition). */
+  summary?: string;
 }
 
 export interface PlanPool {

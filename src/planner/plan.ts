@@ -5,12 +5,15 @@
 import type { PolicySet } from '../model/documents.js';
 import type { Plan, PlanAction, PlanBlocked, PlanWarning } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
-import type { ObservedNode, ObservedState } from '../model/state.js';
+import type { ObservedState } from '../model/state.js';
+import type { ForecastFn, MetricData } from '../autoscaler/index.js';
+import { forecast as defaultForecast } from '../forecast/index.js';
 import { schedule } from '../scheduler/index.js';
 import type { Decision, ScheduleResult } from '../scheduler/index.js';
 import { digest } from './digest.js';
 import { fingerprintScope, stateFingerprint } from './fingerprint.js';
-import { newNodes, nodesToRemove } from './nodes.js';
+import type { AgentChange, NodeChange } from './autoscaling.js';
+import { planScaling } from './autoscaling.js';
 import { poolUtilization, quotaUsage } from './usage.js';
 
 /** Up to this many instances, every placement records its candidate nodes and scores for qm explain. */
@@ -28,6 +31,10 @@ export interface PlanInput {
   seed?: number;
   /** Warnings from observation (an unreachable node, …), carried into the plan. */
   warnings?: PlanWarning[];
+  /** Metric history for the ScalingPolicies, fetched by the engine up to `now` (src/metrics). */
+  metrics?: MetricData;
+  /** The forecasting function for predictive policies (default: src/forecast). */
+  forecast?: ForecastFn;
 }
 
 export interface PlanOutput {
@@ -36,50 +43,24 @@ export interface PlanOutput {
   decisions: Decision[];
 }
 
-interface NodeChange {
-  pool: string;
-  from: number;
-  to: number;
-  add: ObservedNode[];
-  remove: ObservedNode[];
-  reason: string;
-}
-
-/** Bring every scalable pool's node count within its size bounds (the autoscaler refines this). */
-function nodeChanges(policy: PolicySet, observed: ObservedState): NodeChange[] {
-  const out: NodeChange[] = [];
-  const perNode = new Map<string, number>();
-  for (const i of observed.instances) perNode.set(i.node, (perNode.get(i.node) ?? 0) + 1);
-  for (const pool of policy.pools) {
-    if (pool.spec.nodes) continue;
-    const nodes = observed.nodes.filter((n) => n.pool === pool.metadata.name);
-    const { min, max } = pool.spec.size;
-    const current = nodes.length;
-    if (current < min) {
-      out.push({ pool: pool.metadata.name, from: current, to: min, add: newNodes(pool, nodes, min - current), remove: [], reason: `${current} node${current === 1 ? '' : 's'} is below size.min ${min}` });
-    } else if (current > max) {
-      out.push({ pool: pool.metadata.name, from: current, to: max, add: [], remove: nodesToRemove(nodes, current - max, perNode), reason: `${current} nodes is above size.max ${max}` });
-    }
-  }
-  return out;
-}
-
 /** Make the plan. */
 export function makePlan(input: PlanInput): PlanOutput {
-  const { policy, observed } = input;
-  const changes = nodeChanges(policy, observed);
+  const { observed } = input;
+  // Node counts and replicas first (the autoscaler), so placement sees the nodes and instances it decided.
+  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
+  const { policy, nodes } = scaling;
+  const changes = scaling.nodeChanges;
   const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
-  const nodes = [...observed.nodes.filter((n) => !removed.has(n.name)), ...changes.flatMap((c) => c.add)];
   // Full candidate records (for qm explain) cost a little per placement: keep them for fleets of ordinary size.
   const explain = observed.instances.length + policy.agents.reduce((n, a) => n + a.spec.replicas, 0) <= EXPLAIN_ALL_LIMIT ? 'all' : 'blocked';
   const scheduleInput = { policy, nodes, instances: observed.instances, now: input.now, explain, ...(input.seed !== undefined ? { seed: input.seed } : {}) } as const;
   const result = schedule(scheduleInput);
-  const actions = buildActions(input, changes, result);
-  const blocked: PlanBlocked[] = result.blocked.map((b) => ({ instance: b.instance, agent: b.agent, reasons: b.reasons.map((r) => ({ code: r.code, message: r.message })) }));
+  const actions = buildActions(input, changes, scaling.agentChanges, result);
+  const blocked: PlanBlocked[] = result.blocked.map((b) => ({ instance: b.instance, agent: b.agent, reasons: b.reasons.map((r) => ({ code: r.code, message: r.message })), ...(b.summary ? { summary: b.summary } : {}) }));
   const warnings: PlanWarning[] = result.warnings
     .filter((w) => ![...removed].some((n) => w.includes(`node ${n},`)))
     .map((message) => ({ code: 'Scheduler', message }));
-  warnings.unshift(...(input.warnings ?? []));
+  warnings.unshift(...(input.warnings ?? []), ...scaling.warnings);
   const pools = poolUtilization(policy, observed, nodes, actions);
   const quotas = quotaUsage(policy, observed, actions);
   const scope = fingerprintScope(policy, observed, actions);
@@ -101,7 +82,7 @@ export function makePlan(input: PlanInput): PlanOutput {
     scaleAgent: count(actions, 'scaleAgent'),
     blocked: blocked.length,
   };
-  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: [] as unknown[], warnings };
+  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: scaling.forecasts as unknown[], warnings };
   const { formatVersion, ...rest } = body;
   const plan: Plan = { formatVersion, planId: planIdOf(body), ...rest };
   return { plan, decisions: result.decisions };
@@ -122,7 +103,7 @@ function count(actions: readonly PlanAction[], type: PlanAction['type']): number
  * moves → removals and other evictions → scale down. Ids follow that order; dependsOn only names
  * earlier ids.
  */
-function buildActions(input: PlanInput, changes: readonly NodeChange[], r: ScheduleResult): PlanAction[] {
+function buildActions(input: PlanInput, changes: readonly NodeChange[], agentChanges: readonly AgentChange[], r: ScheduleResult): PlanAction[] {
   const actions: PlanAction[] = [];
   const next = () => `a${actions.length + 1}`;
   const observedAt = new Map(input.observed.instances.map((i) => [i.name, i]));
@@ -132,6 +113,13 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], r: Sched
     actions.push({ id, type: 'scalePool', pool: c.pool, from: c.from, to: c.to, addNodes: c.add.map((n) => n.name), removeNodes: [], reason: c.reason });
     for (const n of c.add) scaleUpOf.set(n.name, id);
   }
+  // Replica changes come before the placements and removals they cause, which depend on them.
+  const scaleAgentOf = new Map<string, string>();
+  for (const c of agentChanges) {
+    const id = next();
+    actions.push({ id, type: 'scaleAgent', agent: c.agent, from: c.from, to: c.to, reason: c.reason });
+    scaleAgentOf.set(c.agent, id);
+  }
   const evictionsBy = new Map<string, ScheduleResult['evictions']>();
   for (const e of r.evictions) evictionsBy.set(e.by, [...(evictionsBy.get(e.by) ?? []), e]);
   const emitted = new Set<string>();
@@ -140,6 +128,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], r: Sched
 
   for (const p of r.placements) {
     const deps: string[] = [];
+    if (scaleAgentOf.has(p.agent) && !observedAt.has(p.instance)) deps.push(scaleAgentOf.get(p.agent)!);
     if (scaleUpOf.has(p.node)) deps.push(scaleUpOf.get(p.node)!);
     for (const e of evictionsBy.get(p.instance) ?? []) {
       const id = next();
@@ -175,7 +164,8 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], r: Sched
   for (const x of r.removals) {
     const id = next();
     const reason = x.reason.replace(/^replicas \d+ → (\d+)$/, (_m, to: string) => `replicas ${observedCount.get(x.agent) ?? to} → ${to}`);
-    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason });
+    const deps = scaleAgentOf.has(x.agent) ? [scaleAgentOf.get(x.agent)!] : [];
+    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason, ...(deps.length ? { dependsOn: deps } : {}) });
     noteLeaving(x.node, id);
   }
   for (const c of changes.filter((c) => c.remove.length)) {
