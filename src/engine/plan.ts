@@ -10,6 +10,7 @@ import type { Plan } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
 import { digest } from '../planner/digest.js';
 import { makePlan } from '../planner/plan.js';
+import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
 import type { LoadedPolicy } from './policy.js';
 import { loadPolicy } from './policy.js';
@@ -98,7 +99,10 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     source = [...drivers.drivers.keys()].sort().join(',');
     stateId = await opts.store.stateId();
   }
-  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings });
+  // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
+  const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now) : { data: {}, warnings: [] };
+  warnings.push(...metrics.warnings);
+  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
   if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisions);
   return { plan, decisions, policy, loaded, observed };
 }

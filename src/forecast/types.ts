@@ -35,6 +35,10 @@ export interface ForecastOptions {
   level?: number;
   /** Force a model by name instead of choosing by backtest. */
   model?: string;
+  /** Name of the series, copied into the result. */
+  series?: string;
+  /** Cycles (seconds) to look for; default daily and weekly. */
+  seasonPeriods?: readonly number[];
 }
 
 export interface ForecastResult {
@@ -50,4 +54,10 @@ export interface ForecastResult {
   backtest: BacktestScore[];
   /** Gaps filled, outliers clipped, too little history, … */
   warnings: string[];
+  /** The interval level of `lower`/`upper` (default 0.95). */
+  level?: number;
+  /** Cycles detected in the history, e.g. ["1d"]. */
+  seasons?: string[];
+  /** How the model was picked: lowest backtest MASE, asked for (`model`), or a default (too little history, or the chosen model failed). */
+  chosenBy?: 'backtest' | 'requested' | 'default';
 }

@@ -1,0 +1,214 @@
+/**
+ * One ScalingPolicy's decision: gather the recommendations, take the largest, clamp to the bounds
+ * of the open schedules and [min, max], then apply behaviour (stabilization, the safety rule for
+ * missing metrics, cooldown, maxStep/maxPercent, deny windows). Every step that changed the count
+ * is named in the reason. Pure.
+ */
+import type { ScalingPolicyDoc } from '../model/documents.js';
+import type { ScalingEvent } from '../model/state.js';
+import { cooldownHold, stepLimit } from './behavior.js';
+import { countText, metricRecommendation } from './metric.js';
+import { predictiveRecommendation } from './predictive.js';
+import { boundsAt, disruptionBlocked } from './schedule.js';
+import { between, cleanSeries, duration, iso } from './series.js';
+import { triggerRecommendation } from './trigger.js';
+import type { AutoscaleWarning, ForecastFn, MetricData, MetricResult, PlanForecastEntry, PoolFacts, Recommendation, ScalingDecision } from './types.js';
+import { metricKey, metricLabel } from './types.js';
+import { utilizationRecommendation } from './utilization.js';
+
+export interface DecideInput {
+  doc: ScalingPolicyDoc;
+  current: number;
+  /** Hard bounds of the target (a pool's size), besides the policy's own. */
+  hard: { min: number; max: number; what: string };
+  metrics: MetricData;
+  history: readonly ScalingEvent[];
+  t: number;
+  forecast: ForecastFn;
+  facts?: PoolFacts;
+  cache?: SeriesCache;
+}
+
+export interface DecideOutput {
+  decision: ScalingDecision;
+  forecast?: PlanForecastEntry;
+  warnings: AutoscaleWarning[];
+}
+
+/** At most this many past moments are re-evaluated for a stabilization window. */
+const MAX_STABILIZATION_SAMPLES = 240;
+
+/** Cleaned series, shared by the policies of one run: each is repaired (and its repairs reported) once. */
+export type SeriesCache = Map<string, MetricResult>;
+
+/** The referenced metrics of the policy, cleaned (sorted, de-duplicated, finite). */
+function cleaned(doc: ScalingPolicyDoc, metrics: MetricData, cache: SeriesCache, warn: (code: string, m: string) => void): Map<string, MetricResult> {
+  const out = new Map<string, MetricResult>();
+  const s = doc.spec;
+  const refs = [...s.metrics.map((m) => m.metric), ...s.triggers.map((t) => t.metric), ...(s.predictive ? [s.predictive.metric] : [])];
+  for (const ref of refs) {
+    const k = metricKey(ref);
+    if (out.has(k)) continue;
+    let c = cache.get(k);
+    if (!c) {
+      const r = metrics[k];
+      if (!r) continue;
+      if (r.error !== undefined) c = r;
+      else {
+        const cs = cleanSeries(r.points);
+        if (cs.notes.length) warn('MetricRepaired', `ScalingPolicy ${doc.metadata.name}: metric ${metricLabel(ref)}: ${cs.notes.join('; ')}`);
+        c = { points: cs.points };
+      }
+      cache.set(k, c);
+    }
+    out.set(k, c);
+  }
+  return out;
+}
+
+/** Metric and trigger recommendations at time t (those that can be re-evaluated from history). */
+function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[] } {
+  const recs: Recommendation[] = [];
+  const problems: string[] = [];
+  for (const m of doc.spec.metrics) {
+    const r = metricRecommendation(m, series.get(metricKey(m.metric)), current, doc.spec.tolerancePercent, t, unit);
+    if ('rec' in r) recs.push(r.rec);
+    else problems.push(r.problem);
+  }
+  for (const tr of doc.spec.triggers) {
+    const r = triggerRecommendation(tr, series.get(metricKey(tr.metric)), current, t, unit);
+    if ('problem' in r) problems.push(r.problem);
+    else if (r.rec) recs.push(r.rec);
+  }
+  return { recs, problems };
+}
+
+const highest = (recs: readonly Recommendation[]): Recommendation | undefined => recs.reduce<Recommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
+
+/** Decide one policy. */
+export function decide(input: DecideInput): DecideOutput {
+  const { doc, current, t } = input;
+  const spec = doc.spec;
+  const unit = spec.target.kind === 'Pool' ? 'node' : 'replica';
+  const warnings: AutoscaleWarning[] = [];
+  const name = doc.metadata.name;
+  const warn = (code: string, message: string) => warnings.push({ code, message });
+  const series = cleaned(doc, input.metrics, input.cache ?? new Map(), warn);
+
+  const recs: Recommendation[] = [];
+  if (input.facts) recs.push(utilizationRecommendation(spec, input.facts));
+  const now = historical(doc, series, current, t, unit);
+  recs.push(...now.recs);
+  const problems = [...now.problems];
+  let forecast: PlanForecastEntry | undefined;
+  if (spec.predictive) {
+    const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
+    if (p.problem) problems.push(p.problem);
+    if (p.notes.length) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
+    forecast = p.forecast;
+    if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
+  }
+  for (const p of problems) warn('MetricUnavailable', `ScalingPolicy ${name}: ${p}; its recommendation is left out and the target is not scaled down`);
+
+  const limits: string[] = [];
+  const winner = highest(recs);
+  let desired = winner?.replicas ?? current;
+  let why = winner?.text ?? `no recommendation${problems.length ? ' (metrics unavailable)' : ''} → keep ${countText(current, unit)}`;
+  const others = recs.filter((r) => r !== winner);
+  if (others.length) why += ` (over ${others.map((r) => `${r.source} ${r.replicas}`).join(', ')})`;
+
+  // Stabilization (HPA): down takes the highest, up the lowest recommendation within the window,
+  // re-evaluated at every sample time from the metric history.
+  const dir = desired > current ? 'up' : desired < current ? 'down' : undefined;
+  if (dir) {
+    const rule = dir === 'up' ? spec.behavior.scaleUp : spec.behavior.scaleDown;
+    if (rule.stabilizationWindow > 0) {
+      const times = new Set<number>();
+      for (const ref of [...spec.metrics.map((m) => m.metric), ...spec.triggers.map((x) => x.metric)]) {
+        const s = series.get(metricKey(ref));
+        if (s && s.error === undefined) for (const p of between(s.points, t - rule.stabilizationWindow, t - 1e-6)) times.add(p.t);
+      }
+      const fixed = recs.filter((r) => r.source === 'utilisation' || r.source === 'predictive');
+      let bound = desired;
+      let at: number | undefined;
+      for (const s of [...times].sort((a, b) => b - a).slice(0, MAX_STABILIZATION_SAMPLES)) {
+        const past = highest([...fixed, ...historical(doc, series, current, s, unit).recs])?.replicas;
+        if (past === undefined) continue;
+        if (dir === 'down' ? past > bound : past < bound) [bound, at] = [past, s];
+      }
+      bound = dir === 'down' ? Math.min(bound, current) : Math.max(bound, current);
+      if (bound !== desired) {
+        limits.push(`scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}`);
+        why += `; stabilized by scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}: the ${dir === 'down' ? 'highest' : 'lowest'} recommendation in it was ${bound}${at !== undefined ? ` at ${iso(at)}` : ''} → ${bound}`;
+        desired = bound;
+      }
+    }
+  }
+  // A source that is down never causes a scale-down: without it we cannot know the load.
+  const lost = problems;
+  if (desired < current && lost.length) {
+    limits.push('metrics unavailable');
+    why += `; held at ${current}: ${lost.length} metric${lost.length === 1 ? ' is' : 's are'} unavailable, so no scale-down`;
+    desired = current;
+  }
+
+  // Bounds: the policy's [min, max], the target's hard bounds, and every open schedule.
+  const b = boundsAt(spec, t, input.hard);
+  for (const p of b.problems) warn('ScheduleIgnored', `ScalingPolicy ${name}: ${p}`);
+  const hardMin = Math.max(spec.min, input.hard.min);
+  const hardMax = Math.min(spec.max, input.hard.max);
+  let boundsForced = false;
+  if (b.conflict) {
+    const keep = Math.min(Math.max(current, hardMin), Math.max(hardMin, hardMax));
+    warn('ScalingBoundsConflict', `ScalingPolicy ${name}: at ${iso(t)} ${b.conflict}; keeping ${countText(keep, unit)} (within spec.min/spec.max) until they agree`);
+    limits.push('bounds conflict');
+    why += `; bounds conflict (${b.conflict}) → keep ${keep}`;
+    desired = keep;
+    boundsForced = keep !== current;
+  } else if (desired < b.min) {
+    limits.push(b.minFrom);
+    why += `; raised to ${b.minFrom}`;
+    desired = b.min;
+    boundsForced = current < b.min;
+  } else if (desired > b.max) {
+    limits.push(b.maxFrom);
+    why += `; capped at ${b.maxFrom}`;
+    desired = b.max;
+    boundsForced = current > b.max;
+  }
+
+  // Behaviour: cooldown and step limits govern recommendations inside the bounds; bringing the
+  // count back within the bounds is not rate-limited (as the HPA does for min/max).
+  if (desired !== current && !boundsForced) {
+    const d = desired > current ? 'up' : 'down';
+    const rule = d === 'up' ? spec.behavior.scaleUp : spec.behavior.scaleDown;
+    const hold = cooldownHold(input.history, spec.target, t, rule, d);
+    if (hold) {
+      limits.push(`scale${d === 'up' ? 'Up' : 'Down'}.cooldown`);
+      why += `; held at ${current} by ${hold}`;
+      desired = current;
+    } else {
+      const s = stepLimit(current, desired, rule, d);
+      if (s.limit) {
+        limits.push(s.limit.replace(/^limited by /, '').replace(/ → \d+$/, ''));
+        why += `; ${s.limit}`;
+        desired = s.to;
+      }
+    }
+  }
+  if (desired < current) {
+    const w = disruptionBlocked(spec.windows, t);
+    for (const p of w.problems) warn('WindowIgnored', `ScalingPolicy ${name}: ${p}`);
+    if (w.blocked) {
+      limits.push('window');
+      why += `; no scale-down now: ${w.blocked}`;
+      desired = current;
+    }
+  }
+  if (forecast) {
+    forecast.capacity = desired * spec.predictive!.targetPerReplica;
+    forecast.applied = spec.predictive!.mode === 'forecastAndScale' && winner?.source === 'predictive' && desired !== current;
+    if (spec.predictive!.mode === 'forecastOnly') why += `; predictive (forecastOnly) would recommend ${countText(forecast.recommendation, unit)}`;
+  }
+  return { decision: { policy: name, target: { ...spec.target }, from: current, to: desired, reason: why, limits, recommendations: recs }, ...(forecast ? { forecast } : {}), warnings };
+}

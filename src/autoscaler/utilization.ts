@@ -1,0 +1,39 @@
+/**
+ * Pool utilisation recommender (Cluster Autoscaler / Karpenter): scale up by the nodes that
+ * pending instances need (simulated by the planner on new nodes of the pool's shape), or by the
+ * target utilisation ratio; scale down by the nodes that are under the threshold, unneeded long
+ * enough, and whose instances fit elsewhere. Pure over the facts the planner gathered.
+ */
+import type { ScalingPolicySpec } from '../model/documents.js';
+import { countText, deltaText } from './metric.js';
+import { duration, fmt } from './series.js';
+import type { PoolFacts, Recommendation } from './types.js';
+import { SCALE_DOWN_UNNEEDED_SECONDS, SCALE_DOWN_UTILIZATION_PERCENT } from './types.js';
+
+/** The utilisation recommendation for a pool: always present when there are facts (nodes with work can only go if it fits elsewhere). */
+export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts): Recommendation {
+  const current = f.current;
+  const ups: Recommendation[] = [];
+  if (f.pending && f.pending.nodes > 0) {
+    const n = f.pending.placeable;
+    const names = f.pending.instances.slice(0, 3).join(', ') + (f.pending.instances.length > 3 ? `, … (${f.pending.instances.length})` : '');
+    const to = current + f.pending.nodes;
+    ups.push({ source: 'utilisation', replicas: to, text: `${n} pending instance${n === 1 ? '' : 's'} (${names}) fit on ${f.pending.nodes} new node${f.pending.nodes === 1 ? '' : 's'} of the pool's shape → ${countText(to, 'node')} ${deltaText(current, to)}` });
+  }
+  const target = spec.targetUtilizationPercent;
+  if (target !== undefined && f.utilization && current > 0) {
+    const ratio = f.utilization.percent / target;
+    if (ratio > 1 + spec.tolerancePercent / 100) {
+      const to = Math.ceil(current * ratio - 1e-9);
+      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${fmt(f.utilization.percent)} % > target ${fmt(target)} % → ${countText(to, 'node')} ${deltaText(current, to)}` });
+    }
+  }
+  if (ups.length) return ups.reduce((a, b) => (b.replicas > a.replicas ? b : a));
+  if (f.removable && f.removable.length) {
+    const to = current - f.removable.length;
+    const what = f.removable.map((r) => `${r.node} (${fmt(r.utilizationPercent)} %, ${r.instances} instance${r.instances === 1 ? '' : 's'}, unneeded ${Number.isFinite(r.unneededFor) ? duration(r.unneededFor) : 'since before any recorded change'})`).join(', ');
+    return { source: 'utilisation', replicas: to, text: `${what} under ${SCALE_DOWN_UTILIZATION_PERCENT} % utilisation for at least ${duration(SCALE_DOWN_UNNEEDED_SECONDS)}, ${f.removable.length === 1 ? 'its instances fit' : 'their instances fit'} on the other nodes → ${countText(to, 'node')} ${deltaText(current, to)}` };
+  }
+  const u = f.utilization ? `utilisation ${f.utilization.resource} ${fmt(f.utilization.percent)} %${target !== undefined ? ` (target ${fmt(target)} %)` : ''}` : 'no utilisation';
+  return { source: 'utilisation', replicas: current, text: `${u}, no node can go${f.kept?.length ? ` (${f.kept.join('; ')})` : ''} → keep ${countText(current, 'node')}` };
+}

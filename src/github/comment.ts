@@ -1,0 +1,17 @@
+/** One comment per pull request, found by its hidden marker and updated in place. */
+import type { GithubApi, CommentInfo } from './api.js';
+import { PLAN_MARKER } from './comment-sections.js';
+
+/** Our comment on the pull request, if there is one (the oldest with the marker, so duplicates never multiply). */
+export async function findPlanComment(api: GithubApi, pr: number, marker = PLAN_MARKER): Promise<CommentInfo | undefined> {
+  const comments = await api.listComments(pr);
+  return comments.find((c) => typeof c.body === 'string' && c.body.startsWith(marker));
+}
+
+/** Create the comment, or update the existing one when the body differs; returns it and what was done. */
+export async function upsertPlanComment(api: GithubApi, pr: number, body: string, marker = PLAN_MARKER): Promise<{ comment: CommentInfo; action: 'created' | 'updated' | 'unchanged' }> {
+  const existing = await findPlanComment(api, pr, marker);
+  if (!existing) return { comment: await api.createComment(pr, body), action: 'created' };
+  if (existing.body === body) return { comment: existing, action: 'unchanged' };
+  return { comment: await api.updateComment(existing.id, body), action: 'updated' };
+}

@@ -1,0 +1,40 @@
+/** Metric fetching failures: I/O, so exceptions with a code (STYLE rule 4); the autoscaler turns them into warnings. */
+import { QmError } from '../model/errors.js';
+
+/** Why a fetch failed: the source cannot be reached (later queries to it are skipped), or this one query or its data is wrong. */
+export type MetricFailure = 'unreachable' | 'rejected' | 'config' | 'data';
+
+export class MetricFetchError extends QmError {
+  constructor(
+    message: string,
+    hint?: string,
+    readonly failure: MetricFailure = 'data',
+  ) {
+    super('io', message, hint);
+    this.name = 'MetricFetchError';
+  }
+}
+
+/** A URL fit for messages: no user, password or query string (tokens live there). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    const q = u.search ? '?…' : '';
+    u.search = '';
+    u.hash = '';
+    return `${u.toString().replace(/\/$/, '')}${q}`;
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Replace `${env:NAME}` with the environment's value; a missing variable is an error naming it. */
+export function resolveEnv(text: string, env: Readonly<Record<string, string | undefined>>, where: string): string {
+  return text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') throw new MetricFetchError(`${where} references the environment variable ${name}, which is not set`, `export ${name} before running qm`, 'config');
+    return v;
+  });
+}

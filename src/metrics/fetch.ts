@@ -1,0 +1,62 @@
+/** fetchSeries: one metric of one MetricSource over a time range — a CSV file or Prometheus. I/O. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseMetricsCsv, selectSeries } from '../forecast/csv.js';
+import type { CsvParse } from '../forecast/csv.js';
+import { formatProblem } from '../forecast/csv.js';
+import type { SeriesPoint } from '../forecast/types.js';
+import type { MetricSourceDoc } from '../model/documents.js';
+import { MetricFetchError, resolveEnv } from './errors.js';
+import type { FetchOptions } from './prometheus.js';
+import { instantQuery, rangeQuery } from './prometheus.js';
+
+export interface SeriesRange {
+  /** Unix seconds. start = end asks Prometheus for an instant query. */
+  start: number;
+  end: number;
+  /** Seconds between points of a Prometheus range query (file sources return their own samples). */
+  step: number;
+}
+
+export interface FetchSeriesOptions extends FetchOptions {
+  /** The policy directory that file paths are relative to (default: the working directory). */
+  dir?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Parsed CSV files by absolute path, shared by the calls of one run. */
+  files?: Map<string, Promise<CsvParse>>;
+}
+
+/** The points of `ref` (a file series or a PromQL query) from `source` within the range, oldest first. */
+export async function fetchSeries(source: MetricSourceDoc, ref: { series?: string; query?: string }, range: SeriesRange, opts: FetchSeriesOptions = {}): Promise<SeriesPoint[]> {
+  const name = `MetricSource ${source.metadata.name}`;
+  if (source.spec.file) {
+    const rel = source.spec.file.path;
+    const file = path.resolve(opts.dir ?? '.', rel);
+    const files = opts.files ?? new Map<string, Promise<CsvParse>>();
+    let parsed = files.get(file);
+    if (!parsed) {
+      parsed = readFile(file, 'utf8').then(
+        (text) => parseMetricsCsv(text, rel),
+        (e: NodeJS.ErrnoException) => {
+          throw new MetricFetchError(`${name}: cannot read ${rel}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message)}`, 'spec.file.path is relative to the policy directory', 'unreachable');
+        },
+      );
+      files.set(file, parsed);
+    }
+    const csv = await parsed;
+    if (csv.problems.length) throw new MetricFetchError(`${name}: ${formatProblem(csv.problems[0]!)}${csv.problems.length > 1 ? ` (and ${csv.problems.length - 1} more problem${csv.problems.length === 2 ? '' : 's'})` : ''}`, 'fix the CSV: header timestamp,series,value, ISO 8601 or unix-second timestamps');
+    if (ref.series === undefined) throw new MetricFetchError(`${name} is a file source; the metric needs a series, not a query`, 'write metric: {source: …, series: NAME}');
+    const picked = selectSeries(csv, rel, ref.series);
+    if (typeof picked === 'string') throw new MetricFetchError(`${name}: ${picked}`);
+    return picked.points.filter((p) => !(p.t < range.start) && !(p.t > range.end));
+  }
+  if (source.spec.prometheus) {
+    if (ref.query === undefined) throw new MetricFetchError(`${name} is a Prometheus source; the metric needs a query, not a series`, 'write metric: {source: …, query: PROMQL}');
+    const p = source.spec.prometheus;
+    const url = resolveEnv(p.url, opts.env ?? process.env, `${name} spec.prometheus.url`);
+    const cfg = { url, timeout: p.timeout, retries: p.retries };
+    if (range.start >= range.end) return instantQuery(cfg, ref.query, range.end, opts);
+    return rangeQuery(cfg, ref.query, range, opts);
+  }
+  throw new MetricFetchError(`${name} has neither spec.file nor spec.prometheus`);
+}
