@@ -2,7 +2,7 @@
 // into docs/benchmarks.md. Raw figures also go to bench/out/results.json.
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runValidateBench } from './validate.mjs';
 import { runPlanBench } from './plan.mjs';
 
@@ -49,8 +49,13 @@ if (want('scheduler')) {
 
 for (const [name, script, title] of [
   ['state', 'bench/state.mjs', 'State store operations (SQLite; PostgreSQL when QM_TEST_POSTGRES_URL is set)'],
+  ['autoscaler', 'bench/autoscaler.mjs', 'Autoscaler: policy evaluation time and a replayed request series'],
+  ['forecast', 'bench/forecast.mjs', 'Forecast accuracy (rolling-origin backtests) and latency'],
+  ['docker', 'bench/docker.mjs', 'Docker driver: placing instances on local engines'],
+  ['pr', 'bench/pr.mjs', 'qm pr plan on a 500-file repository with 10,000 instances'],
 ]) {
   if (!want(name)) continue;
+  if (!existsSync(script)) continue;
   console.log(`## ${title}\n`);
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${script} failed`);
