@@ -199,7 +199,7 @@ class Scheduler {
     this.blocked.delete(pod.id);
     const st = pod.agent.statics!;
     const cause = this.cause.get(pod.id) ?? 'new instance';
-    const reason = `${cause}; best of ${st.feasible.length}/${this.cluster.nodes.length} nodes its placement rules allow (score ${Math.round(score)})`;
+    const reason = `${cause}; best of ${st.feasible.length}/${this.cluster.nodes.length} nodes its placement rules allow`;
     if (pod.observedNode >= 0 && !this.cause.get(pod.id)?.startsWith('preempted')) {
       this.moves.push({
         instance: pod.name,

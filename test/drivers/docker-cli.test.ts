@@ -7,8 +7,10 @@
  * container removed by hand) is found and fixed by `qm reconcile --mode fix`.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qm, QM } from '../helpers/cli.js';
+import { qm, QM, ROOT } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
 import type { Daemon } from './docker-helpers.js';
@@ -196,5 +198,44 @@ describe.skipIf(SKIP_DOCKER)('qm on real Docker engines', () => {
     expect(fleet()).toEqual([]);
     for (const d of daemons) expect(dockerCli(d, ['ps', '-aq', '--filter', 'label=quartermaster.dev/instance']).trim()).toBe('');
     expect(bystandersRunning()).toEqual([true, true, true]);
+  });
+});
+
+describe.skipIf(SKIP_DOCKER)('the README section "Run agents on Docker"', () => {
+  it('works as written: containers appear, move and disappear as the YAML changes', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Run agents on Docker'), readme.indexOf('## A tour of the kinds'));
+    const demo = await tempRepo();
+    try {
+      const files = [...section.matchAll(/```yaml\n# (\S+)[^\n]*\n([\s\S]*?)```/g)];
+      expect(files.map((m) => m[1])).toEqual(['pools/local.yaml', 'agents/hello.yaml', 'policies/profile.yaml']);
+      for (const [, file, text] of files) await demo.write(file!, text!);
+      // "docker pull busybox", without a registry: the busybox rootfs image under that name.
+      const d = daemons[0]!;
+      dockerCli(d, ['tag', IMAGE, 'busybox']);
+      const env = { DOCKER_HOST: d.address, GREETING: 'hi' };
+      const step = (args: string[]) => {
+        const r = qm(args, { cwd: demo.dir, env });
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        return r;
+      };
+      const hello = () => dockerCli(d, ['ps', '--filter', 'label=quartermaster.dev/agent=hello', '--format', '{{.Names}}@{{.Label "quartermaster.dev/node"}}']).split('\n').filter(Boolean).sort();
+      step(['apply', '--auto-approve']);
+      expect(hello().map((x) => x.split('@')[0])).toEqual(['hello-0', 'hello-1']);
+      expect(dockerCli(d, ['inspect', '-f', '{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.Config.Env}}', 'hello-0'])).toMatch(/^250000000 67108864 \[GREETING=hi\]/);
+      await demo.write('agents/hello.yaml', files[1]![2]!.replace('replicas: 2', 'replicas: 3'));
+      step(['apply', '--auto-approve']);
+      expect(hello()).toHaveLength(3);
+      await demo.write('pools/local.yaml', files[0]![2]!.replace('  driver: docker\n', '  driver: docker\n  state: draining\n'));
+      step(['apply', '--auto-approve']);
+      expect(hello()).toEqual(['hello-0@green-1', 'hello-1@green-1', 'hello-2@green-1']);
+      await demo.write('agents/hello.yaml', files[1]![2]!.replace('replicas: 2', 'replicas: 0'));
+      step(['apply', '--auto-approve']);
+      expect(hello()).toEqual([]);
+      expect(bystandersRunning()).toEqual([true, true, true]);
+    } finally {
+      dockerCli(daemons[0]!, ['rmi', 'busybox']);
+      await demo.cleanup();
+    }
   });
 });
