@@ -19,6 +19,8 @@ Usage:
   qm status [DIR] [--format text|json] [--state LOC]
   qm explain INSTANCE [--dir DIR] [--state LOC]
   qm force-unlock ID [--dir DIR] [--state LOC]
+  qm forecast (--file CSV [--series S] | [DIR] --source NAME --series S|--query Q) --horizon 1h
+          [--at TIME] [--format text|json] [--model NAME] [--level 0.95]
   qm pr plan|apply|comment|drift [--repo OWNER/NAME] [--pr N] [--base REF] [--head REF]
           [--out FILE] [--state LOC] [--approvals N] [--max-plan-age 1h]
 
@@ -66,6 +68,11 @@ const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boo
     options: { dir: { type: 'string' }, state: { type: 'string' } },
     maxPositionals: 1,
     run: async (pos, v, io) => (await import('./commands/explain.js')).explainCommand({ instance: need('explain', 'an INSTANCE', pos), dir: str(v.dir), state: str(v.state) }, io),
+  },
+  forecast: {
+    options: { file: { type: 'string' }, dir: { type: 'string' }, source: { type: 'string' }, series: { type: 'string' }, query: { type: 'string' }, horizon: { type: 'string' }, at: { type: 'string' }, format: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/forecast.js')).forecastCommand({ dir: str(v.dir) ?? pos[0], file: str(v.file), source: str(v.source), series: str(v.series), query: str(v.query), horizon: str(v.horizon), at: str(v.at), format: str(v.format), model: str(v.model), level: str(v.level) }, io),
   },
   pr: {
     options: { dir: { type: 'string' }, repo: { type: 'string' }, pr: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, 'api-url': { type: 'string' }, event: { type: 'string' }, state: { type: 'string' }, snapshot: { type: 'string' }, now: { type: 'string' }, out: { type: 'string' }, approvals: { type: 'string' }, 'max-plan-age': { type: 'string' }, actor: { type: 'string' }, 'full-plan-url': { type: 'string' }, 'check-name': { type: 'string' }, concurrency: { type: 'string' } },
