@@ -96,7 +96,7 @@ function bystandersRunning(): boolean[] {
   return daemons.map((d) => dockerCli(d, ['inspect', '-f', '{{.State.Running}}', 'bystander']).trim() === 'true');
 }
 
-describe.skipIf(SKIP_DOCKER)('qm on real Docker engines', () => {
+describe.skipIf(SKIP_DOCKER)('qm on real Docker engines', { timeout: 120_000 }, () => {
   it('applies a fleet: real containers with the plan\'s limits appear on the chosen engines', async () => {
     await commit({ 'pools/pools.yaml': pools(), 'agents/chat.yaml': agent('chat', 2, 'edge') });
     const plan = run(['plan', '--format', 'json']);
@@ -201,7 +201,7 @@ describe.skipIf(SKIP_DOCKER)('qm on real Docker engines', () => {
   });
 });
 
-describe.skipIf(SKIP_DOCKER)('the README section "Run agents on Docker"', () => {
+describe.skipIf(SKIP_DOCKER)('the README section "Run agents on Docker"', { timeout: 120_000 }, () => {
   it('works as written: containers appear, move and disappear as the YAML changes', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Run agents on Docker'), readme.indexOf('## A tour of the kinds'));

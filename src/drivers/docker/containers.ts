@@ -64,7 +64,9 @@ export async function waitRunning(c: EngineClient, id: string, timeoutSeconds: n
     const d = await c.inspect(id);
     const s = d.State;
     if (up && (s.StartedAt !== up.startedAt || d.RestartCount !== up.restarts || !s.Running)) {
-      throw new EngineError(`the new container keeps stopping (exit code ${s.ExitCode}${s.Error ? `, ${s.Error}` : ''}; restarted ${d.RestartCount} times)`, 500);
+      // Once restarted it runs again and reports exit code 0: only a stopped one has its last code.
+      const last = s.Running ? '' : `, last exit code ${s.ExitCode}${s.Error ? ` (${s.Error})` : ''}`;
+      throw new EngineError(`the new container keeps stopping (restarted ${d.RestartCount} time${d.RestartCount === 1 ? '' : 's'}${last})`, 500);
     }
     if (up) return;
     if (s.Running && !s.Restarting && (!s.Health || s.Health.Status === 'healthy')) {
