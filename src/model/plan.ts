@@ -6,6 +6,23 @@ import type { ResourceList } from './quantity.js';
 
 export const PLAN_FORMAT_VERSION = '1.0';
 
+/** Blocked reason codes of SPEC §4, the one list the scheduler, the renderers and the schema use. */
+export const REASON_CODES = [
+  'InsufficientResource',
+  'NodeSelectorMismatch',
+  'NodeAffinityMismatch',
+  'AgentAffinityUnsatisfied',
+  'AgentAntiAffinityConflict',
+  'TopologySpreadViolation',
+  'UntoleratedTaint',
+  'PoolAccessDenied',
+  'PoolNotActive',
+  'QuotaExceeded',
+  'DependencyNotPlaced',
+  'NoPoolCanFit',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
 interface ActionBase {
   /** "a1", "a2", … in apply order; an action only depends on actions listed before it. */
   id: string;

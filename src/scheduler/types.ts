@@ -6,22 +6,9 @@ import type { PolicySet } from '../model/documents.js';
 import type { ResourceList } from '../model/quantity.js';
 import type { ObservedInstance, ObservedNode } from '../model/state.js';
 
-/** Blocked reason codes of SPEC §4. */
-export const REASON_CODES = [
-  'InsufficientResource',
-  'NodeSelectorMismatch',
-  'NodeAffinityMismatch',
-  'AgentAffinityUnsatisfied',
-  'AgentAntiAffinityConflict',
-  'TopologySpreadViolation',
-  'UntoleratedTaint',
-  'PoolAccessDenied',
-  'PoolNotActive',
-  'QuotaExceeded',
-  'DependencyNotPlaced',
-  'NoPoolCanFit',
-] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
+/** Blocked reason codes of SPEC §4 (defined with the plan model). */
+export { REASON_CODES, type ReasonCode } from '../model/plan.js';
+import type { ReasonCode } from '../model/plan.js';
 
 export interface ScheduleInput {
   policy: PolicySet;

@@ -113,22 +113,9 @@ export const OPTIONAL_ACTION_KEYS: Readonly<Record<string, readonly string[]>> =
 /** Every action type, in the order SPEC §4 lists them in `summary`. */
 export const ACTION_TYPES = ['place', 'move', 'evict', 'remove', 'scalePool', 'scaleAgent'] as const satisfies readonly ActionType[];
 
-/** Blocked reason codes of SPEC §4 (the schema's enum). */
-export const BLOCKED_REASON_CODES = [
-  'InsufficientResource',
-  'NodeSelectorMismatch',
-  'NodeAffinityMismatch',
-  'AgentAffinityUnsatisfied',
-  'AgentAntiAffinityConflict',
-  'TopologySpreadViolation',
-  'UntoleratedTaint',
-  'PoolAccessDenied',
-  'PoolNotActive',
-  'QuotaExceeded',
-  'DependencyNotPlaced',
-  'NoPoolCanFit',
-] as const;
-export type BlockedReasonCode = (typeof BLOCKED_REASON_CODES)[number];
+/** Blocked reason codes of SPEC §4 (the schema's enum), from the plan model. */
+export { REASON_CODES as BLOCKED_REASON_CODES, type ReasonCode as BlockedReasonCode } from '../../model/plan.js';
+import type { ReasonCode as BlockedReasonCode } from '../../model/plan.js';
 
 export interface BlockedReason {
   /** One of BLOCKED_REASON_CODES (the schema checks it; typed as a string so planners' types fit). */
