@@ -34,3 +34,11 @@ describe('documentation stays in step with the code', () => {
     expect(readme).toContain('npm test');
   });
 });
+
+describe('the plan schema and the code agree', () => {
+  it('blocked reason codes: schemas/plan.schema.json enum equals REASON_CODES', async () => {
+    const { REASON_CODES } = await import('../src/model/plan.js');
+    const schema = JSON.parse(read('schemas/plan.schema.json')) as { $defs: { blockedReason: { properties: { code: { enum: string[] } } } } };
+    expect([...schema.$defs.blockedReason.properties.code.enum].sort()).toEqual([...REASON_CODES].sort());
+  });
+});
