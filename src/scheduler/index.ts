@@ -1,5 +1,5 @@
 /** The placement engine: pure (documents, observed state, seed) → placements, blocked, evictions, moves. */
-export { schedule } from './scheduler.js';
+export { schedule } from './schedule.js';
 export type * from './types.js';
 export { REASON_CODES } from './types.js';
 export { PLUGINS } from './registry.js';
