@@ -21,8 +21,6 @@ import {
 } from '../records.js';
 import type {
   AcquireResult,
-  AppliedPlanRecord,
-  ApplyStatus,
   AuditLog,
   ClusterChange,
   ClusterState,
@@ -40,62 +38,10 @@ import type {
   StateStore,
 } from '../store.js';
 import { mapPostgresError, type Endpoint } from './errors.js';
+import { rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { readSchemaVersion } from './migrate.js';
 
-interface LockRow {
-  id: string;
-  name: string;
-  holder: string;
-  info: LockInfo;
-  acquired_at: Date;
-  expires_at: Date;
-}
-
-interface ScalingRow {
-  target_kind: 'Pool' | 'Agent';
-  target_name: string;
-  at: Date;
-  from_count: number;
-  to_count: number;
-  plan_id: string | null;
-  reason: string | null;
-}
-
-interface AuditRow {
-  plan_id: string;
-  applied_at: Date;
-  actor: string;
-  status: ApplyStatus;
-  plan: unknown;
-  results: unknown;
-}
-
-const toLock = (r: LockRow): Lock => ({
-  id: r.id,
-  name: r.name,
-  holder: r.holder,
-  info: r.info,
-  acquiredAt: r.acquired_at.toISOString(),
-  expiresAt: r.expires_at.toISOString(),
-});
-
-const toScaling = (r: ScalingRow): ScalingRecord => ({
-  target: { kind: r.target_kind, name: r.target_name },
-  at: r.at.toISOString(),
-  from: r.from_count,
-  to: r.to_count,
-  ...(r.plan_id === null ? {} : { planId: r.plan_id }),
-  ...(r.reason === null ? {} : { reason: r.reason }),
-});
-
-const toAudit = (r: AuditRow): AppliedPlanRecord => ({
-  planId: r.plan_id,
-  appliedAt: r.applied_at.toISOString(),
-  actor: r.actor,
-  status: r.status,
-  plan: r.plan,
-  results: r.results,
-});
+const { toLock, toScaling, toAudit } = rowMappers((v) => v);
 
 type Query = <R extends object>(sql: string, params?: unknown[]) => Promise<R[]>;
 

@@ -22,7 +22,6 @@ import {
 import type {
   AcquireResult,
   AppliedPlanRecord,
-  ApplyStatus,
   AuditLog,
   ClusterChange,
   ClusterState,
@@ -40,62 +39,10 @@ import type {
   StateStore,
 } from '../store.js';
 import { mapSqliteError } from './errors.js';
+import { rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { readSchemaVersion } from './migrate.js';
 
-interface LockRow {
-  id: string;
-  name: string;
-  holder: string;
-  info: string;
-  acquired_at: string;
-  expires_at: string;
-}
-
-interface ScalingRow {
-  target_kind: 'Pool' | 'Agent';
-  target_name: string;
-  at: string;
-  from_count: number;
-  to_count: number;
-  plan_id: string | null;
-  reason: string | null;
-}
-
-interface AuditRow {
-  plan_id: string;
-  applied_at: string;
-  actor: string;
-  status: ApplyStatus;
-  plan: string;
-  results: string;
-}
-
-const toLock = (r: LockRow): Lock => ({
-  id: r.id,
-  name: r.name,
-  holder: r.holder,
-  info: JSON.parse(r.info) as LockInfo,
-  acquiredAt: r.acquired_at,
-  expiresAt: r.expires_at,
-});
-
-const toScaling = (r: ScalingRow): ScalingRecord => ({
-  target: { kind: r.target_kind, name: r.target_name },
-  at: r.at,
-  from: r.from_count,
-  to: r.to_count,
-  ...(r.plan_id === null ? {} : { planId: r.plan_id }),
-  ...(r.reason === null ? {} : { reason: r.reason }),
-});
-
-const toAudit = (r: AuditRow): AppliedPlanRecord => ({
-  planId: r.plan_id,
-  appliedAt: r.applied_at,
-  actor: r.actor,
-  status: r.status,
-  plan: JSON.parse(r.plan),
-  results: JSON.parse(r.results),
-});
+const { toLock, toScaling, toAudit } = rowMappers((v) => JSON.parse(v as string));
 
 export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite' as const;
