@@ -16,8 +16,8 @@ if (process.env.CI) {
   });
 }
 
+// Without a server the suite is skipped outside CI only: under CI the test above fails instead.
 if (url) describeStore('postgres', () => postgresHarness(url));
-else describe.skip('state store: postgres (QM_TEST_POSTGRES_URL is not set)', () => test('skipped', () => undefined));
 
 async function failure(location: string): Promise<{ err: QmError; ms: number }> {
   const started = Date.now();
