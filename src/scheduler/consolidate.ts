@@ -7,7 +7,8 @@
  */
 import type { ClusterState } from './framework/cluster.js';
 import type { Evaluator } from './framework/evaluator.js';
-import { chooseDevices, devicesFit } from './framework/gpu-devices.js';
+import type { NodeInfo } from './framework/node-info.js';
+import { chooseDevices, devicesFit, NO_DEVICES } from './framework/gpu-devices.js';
 import { fits } from './plugins/node-resources/fit.js';
 import { dominantShare } from './framework/resources.js';
 import type { Pod } from './framework/workload.js';
@@ -29,6 +30,30 @@ function hasSoftSpreading(p: Pod): boolean {
   return pl.antiAffinity.some((r) => !r.required) || pl.affinity.some((r) => !r.required) || pl.spread.some((s) => s.constraint.whenUnsatisfiable === 'ScheduleAnyway');
 }
 
+/**
+ * The nodes in use that could take at least the smallest request of any instance on a candidate
+ * node (element-wise minimum). Free capacity of these nodes only shrinks during a pass (an undo
+ * restores it), so a node without that room now never fits a candidate later in the pass.
+ */
+export function nodesWithRoom(nodes: readonly NodeInfo[], candidates: readonly number[]): number[] {
+  const width = nodes[0]?.capacity.length ?? 0;
+  const min = new Float64Array(width).fill(Infinity);
+  for (const c of candidates) {
+    for (const p of nodes[c]!.pods) for (let k = 0; k < width; k++) if (p.req[k]! < min[k]!) min[k] = p.req[k]!;
+  }
+  const out: number[] = [];
+  for (const n of nodes) {
+    if (n.pods.length === 0) continue;
+    let room = true;
+    for (let k = 0; k < width && room; k++) {
+      const r = min[k]!;
+      if (r > 0 && n.allocated[k]! + r > n.overcommitted[k]! + 1e-9) room = false;
+    }
+    if (room) out.push(n.index);
+  }
+  return out;
+}
+
 /** Repeats passes while they empty nodes (at most `passes`), within the work limit. */
 export function consolidate(cluster: ClusterState, ev: Evaluator, isPlanned: (p: Pod) => boolean, hooks: ConsolidationHooks, passes = 4): number {
   let total = 0;
@@ -48,11 +73,12 @@ function pass(cluster: ClusterState, ev: Evaluator, isPlanned: (p: Pod) => boole
     .filter((n) => n.pods.length > 0 && n.pods.every((p) => isPlanned(p) && !hasSoftSpreading(p)))
     .map((n) => n.index)
     .sort((a, b) => nodes[a]!.pods.length - nodes[b]!.pods.length || load(a) - load(b) || a - b);
+  const room = nodesWithRoom(nodes, candidates);
   let emptied = 0;
   for (const from of candidates) {
     const node = nodes[from]!;
     if (node.pods.length === 0) continue;
-    const used = nodes.filter((n) => n.index !== from && n.pods.length > 0).map((n) => n.index);
+    const used = room.filter((n) => n !== from && nodes[n]!.pods.length > 0);
     if (budget.work + node.pods.length * used.length > CONSOLIDATION_WORK_LIMIT) break;
     budget.work += node.pods.length * used.length;
     const pods = [...node.pods].sort((a, b) => dominantShare(b.req, node.capacity) - dominantShare(a.req, node.capacity) || (a.name < b.name ? -1 : 1));
@@ -80,7 +106,7 @@ function pass(cluster: ClusterState, ev: Evaluator, isPlanned: (p: Pod) => boole
         ok = false;
         break;
       }
-      cluster.place(pod, best, chooseDevices(nodes[best]!.gpuUsed, pod.gpuMillis) ?? []);
+      cluster.place(pod, best, chooseDevices(nodes[best]!.gpuUsed, pod.gpuMillis) ?? NO_DEVICES);
       hooks.add(pod);
       placed.push({ pod, score: bestScore });
     }

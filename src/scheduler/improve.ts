@@ -7,7 +7,7 @@
  */
 import type { ClusterState } from './framework/cluster.js';
 import type { Evaluator } from './framework/evaluator.js';
-import { chooseDevices, devicesFit, perDeviceMillis } from './framework/gpu-devices.js';
+import { chooseDevices, devicesFit, NO_DEVICES, perDeviceMillis } from './framework/gpu-devices.js';
 import type { Pod } from './framework/workload.js';
 import { fits } from './plugins/node-resources/fit.js';
 
@@ -62,7 +62,7 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
       if (!fits(b, n) || !devicesFit(n.gpuUsed, b.gpuMillis)) continue;
       ev.begin(b);
       if (ev.statics(b).position[node]! < 0 || ev.dynamicStatus(b, node).code !== 'Success') continue;
-      cluster.place(b, node, chooseDevices(n.gpuUsed, b.gpuMillis) ?? []);
+      cluster.place(b, node, chooseDevices(n.gpuUsed, b.gpuMillis) ?? NO_DEVICES);
       hooks.add(b);
       got.push(b);
       gained += perDeviceMillis(b.gpuMillis) * Math.max(1, b.gpuMillis / 1000);

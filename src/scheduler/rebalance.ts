@@ -6,7 +6,7 @@
  */
 import type { ClusterState } from './framework/cluster.js';
 import type { Evaluator } from './framework/evaluator.js';
-import { chooseDevices } from './framework/gpu-devices.js';
+import { chooseDevices, NO_DEVICES } from './framework/gpu-devices.js';
 import { dominantShare } from './framework/resources.js';
 import { moreImportant, type Pod } from './framework/workload.js';
 
@@ -43,7 +43,7 @@ export function rebalance(cluster: ClusterState, ev: Evaluator, maxImbalancePerc
         ev.begin(pod);
         const ok = ev.statics(pod).position[low]! >= 0 && ev.dynamicStatus(pod, low).code === 'Success';
         if (ok) {
-          cluster.place(pod, low, chooseDevices(cluster.nodes[low]!.gpuUsed, pod.gpuMillis) ?? []);
+          cluster.place(pod, low, chooseDevices(cluster.nodes[low]!.gpuUsed, pod.gpuMillis) ?? NO_DEVICES);
           if (Math.max(util(low), util(high)) < before) {
             hooks.add(pod);
             hooks.moved(pod, high, `rebalance pool ${pool}: node utilisation spread ${Math.round(spread)}% exceeds ${maxImbalancePercent}%`);

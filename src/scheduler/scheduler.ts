@@ -9,7 +9,7 @@ import { diagnose, type Diagnosis } from './blocked.js';
 import { buildSnapshot, type Snapshot } from './framework/build.js';
 import type { ClusterState } from './framework/cluster.js';
 import { Evaluator } from './framework/evaluator.js';
-import { chooseDevices } from './framework/gpu-devices.js';
+import { chooseDevices, NO_DEVICES } from './framework/gpu-devices.js';
 import type { CycleContext } from './framework/plugin.js';
 import { moreImportant, type Pod } from './framework/workload.js';
 import { findPreemption } from './preemption/preempt.js';
@@ -192,7 +192,7 @@ class Scheduler {
 
   private bind(pod: Pod, node: number, score: number, candidates?: Decision['candidates']): void {
     const n = this.cluster.nodes[node]!;
-    const devices = chooseDevices(n.gpuUsed, pod.gpuMillis) ?? [];
+    const devices = chooseDevices(n.gpuUsed, pod.gpuMillis) ?? NO_DEVICES;
     this.cluster.place(pod, node, devices);
     this.quotas.add(pod, n.node.pool);
     this.placed[pod.agent.index]!++;
@@ -286,12 +286,12 @@ class Scheduler {
 
   /** Lets blocked instances take the place of a planned one that strands capacity (see improve.ts). */
   private improve(): void {
-    const byId = new Map(this.snap.pods.map((p) => [p.id, p]));
-    for (let pass = 0; pass < 4; pass++) if (this.improvePass(byId) === 0) break;
+    for (let pass = 0; pass < 4; pass++) if (this.improvePass() === 0) break;
   }
 
-  private improvePass(byId: Map<number, Pod>): number {
-    const blocked = [...this.blocked.keys()].map((id) => byId.get(id)!).filter((p) => p.node < 0);
+  private improvePass(): number {
+    // A pod's id is its index in snap.pods.
+    const blocked = [...this.blocked.keys()].map((id) => this.snap.pods[id]!).filter((p) => p.node < 0);
     const swaps = improve(this.cluster, this.ev, blocked, (p) => this.placements.has(p.id) && this.movable(p), {
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
@@ -374,6 +374,7 @@ class Scheduler {
 
   /** A draining pool moves everything away, within each agent's disruption budget. */
   private drain(): void {
+    if (![...this.cluster.pools.values()].some((p) => p.spec.state === 'draining')) return;
     const draining = this.snap.pods
       .filter((p) => p.node >= 0 && this.running(p) && this.cluster.nodes[p.node]!.pool?.spec.state === 'draining')
       .sort(moreImportant);
@@ -409,8 +410,8 @@ class Scheduler {
       evictions: this.evictions,
       moves: this.moves,
       removals: [...this.snap.removals].sort(byInstance),
-      // Pod order (agent name, then ordinal) is deterministic and needs no sort.
-      decisions: this.snap.pods.map((p) => this.decisions.get(p.id)).filter((d): d is Decision => d !== undefined),
+      // Pod order (agent name, then ordinal): a pod's id is its index in that order.
+      decisions: [...this.decisions.keys()].sort((a, b) => a - b).map((id) => this.decisions.get(id)!),
       warnings: this.warnings,
     };
   }

@@ -55,3 +55,36 @@ describe('schedule() result', () => {
     expect(schedule({ ...input, instances: [makeInstance('gpu-0', 'gpu', 'g1')] }).decisions.map((d) => d.instance)).toEqual(['big-0', 'gpu-1']);
   });
 });
+
+describe('matching observed instances to desired ones', () => {
+  const policy = makePolicy({ agents: [makeAgent('web').replicas(3).req({ cpu: 1 }).obj(), makeAgent('web-b').replicas(1).req({ cpu: 1 }).obj()] });
+  const nodes = [makeNode('c1').obj(), makeNode('c2').obj()];
+  const r = schedule({
+    policy,
+    nodes,
+    instances: [
+      makeInstance('web-0', 'web', 'c1'),
+      makeInstance('web-0', 'web', 'c2'), // the same name twice
+      makeInstance('web-01', 'web', 'c1'), // leading zero: not a canonical ordinal
+      makeInstance('web-b-0', 'web', 'c1'), // another agent's name under this agent
+      makeInstance('web-5', 'web', 'c2'), // beyond replicas
+      makeInstance('web-b-0', 'web-b', 'c2'),
+      makeInstance('web-2', 'web', 'lost'), // on a node that is not observed
+    ],
+  });
+
+  it('keeps each valid instance once and removes the rest with a reason', () => {
+    expect(r.removals.map((x) => [x.instance, x.node, x.reason])).toEqual([
+      ['web-0', 'c2', 'duplicate of web-0 on c1'],
+      ['web-01', 'c1', 'name is not <agent>-<ordinal> of agent web'],
+      ['web-5', 'c2', 'replicas 6 → 3'],
+      ['web-b-0', 'c1', 'name is not <agent>-<ordinal> of agent web'],
+    ]);
+  });
+
+  it('places only the missing ordinals, and again those on lost nodes', () => {
+    expect(r.placements.map((p) => p.instance).sort()).toEqual(['web-1', 'web-2']);
+    expect(r.warnings.join('\n')).toMatch(/instance web-2 runs on node lost, which is not observed; it is placed again/);
+    expect(r.decisions.map((d) => d.instance)).toEqual(['web-1', 'web-2']);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consolidate } from '../../src/scheduler/consolidate.js';
+import { consolidate, nodesWithRoom } from '../../src/scheduler/consolidate.js';
 import { improve } from '../../src/scheduler/improve.js';
 import { schedule } from '../../src/scheduler/index.js';
 import { makeAgent, makeInstance, makeNode, makePolicy } from './builders.js';
@@ -58,5 +58,33 @@ describe('swap improvement', () => {
     expect(r.placements.map((p) => p.instance).sort()).toEqual(['half-0', 'half-1']);
     expect(r.blocked.map((b) => b.instance)).toEqual(['big-0']);
     expect(r.blocked[0]!.summary).toMatch(/gave way on its node to half-0, half-1/);
+  });
+});
+
+describe('consolidation on a full cluster', () => {
+  it('skips nodes without room for the smallest candidate and still empties where it can', () => {
+    // full-1 and full-2 are full; spare has room for one 1-CPU instance; n-a and n-b hold planned instances.
+    const h = harness(
+      { agents: [makeAgent('fill').replicas(2).req({ cpu: 4 }).obj(), makeAgent('a').replicas(2).req({ cpu: 1 }).obj(), makeAgent('big').req({ cpu: 3 }).obj()] },
+      ['full-1', 'full-2', 'spare', 'n-a', 'n-b'].map((n) => makeNode(n).capacity({ cpu: 4, memory: '8Gi' }).obj()),
+    );
+    const at = (pod: string, node: string) => h.cluster.place(h.pod(pod), h.node(node).index, []);
+    at('fill-0', 'full-1');
+    at('fill-1', 'full-2');
+    at('big-0', 'spare');
+    at('a-0', 'n-a');
+    at('a-1', 'n-b');
+    const planned = new Set(['a-0', 'a-1']);
+    const names = (idx: number[]) => idx.map((i) => h.cluster.nodes[i]!.name);
+    expect(names(nodesWithRoom(h.cluster.nodes, [h.node('n-a').index, h.node('n-b').index]))).toEqual(['n-a', 'n-b', 'spare']);
+    const moved: string[] = [];
+    const emptied = consolidate(h.cluster, h.ev, (p) => planned.has(p.name), { ...noQuota, moved: (p) => moved.push(p.name) });
+    // a-0 takes spare's last CPU (the fuller node scores higher); a-1 then has nowhere to go.
+    expect(emptied).toBe(1);
+    expect(h.node('spare').pods.map((p) => p.name).sort()).toEqual(['a-0', 'big-0']);
+    expect(h.node('n-b').pods.map((p) => p.name)).toEqual(['a-1']);
+    expect(h.node('full-1').pods.map((p) => p.name)).toEqual(['fill-0']);
+    expect(h.node('full-2').pods.map((p) => p.name)).toEqual(['fill-1']);
+    expect(moved).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import type { Removal } from '../types.js';
 import { agentView, matchesSelector, nodeView, selectorReadsInstanceName } from '../views.js';
 import { ClusterState } from './cluster.js';
-import { chooseDevices } from './gpu-devices.js';
+import { chooseDevices, NO_DEVICES } from './gpu-devices.js';
 import { NodeInfo } from './node-info.js';
 import { GPU, ResourceIndex } from './resources.js';
 import { Term } from './terms.js';
@@ -37,12 +37,9 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
     seen.add(n.name);
   }
   const agents = [...policy.agents].sort((a, b) => byName(a.metadata, b.metadata));
-  const res = new ResourceIndex([
-    ...nodesIn.map((n) => n.capacity),
-    ...agents.map((a) => a.spec.resources.requests),
-    ...instances.map((i) => i.requests),
-    ...policy.quotas.map((q) => q.spec.limits),
-  ]);
+  const lists = [...nodesIn.map((n) => n.capacity), ...agents.map((a) => a.spec.resources.requests), ...policy.quotas.map((q) => q.spec.limits)];
+  for (const i of instances) if (hasRequests(i.requests)) lists.push(i.requests);
+  const res = new ResourceIndex(lists);
 
   const unknownPools = new Set<string>();
   const nodes = nodesIn.map((n, i) => {
@@ -118,36 +115,38 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
   }
 
   const cluster = new ClusterState(res, nodes, pools, infos, terms);
-  const observed = new Map<string, ObservedInstance>();
+  // Observed instances by agent and ordinal: array slots, so 150,000 instance names are never hashed.
+  const slots: (ObservedInstance | undefined)[][] = infos.map(() => []);
   const removals: Removal[] = [];
   for (const inst of instances) {
     const a = agentIndex.get(inst.agent);
     const doc = a === undefined ? undefined : infos[a]!.doc;
     const ordinal = doc ? ordinalOf(inst.name, doc.metadata.name) : -1;
+    const first = ordinal >= 0 && ordinal < doc!.spec.replicas ? slots[a!]![ordinal] : undefined;
     if (!doc) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `agent ${inst.agent} no longer exists` });
-    else if (observed.has(inst.name)) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `duplicate of ${inst.name} on ${observed.get(inst.name)!.node}` });
     else if (ordinal < 0) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `name is not <agent>-<ordinal> of agent ${inst.agent}` });
     else if (ordinal >= doc.spec.replicas) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `replicas ${Math.max(doc.spec.replicas, ordinal + 1)} → ${doc.spec.replicas}` });
-    else observed.set(inst.name, inst);
+    else if (first) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `duplicate of ${inst.name} on ${first.node}` });
+    else slots[a!]![ordinal] = inst;
   }
 
   const pods: Pod[] = [];
   const pending: Pod[] = [];
   for (const a of infos) {
+    const observed = slots[a.index]!;
     for (let ordinal = 0; ordinal < a.doc.spec.replicas; ordinal++) {
-      const name = `${a.name}-${ordinal}`;
-      const inst = observed.get(name);
-      const req = inst && Object.keys(inst.requests).length > 0 && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
+      const inst = observed[ordinal];
+      const req = inst && hasRequests(inst.requests) && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
       const nodeIdx = inst ? (cluster.byName.get(inst.node) ?? -1) : -1;
       const pod: Pod = {
         id: pods.length,
-        name,
+        name: inst ? inst.name : `${a.name}-${ordinal}`,
         agent: a,
         ordinal,
         req,
         gpuMillis: req[res.gpu] ?? 0,
         node: -1,
-        devices: [],
+        devices: NO_DEVICES,
         observedNode: nodeIdx,
         // Always present (possibly undefined) so every Pod has one shape.
         startedAt: inst?.startedAt,
@@ -157,15 +156,20 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
       if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {
         const n = nodes[nodeIdx]!;
         const valid = pod.observedDevices && pod.observedDevices.every((d) => d >= 0 && d < n.gpuUsed.length);
-        const devices = valid ? pod.observedDevices! : (chooseDevices(n.gpuUsed, pod.gpuMillis) ?? []);
+        const devices = valid ? pod.observedDevices! : (chooseDevices(n.gpuUsed, pod.gpuMillis) ?? NO_DEVICES);
         cluster.place(pod, nodeIdx, devices);
       } else {
-        if (inst && nodeIdx < 0) warnings.push(`instance ${name} runs on node ${inst.node}, which is not observed; it is placed again`);
+        if (inst && nodeIdx < 0) warnings.push(`instance ${pod.name} runs on node ${inst.node}, which is not observed; it is placed again`);
         pending.push(pod);
       }
     }
   }
   return { cluster, pods, pending, removals, warnings };
+}
+
+function hasRequests(r: Record<string, number>): boolean {
+  for (const _ in r) return true;
+  return false;
 }
 
 function sameRequests(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -1,5 +1,6 @@
 /** The cluster snapshot the plugins work on: nodes, agents, terms, and incremental bookkeeping. */
 import type { PoolDoc } from '../../model/documents.js';
+import { NO_DEVICES } from './gpu-devices.js';
 import type { NodeInfo } from './node-info.js';
 import type { ResourceIndex } from './resources.js';
 import { bump, type Term } from './terms.js';
@@ -47,7 +48,7 @@ export class ClusterState {
     this.count(pod, node, -1);
     this.nodes[node]!.detach(pod);
     pod.node = -1;
-    pod.devices = [];
+    pod.devices = NO_DEVICES;
     this.changeLog.push(node);
     this.removals++;
   }

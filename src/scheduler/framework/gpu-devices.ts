@@ -1,12 +1,15 @@
 /** GPU device choice (SPEC §2): a share fits inside one device, n whole devices take n free ones. */
 
+/** The device list of an instance without GPUs, shared (device lists are never mutated in place). */
+export const NO_DEVICES: number[] = Object.freeze([]) as unknown as number[];
+
 /**
  * The devices a request of `millis` takes given each device's used millis, or null when it
  * does not fit. A share goes to the fullest device that still holds it (best fit, lowest index
  * among equals); whole devices are the lowest-numbered entirely free ones.
  */
 export function chooseDevices(used: Int32Array, millis: number): number[] | null {
-  if (millis <= 0) return [];
+  if (millis <= 0) return NO_DEVICES;
   if (millis < 1000) {
     let best = -1;
     let bestFree = Infinity;

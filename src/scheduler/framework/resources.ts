@@ -12,7 +12,7 @@ export class ResourceIndex {
   /** Well-known keys first, then extended keys sorted, so vectors are ordered deterministically. */
   constructor(lists: Iterable<ResourceList>) {
     const extra = new Set<string>();
-    for (const l of lists) for (const k of Object.keys(l)) if (!ORDER.includes(k) && k !== 'agents') extra.add(k);
+    for (const l of lists) for (const k in l) if (!ORDER.includes(k) && k !== 'agents') extra.add(k);
     this.keys = [...ORDER, ...[...extra].sort()];
     this.keys.forEach((k, i) => this.byKey.set(k, i));
     this.gpu = this.byKey.get(GPU)!;
