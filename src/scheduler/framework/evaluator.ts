@@ -36,6 +36,8 @@ export class Evaluator {
   private readonly caches = new Map<string, ScoreCache>();
   private readonly shared = new Map<string, SharedStatics>();
   private readonly staticScoreByClass = new Map<string, Float64Array>();
+  /** The instance whose agent first computed a class's static scores. */
+  private readonly staticRepresentative = new WeakMap<Float64Array, Pod>();
   /** Equivalence key per agent: agents with equal keys score every node alike (kube's equivalence classes). */
   private readonly eqKeys = new Map<number, string>();
 
@@ -70,15 +72,11 @@ export class Evaluator {
     this.eqKeys.set(agent.index, agent.interPod ? `${eq}\u0000${agent.index}` : eq);
     let staticScore = this.staticScoreByClass.get(eq);
     if (!staticScore) {
-      staticScore = new Float64Array(this.nodes.length);
-      const w = this.agentWeights(pod);
-      for (const node of sh.feasible) {
-        let sum = 0;
-        const n = this.nodes[node]!;
-        for (const s of w.statics) sum += s.weight * s.plugin.score(this.ctx, pod, n);
-        staticScore[node] = sum;
-      }
+      // Filled lazily per node (NaN = not yet computed): on a full cluster most nodes never fit, so
+      // their static scores are never needed. Agents of one class score alike; the first one stands for it.
+      staticScore = new Float64Array(this.nodes.length).fill(NaN);
       this.staticScoreByClass.set(eq, staticScore);
+      this.staticRepresentative.set(staticScore, pod);
     }
     agent.statics = { ...sh, staticScore };
     return agent.statics;
@@ -164,10 +162,23 @@ export class Evaluator {
   score(pod: Pod, node: number): number {
     const w = this.agentWeights(pod);
     if (w.total <= 0) return 0;
-    let sum = pod.agent.statics!.staticScore[node]!;
+    const statics = pod.agent.statics!.staticScore;
+    let sum = statics[node]!;
+    if (sum !== sum) sum = this.staticScoreOf(statics, node);
     const n = this.nodes[node]!;
     for (const d of w.dynamic) sum += d.weight * d.plugin.score(this.ctx, pod, n);
     return sum / w.total;
+  }
+
+  /** Computes and keeps a node's weighted static score for a class. */
+  private staticScoreOf(statics: Float64Array, node: number): number {
+    const rep = this.staticRepresentative.get(statics)!;
+    const w = this.agentWeights(rep);
+    const n = this.nodes[node]!;
+    let sum = 0;
+    for (const s of w.statics) sum += s.weight * s.plugin.score(this.ctx, rep, n);
+    statics[node] = sum;
+    return sum;
   }
 
   /** Raw per-plugin scores (weighted plugins only) for explanations. */
