@@ -2,7 +2,7 @@
 export { autoscale, currentReplicas } from './autoscale.js';
 export { decide } from './decide.js';
 export type * from './types.js';
-export { metricKey, metricLabel, SCALE_DOWN_UNNEEDED_SECONDS, SCALE_DOWN_UTILIZATION_PERCENT, STALE_AFTER_SECONDS } from './types.js';
+export { metricKey, metricLabel, STALE_AFTER_SECONDS } from './types.js';
 export { cleanSeries, medianStep } from './series.js';
 export { fallbackForecast } from './fallback-forecast.js';
 export { windowAt, boundsAt, disruptionBlocked } from './schedule.js';

@@ -111,9 +111,5 @@ export interface AutoscaleOutput {
   warnings: AutoscaleWarning[];
 }
 
-/** Cluster Autoscaler's defaults: a node under this utilisation is a scale-down candidate… */
-export const SCALE_DOWN_UTILIZATION_PERCENT = 50;
-/** …once it has been unneeded this long (seconds). */
-export const SCALE_DOWN_UNNEEDED_SECONDS = 600;
 /** A sample older than this (or three sampling intervals, whichever is longer) is stale. */
 export const STALE_AFTER_SECONDS = 600;

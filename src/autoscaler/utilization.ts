@@ -8,7 +8,6 @@ import type { ScalingPolicySpec } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
 import { duration, fmt } from './series.js';
 import type { PoolFacts, Recommendation } from './types.js';
-import { SCALE_DOWN_UNNEEDED_SECONDS, SCALE_DOWN_UTILIZATION_PERCENT } from './types.js';
 
 /** The utilisation recommendation for a pool: always present when there are facts (nodes with work can only go if it fits elsewhere). */
 export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts): Recommendation {
@@ -32,7 +31,7 @@ export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts)
   if (f.removable && f.removable.length) {
     const to = current - f.removable.length;
     const what = f.removable.map((r) => `${r.node} (${fmt(r.utilizationPercent)} %, ${r.instances} instance${r.instances === 1 ? '' : 's'}, unneeded ${Number.isFinite(r.unneededFor) ? duration(r.unneededFor) : 'since before any recorded change'})`).join(', ');
-    return { source: 'utilisation', replicas: to, text: `${what} under ${SCALE_DOWN_UTILIZATION_PERCENT} % utilisation for at least ${duration(SCALE_DOWN_UNNEEDED_SECONDS)}, ${f.removable.length === 1 ? 'its instances fit' : 'their instances fit'} on the other nodes → ${countText(to, 'node')} ${deltaText(current, to)}` };
+    return { source: 'utilisation', replicas: to, text: `${what} under ${fmt(spec.scaleDownUtilizationPercent)} % utilisation for at least ${duration(spec.scaleDownUnneededTime)}, ${f.removable.length === 1 ? 'its instances fit' : 'their instances fit'} on the other nodes → ${countText(to, 'node')} ${deltaText(current, to)}` };
   }
   const u = f.utilization ? `utilisation ${f.utilization.resource} ${fmt(f.utilization.percent)} %${target !== undefined ? ` (target ${fmt(target)} %)` : ''}` : 'no utilisation';
   return { source: 'utilisation', replicas: current, text: `${u}, no node can go${f.kept?.length ? ` (${f.kept.join('; ')})` : ''} → keep ${countText(current, 'node')}` };

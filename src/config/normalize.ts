@@ -6,7 +6,7 @@ import type {
   AffinityRuleDoc, AgentDoc, AnyDoc, DriverDoc, Kind, MetricSourceDoc, PolicyDoc, PoolDoc, QuotaDoc,
   ScalingPolicyDoc, SchedulingProfileDoc, SourceRef, StaticNode,
 } from '../model/documents.js';
-import { API_VERSION, DEFAULT_PROFILE_SPEC } from '../model/documents.js';
+import { API_VERSION, DEFAULT_PROFILE_SPEC, DEFAULT_SCALE_DOWN_UNNEEDED_SECONDS, DEFAULT_SCALE_DOWN_UTILIZATION_PERCENT } from '../model/documents.js';
 import type { DiagnosticCode } from '../model/diagnostic.js';
 import { pointerSegment } from '../model/diagnostic.js';
 import type { Parsed, ResourceList } from '../model/quantity.js';
@@ -182,6 +182,8 @@ function scalingPolicy(spec: Obj, c: Collector): ScalingPolicyDoc['spec'] {
       scaleDown: rule(behavior.scaleDown, '/spec/behavior/scaleDown', { stabilizationWindow: 300, cooldown: 300 }),
     },
     windows: cronWindows<{ deny: boolean }>(spec.windows, '/spec/windows', c).map((w) => ({ ...w, deny: w.deny === true })),
+    scaleDownUtilizationPercent: num(spec.scaleDownUtilizationPercent, DEFAULT_SCALE_DOWN_UTILIZATION_PERCENT),
+    scaleDownUnneededTime: c.duration(spec.scaleDownUnneededTime, '/spec/scaleDownUnneededTime', DEFAULT_SCALE_DOWN_UNNEEDED_SECONDS),
   };
   if (typeof spec.targetUtilizationPercent === 'number') out.targetUtilizationPercent = spec.targetUtilizationPercent;
   if (spec.predictive !== undefined) {

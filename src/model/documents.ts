@@ -207,8 +207,16 @@ export interface ScalingPolicySpec {
   };
   behavior: { scaleUp: ScalingBehaviorRule; scaleDown: ScalingBehaviorRule };
   windows: (CronWindow & { deny: boolean })[];
+  /** Pool targets: nodes below this utilisation (percent, dominant resource) may be removed. */
+  scaleDownUtilizationPercent: number;
+  /** Pool targets: …once unchanged this long (seconds). */
+  scaleDownUnneededTime: number;
 }
 export type ScalingPolicyDoc = DocBase<'ScalingPolicy', ScalingPolicySpec>;
+
+/** Cluster Autoscaler's defaults: a node under 50 % utilisation, unneeded for 10 minutes, may go. */
+export const DEFAULT_SCALE_DOWN_UTILIZATION_PERCENT = 50;
+export const DEFAULT_SCALE_DOWN_UNNEEDED_SECONDS = 600;
 
 export const ALGORITHMS = ['greedy', 'best-fit-decreasing', 'spread', 'round-robin', 'consistent-hash', 'genetic', 'optimal'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];

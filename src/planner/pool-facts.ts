@@ -5,7 +5,7 @@
  * would), and which under-used nodes can go because everything on them fits elsewhere, within the
  * disruption budget. Pure: it only calls the scheduler.
  */
-import { SCALE_DOWN_UNNEEDED_SECONDS, SCALE_DOWN_UTILIZATION_PERCENT } from '../autoscaler/types.js';
+import { duration } from '../autoscaler/series.js';
 import type { PoolFacts } from '../autoscaler/types.js';
 import type { PolicySet, PoolDoc, ScalingPolicyDoc } from '../model/documents.js';
 import type { ResourceList } from '../model/quantity.js';
@@ -137,9 +137,9 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
     const maxRemovals = Math.min(current - floor, doc.spec.behavior.scaleDown.maxStep ?? 10);
     for (const c of perNode) {
       if (removable.length >= maxRemovals) break;
-      if (c.percent >= SCALE_DOWN_UTILIZATION_PERCENT) break;
-      if (c.unneededFor < SCALE_DOWN_UNNEEDED_SECONDS) {
-        kept.push(`${c.node.name} under ${SCALE_DOWN_UTILIZATION_PERCENT} % but changed ${Math.round(c.unneededFor / 60)}m ago, less than 10m`);
+      if (c.percent >= doc.spec.scaleDownUtilizationPercent) break;
+      if (c.unneededFor < doc.spec.scaleDownUnneededTime) {
+        kept.push(`${c.node.name} under ${doc.spec.scaleDownUtilizationPercent} % but changed ${duration(c.unneededFor)} ago, less than ${duration(doc.spec.scaleDownUnneededTime)}`);
         continue;
       }
       const over = c.instances.map(([, i]) => i.agent).find((agent) => {

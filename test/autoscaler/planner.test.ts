@@ -81,6 +81,22 @@ describe('utilisation scale-down: under-used nodes whose instances fit elsewhere
     expect(d.reason).toMatch(reason);
     expect(d.to).toBeGreaterThan(1);
   });
+  it('scaleDownUtilizationPercent and scaleDownUnneededTime replace the 50 % / 10m defaults', () => {
+    const at = (extra: string, changed: string) => {
+      const policy = fleet(extra);
+      const observed = { nodes: newNodes(policy.pools[0]!, [], 3), instances, scalingHistory: lastScaled(changed) };
+      return planScaling({ policy, observed, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    };
+    // p-1 runs at 25 %: under 50 % it goes, under a 20 % threshold it stays.
+    expect(at('scaleDownUtilizationPercent: 20', HOUR_AGO)).toMatchObject({ to: 2 });
+    expect(at('scaleDownUtilizationPercent: 20', HOUR_AGO).reason).toMatch(/^p-2 \(0 %, 0 instances, unneeded 1h\) under 20 % utilisation for at least 10m/);
+    // Changed 4 minutes ago: too recent for the default 10m, long enough for 2m.
+    expect(at('', '2026-11-27T19:56:00Z')).toMatchObject({ to: 3 });
+    const short = at('scaleDownUnneededTime: 2m\nbehavior: {scaleDown: {cooldown: 1m}}', '2026-11-27T19:56:00Z');
+    expect(short).toMatchObject({ to: 1 });
+    expect(short.reason).toMatch(/under 50 % utilisation for at least 2m, their instances fit on the other nodes → 1 node \(−2\)$/);
+    expect(at('scaleDownUnneededTime: 5m', '2026-11-27T19:56:00Z').reason).toMatch(/p-2 under 50 % but changed 4m ago, less than 5m/);
+  });
   it('the disruption budget keeps a node whose instances would exceed it', () => {
     const policy = policyFrom([POOL('p', { min: 1, max: 10, initial: 3 }), AGENT('a', 3), poolPolicy(), `apiVersion: quartermaster.dev/v1alpha1
 kind: SchedulingProfile

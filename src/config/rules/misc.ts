@@ -21,6 +21,12 @@ export const crossField: Rule = {
     for (const e of entriesOf(ctx, 'ScalingPolicy')) {
       if (e.doc.spec.target.kind === 'Agent' && e.doc.spec.targetUtilizationPercent !== undefined)
         ctx.report(e, '/spec/targetUtilizationPercent', 'InvalidTarget', `${docName(e.doc)}: targetUtilizationPercent applies to Pool targets only, and this policy targets Agent '${e.doc.spec.target.name}'`, { hint: 'use metrics with targetPerReplica to scale an agent', atKey: true });
+      if (e.doc.spec.target.kind !== 'Agent') continue;
+      // The normalised spec always carries defaults; only fields written in the document count.
+      const raw = (e.raw as { spec?: Record<string, unknown> } | undefined)?.spec ?? {};
+      for (const field of ['scaleDownUtilizationPercent', 'scaleDownUnneededTime'])
+        if (raw[field] !== undefined)
+          ctx.report(e, `/spec/${field}`, 'InvalidTarget', `${docName(e.doc)}: ${field} decides which nodes a Pool may lose, and this policy targets Agent '${e.doc.spec.target.name}'`, { hint: 'remove it, or target a Pool', atKey: true, severity: 'warning' });
     }
     for (const e of entriesOf(ctx, 'Agent')) {
       (e.doc.spec.placement.tolerations ?? []).forEach((t, i) => {
