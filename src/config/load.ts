@@ -235,6 +235,28 @@ async function loadFromGit(root: string, ref: string, maxBytes: number): Promise
 }
 
 /** Read many blobs with one `git cat-file --batch` process. */
+/**
+ * A file of the policy directory `dir` as committed in `commit` (a path relative to `dir`), or
+ * undefined when the commit has no regular file there (untracked, ignored, a directory or a link).
+ * Paths that leave the repository are never read.
+ */
+export async function readFileAtCommit(dir: string, commit: string, rel: string): Promise<Buffer | undefined> {
+  const { simpleGit } = await import('simple-git');
+  const root = path.resolve(dir);
+  const git = simpleGit({ baseDir: root });
+  const prefix = (await git.revparse(['--show-prefix'])).trim();
+  if (path.isAbsolute(rel)) return undefined;
+  const full = path.posix.normalize(prefix + rel.split(path.sep).join('/'));
+  if (full === '..' || full.startsWith('../')) return undefined;
+  const out = await git.raw(['ls-tree', '-z', '--full-tree', commit, '--', full]);
+  const rec = out.split('\0')[0];
+  if (!rec) return undefined;
+  const tab = rec.indexOf('\t');
+  const [mode, type, oid] = rec.slice(0, tab).split(/\s+/) as [string, string, string];
+  if (type !== 'blob' || mode === '120000' || rec.slice(tab + 1) !== full) return undefined;
+  return (await readBlobs(root, [oid])).get(oid);
+}
+
 function readBlobs(cwd: string, oids: string[]): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     const result = new Map<string, Buffer>();

@@ -24,6 +24,8 @@ export interface FetchSeriesOptions extends FetchOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Parsed CSV files by absolute path, shared by the calls of one run. */
   files?: Map<string, Promise<CsvParse>>;
+  /** Reads a file source (path relative to `dir`, and resolved); default: the file system. `qm plan --ref` reads the revision's file. */
+  readText?: (rel: string, file: string) => Promise<string>;
 }
 
 /** The points of `ref` (a file series or a PromQL query) from `source` within the range, oldest first. */
@@ -35,7 +37,7 @@ export async function fetchSeries(source: MetricSourceDoc, ref: { series?: strin
     const files = opts.files ?? new Map<string, Promise<CsvParse>>();
     let parsed = files.get(file);
     if (!parsed) {
-      parsed = readFile(file, 'utf8').then(
+      parsed = (opts.readText ? opts.readText(rel, file) : readFile(file, 'utf8')).then(
         (text) => parseMetricsCsv(text, rel),
         (e: NodeJS.ErrnoException) => {
           throw new MetricFetchError(`${name}: cannot read ${rel}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message)}`, 'spec.file.path is relative to the policy directory', 'unreachable');
