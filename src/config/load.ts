@@ -234,57 +234,55 @@ async function loadFromGit(root: string, ref: string, maxBytes: number): Promise
   return { files, diagnostics, gitCommit: commit };
 }
 
-/** Read many blobs with one `git cat-file --batch` process. */
 /**
  * A file of the policy directory `dir` as committed in `commit` (a path relative to `dir`), or
- * undefined when the commit has no regular file there (untracked, ignored, a directory or a link).
- * Paths that leave the repository are never read.
+ * undefined when the commit has no regular file there (untracked, ignored, a directory). Symbolic
+ * links are followed inside the commit (`git cat-file --follow-symlinks`); a link or a path that
+ * leaves the repository is not read from Git.
  */
 export async function readFileAtCommit(dir: string, commit: string, rel: string): Promise<Buffer | undefined> {
   const { simpleGit } = await import('simple-git');
   const root = path.resolve(dir);
-  const git = simpleGit({ baseDir: root });
-  const prefix = (await git.revparse(['--show-prefix'])).trim();
+  const prefix = (await simpleGit({ baseDir: root }).revparse(['--show-prefix'])).trim();
   if (path.isAbsolute(rel)) return undefined;
   const full = path.posix.normalize(prefix + rel.split(path.sep).join('/'));
   if (full === '..' || full.startsWith('../')) return undefined;
-  const out = await git.raw(['ls-tree', '-z', '--full-tree', commit, '--', full]);
-  const rec = out.split('\0')[0];
-  if (!rec) return undefined;
-  const tab = rec.indexOf('\t');
-  const [mode, type, oid] = rec.slice(0, tab).split(/\s+/) as [string, string, string];
-  if (type !== 'blob' || mode === '120000' || rec.slice(tab + 1) !== full) return undefined;
-  return (await readBlobs(root, [oid])).get(oid);
+  const out = await catFile(root, ['--batch', '--follow-symlinks'], `${commit}:${full}\n`);
+  // "<oid> blob <size>" then the bytes; anything else (missing, tree, symlink, dangling, loop, notdir) is no file.
+  const nl = out.indexOf(0x0a);
+  const m = /^[0-9a-f]+ blob (\d+)$/.exec(out.subarray(0, nl < 0 ? out.length : nl).toString());
+  return m ? out.subarray(nl + 1, nl + 1 + Number(m[1])) : undefined;
 }
 
-function readBlobs(cwd: string, oids: string[]): Promise<Map<string, Buffer>> {
+function catFile(cwd: string, args: string[], input: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const result = new Map<string, Buffer>();
-    if (oids.length === 0) return resolve(result);
-    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['cat-file', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', (e) => reject(new QmError('io', `git cat-file could not run: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new QmError('io', `git cat-file failed: ${stderr.trim()}`));
-      const buf = Buffer.concat(chunks);
-      let off = 0;
-      while (off < buf.length) {
-        const nl = buf.indexOf(0x0a, off);
-        const header = buf.subarray(off, nl).toString();
-        const [oid, type, size] = header.split(' ');
-        if (type === 'missing' || size === undefined) {
-          off = nl + 1;
-          continue;
-        }
-        const n = Number(size);
-        result.set(oid!, buf.subarray(nl + 1, nl + 1 + n));
-        off = nl + 1 + n + 1;
-      }
-      resolve(result);
-    });
-    child.stdin.end(oids.join('\n') + '\n');
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new QmError('io', `git cat-file failed: ${stderr.trim()}`))));
+    child.stdin.end(input);
   });
+}
+
+/** Read many blobs with one `git cat-file --batch` process. */
+async function readBlobs(cwd: string, oids: string[]): Promise<Map<string, Buffer>> {
+  const result = new Map<string, Buffer>();
+  if (oids.length === 0) return result;
+  const buf = await catFile(cwd, ['--batch'], oids.join('\n') + '\n');
+  let off = 0;
+  while (off < buf.length) {
+    const nl = buf.indexOf(0x0a, off);
+    const [oid, type, size] = buf.subarray(off, nl).toString().split(' ');
+    if (type === 'missing' || size === undefined) {
+      off = nl + 1;
+      continue;
+    }
+    const n = Number(size);
+    result.set(oid!, buf.subarray(nl + 1, nl + 1 + n));
+    off = nl + 1 + n + 1;
+  }
+  return result;
 }

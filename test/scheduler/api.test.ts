@@ -82,6 +82,14 @@ describe('matching observed instances to desired ones', () => {
     ]);
   });
 
+  it('an instance under another agent whose name that agent already keeps is a duplicate, in either order', () => {
+    for (const order of [0, 1]) {
+      const pair = [makeInstance('web-b-0', 'web-b', 'c2'), makeInstance('web-b-0', 'web', 'c1')];
+      const x = schedule({ policy, nodes, instances: order ? pair.reverse() : pair });
+      expect(x.removals.map((y) => [y.agent, y.reason])).toEqual([['web', order ? 'name is not <agent>-<ordinal> of agent web' : 'duplicate of web-b-0 on c2']]);
+    }
+  });
+
   it('places only the missing ordinals, and again those on lost nodes', () => {
     expect(r.placements.map((p) => p.instance).sort()).toEqual(['web-1', 'web-2']);
     expect(r.warnings.join('\n')).toMatch(/instance web-2 runs on node lost, which is not observed; it is placed again/);

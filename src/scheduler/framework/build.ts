@@ -118,13 +118,23 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
   // Observed instances by agent and ordinal: array slots, so 150,000 instance names are never hashed.
   const slots: (ObservedInstance | undefined)[][] = infos.map(() => []);
   const removals: Removal[] = [];
+  const keptElsewhere = (name: string): ObservedInstance | undefined => {
+    const dash = name.lastIndexOf('-');
+    const owner = dash > 0 ? agentIndex.get(name.slice(0, dash)) : undefined;
+    const ordinal = owner === undefined ? -1 : ordinalOf(name, infos[owner]!.name);
+    return ordinal >= 0 ? slots[owner!]![ordinal] : undefined;
+  };
   for (const inst of instances) {
     const a = agentIndex.get(inst.agent);
     const doc = a === undefined ? undefined : infos[a]!.doc;
     const ordinal = doc ? ordinalOf(inst.name, doc.metadata.name) : -1;
     const first = ordinal >= 0 && ordinal < doc!.spec.replicas ? slots[a!]![ordinal] : undefined;
     if (!doc) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `agent ${inst.agent} no longer exists` });
-    else if (ordinal < 0) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `name is not <agent>-<ordinal> of agent ${inst.agent}` });
+    else if (ordinal < 0) {
+      // The name may be another agent's instance that is already kept (a valid name has one owner).
+      const other = keptElsewhere(inst.name);
+      removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: other ? `duplicate of ${inst.name} on ${other.node}` : `name is not <agent>-<ordinal> of agent ${inst.agent}` });
+    }
     else if (ordinal >= doc.spec.replicas) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `replicas ${Math.max(doc.spec.replicas, ordinal + 1)} → ${doc.spec.replicas}` });
     else if (first) removals.push({ instance: inst.name, agent: inst.agent, node: inst.node, reason: `duplicate of ${inst.name} on ${first.node}` });
     else slots[a!]![ordinal] = inst;
