@@ -80,10 +80,12 @@ function run(label: string, nodes: ObservedNode[], docs: AgentDoc[], instances: 
   const cpu = process.cpuUsage(c0);
   const ms = performance.now() - t0;
   const mem = process.memoryUsage().rss / 2 ** 20;
+  // Peak resident set of the process so far (KiB on Linux), not just at the end of the run.
+  const peak = process.resourceUsage().maxRSS / 2 ** 10;
   lat.sort((a, b) => a - b);
   const q = (f: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * f))]! * 1000 : 0);
   console.log(
-    `${label}: ${(ms / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s cpu, ${r.placements.length} placed, ${r.blocked.length} blocked, rss ${mem.toFixed(0)} MiB; per decision p50 ${q(0.5).toFixed(0)} µs, p99 ${q(0.99).toFixed(0)} µs, max ${(q(1) / 1000).toFixed(1)} ms`,
+    `${label}: ${(ms / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s cpu, ${r.placements.length} placed, ${r.blocked.length} blocked, rss ${mem.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB); per decision p50 ${q(0.5).toFixed(0)} µs, p99 ${q(0.99).toFixed(0)} µs, max ${(q(1) / 1000).toFixed(1)} ms`,
   );
   return r;
 }
