@@ -201,6 +201,21 @@ describe('qm plan → qm apply on the sim driver', () => {
     expect(run(r, ['plan', '--detailed-exitcode']).code).toBe(0);
   });
 
+  it('an agent whose dependency fails to place is skipped, never started before it', async () => {
+    const r = await fleet({ 'agents/etl.yaml': agent('etl', 2, 'batch').replace('  placement:', '  dependsOn: [db]\n  placement:'), 'agents/db.yaml': agent('db', 1, 'batch') });
+    const plan = JSON.parse(run(r, ['plan', '--now', NOW, '--format', 'json']).stdout) as { actions: { id: string; type: string; instance?: string; dependsOn?: string[] }[] };
+    const db = plan.actions.find((a) => a.instance === 'db-0')!;
+    for (const etl of plan.actions.filter((a) => a.instance?.startsWith('etl-'))) expect(etl.dependsOn).toContain(db.id);
+    expect(plan.actions.find((a) => a.instance === 'chat-0')!.dependsOn).toBeUndefined();
+    const failed = run(r, ['apply', '--auto-approve'], { QM_SIM_FAIL: 'place:db-0' });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/– a\d+ place etl-0 on batch-0: skipped: it depends on a\d+, which did not succeed/);
+    expect(failed.stdout).toMatch(/✓ a\d+ place chat-0/);
+    const rerun = run(r, ['apply', '--auto-approve']);
+    expect(rerun.code, rerun.stdout).toBe(0);
+    expect(rerun.stdout).toMatch(/✓ a\d+ place etl-1/);
+  });
+
   it('SIGINT during an apply finishes the action in flight, keeps the state consistent, and a re-run completes', async () => {
     const r = await fleet();
     await r.write('agents/chat.yaml', agent('chat', 6, 'general', 0.5));

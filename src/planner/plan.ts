@@ -126,10 +126,15 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
   const leaving = new Map<string, string[]>();
   const noteLeaving = (node: string, id: string) => leaving.set(node, [...(leaving.get(node) ?? []), id]);
 
+  // Agent dependsOn: a placement waits for the placements of its dependencies' instances in this
+  // plan (running ones need nothing), so apply skips it when one of them fails.
+  const agentDeps = new Map(input.policy.agents.map((a) => [a.metadata.name, a.spec.dependsOn]));
+  const placedIds = new Map<string, string[]>();
   for (const p of r.placements) {
     const deps: string[] = [];
     if (scaleAgentOf.has(p.agent) && !observedAt.has(p.instance)) deps.push(scaleAgentOf.get(p.agent)!);
     if (scaleUpOf.has(p.node)) deps.push(scaleUpOf.get(p.node)!);
+    for (const d of agentDeps.get(p.agent) ?? []) deps.push(...(placedIds.get(d) ?? []));
     for (const e of evictionsBy.get(p.instance) ?? []) {
       const id = next();
       actions.push({ id, type: 'evict', instance: e.instance, agent: e.agent, node: e.node, reason: e.reason, ...(deps.length ? { dependsOn: [...deps] } : {}) });
@@ -145,6 +150,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
     } else {
       actions.push({ id, type: 'place', instance: p.instance, agent: p.agent, pool: p.pool, node: p.node, requests: p.requests, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), score: Math.round(p.score), reason: p.reason, ...(deps.length ? { dependsOn: deps } : {}) });
     }
+    placedIds.set(p.agent, [...(placedIds.get(p.agent) ?? []), id]);
   }
   for (const m of r.moves) {
     const id = next();
