@@ -81,7 +81,7 @@ function pass(cluster: ClusterState, ev: Evaluator, isPlanned: (p: Pod) => boole
     const used = room.filter((n) => n !== from && nodes[n]!.pods.length > 0);
     if (budget.work + node.pods.length * used.length > CONSOLIDATION_WORK_LIMIT) break;
     budget.work += node.pods.length * used.length;
-    const pods = [...node.pods].sort((a, b) => dominantShare(b.req, node.capacity) - dominantShare(a.req, node.capacity) || (a.name < b.name ? -1 : 1));
+    const pods = [...node.pods].sort((a, b) => dominantShare(b.req, node.capacity) - dominantShare(a.req, node.capacity) || a.id - b.id);
     const original = pods.map((p) => ({ pod: p, devices: p.devices }));
     const placed: { pod: Pod; score: number }[] = [];
     let ok = true;

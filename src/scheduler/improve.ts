@@ -25,7 +25,7 @@ export interface Swap {
 }
 
 export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], isPlanned: (p: Pod) => boolean, hooks: ImproveHooks): Swap[] {
-  const waiting = blocked.filter((p) => p.gpuMillis > 0).sort((a, b) => b.gpuMillis - a.gpuMillis || (a.name < b.name ? -1 : 1));
+  const waiting = blocked.filter((p) => p.gpuMillis > 0).sort((a, b) => b.gpuMillis - a.gpuMillis || a.id - b.id);
   if (waiting.length < 2) return [];
   const smallest = waiting[waiting.length - 1]!.gpuMillis;
   const nodes = cluster.nodes;

@@ -406,7 +406,8 @@ class Scheduler {
     return {
       algorithm: this.algorithm.name,
       placements: [...this.placements.values()],
-      blocked: [...this.blocked.values()].sort(byInstance),
+      // By agent, then ordinal as a number (pod id order): web-2 before web-10.
+      blocked: [...this.blocked.keys()].sort((a, b) => a - b).map((id) => this.blocked.get(id)!),
       evictions: this.evictions,
       moves: this.moves,
       removals: [...this.snap.removals].sort(byInstance),

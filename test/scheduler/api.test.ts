@@ -96,3 +96,15 @@ describe('matching observed instances to desired ones', () => {
     expect(r.decisions.map((d) => d.instance)).toEqual(['web-1', 'web-2']);
   });
 });
+
+describe('ordinal order', () => {
+  it('places the lowest ordinals first (web-2 before web-10) and lists blocked ones in that order', () => {
+    const r = schedule({
+      policy: makePolicy({ agents: [makeAgent('bot').replicas(12).req({ cpu: 1 }).obj()] }),
+      nodes: [makeNode('c1').capacity({ cpu: 8, memory: '32Gi' }).obj()],
+      instances: [],
+    });
+    expect(r.placements.map((p) => p.instance).sort()).toEqual(['bot-0', 'bot-1', 'bot-2', 'bot-3', 'bot-4', 'bot-5', 'bot-6', 'bot-7']);
+    expect(r.blocked.map((b) => b.instance)).toEqual(['bot-8', 'bot-9', 'bot-10', 'bot-11']);
+  });
+});

@@ -8,8 +8,12 @@ export function byAdmission(a: Pod, b: Pod): number {
   return b.agent.priority - a.agent.priority || CLASS_RANK[b.agent.cls] - CLASS_RANK[a.agent.cls];
 }
 
+/**
+ * Agent name, then ordinal as a number (web-2 before web-10, as a StatefulSet scales): a pod's id
+ * is its position in exactly that order.
+ */
 export function byName(a: Pod, b: Pod): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return a.id - b.id;
 }
 
 /** Priority order, then name: the greedy order. */

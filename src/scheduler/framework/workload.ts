@@ -112,5 +112,6 @@ export function moreImportant(a: Pod, b: Pod): number {
   const sa = a.startedAt ?? '\uffff';
   const sb = b.startedAt ?? '\uffff';
   if (sa !== sb) return sa < sb ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  // Agent name, then ordinal as a number (a pod's id follows that order).
+  return a.id - b.id;
 }
