@@ -94,6 +94,11 @@ export function planIdOf(plan: Omit<Plan, 'planId'> | Plan): string {
   return digest(rest);
 }
 
+/** Action ids in emission order (a2 before a10), without repeats. */
+function sortIds(ids: string[]): string[] {
+  return [...new Set(ids)].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
 function count(actions: readonly PlanAction[], type: PlanAction['type']): number {
   return actions.filter((a) => a.type === type).length;
 }
@@ -130,28 +135,43 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
   // plan (running ones need nothing), so apply skips it when one of them fails.
   const agentDeps = new Map(input.policy.agents.map((a) => [a.metadata.name, a.spec.dependsOn]));
   const placedIds = new Map<string, string[]>();
-  for (const p of r.placements) {
+  const placementOf = new Map(r.placements.map((p) => [p.instance, p]));
+  const placedAs = new Map<string, string>();
+  /** Emits a placement (after the evictions it needs) once; returns its action id. */
+  const emitPlacement = (p: ScheduleResult['placements'][number]): string => {
+    const done = placedAs.get(p.instance);
+    if (done) return done;
     const deps: string[] = [];
     if (scaleAgentOf.has(p.agent) && !observedAt.has(p.instance)) deps.push(scaleAgentOf.get(p.agent)!);
     if (scaleUpOf.has(p.node)) deps.push(scaleUpOf.get(p.node)!);
     for (const d of agentDeps.get(p.agent) ?? []) deps.push(...(placedIds.get(d) ?? []));
     for (const e of evictionsBy.get(p.instance) ?? []) {
+      emitted.add(`${e.instance}@${e.node}`);
+      // A victim that is placed again elsewhere in this plan is one move (started there, then
+      // stopped here), not an eviction followed by a move of an instance that no longer runs.
+      const again = placementOf.get(e.instance);
+      if (again && observedAt.get(e.instance)?.node === e.node && again.node !== e.node) {
+        deps.push(emitPlacement(again));
+        continue;
+      }
       const id = next();
       actions.push({ id, type: 'evict', instance: e.instance, agent: e.agent, node: e.node, reason: e.reason, ...(deps.length ? { dependsOn: [...deps] } : {}) });
-      emitted.add(`${e.instance}@${e.node}`);
       noteLeaving(e.node, id);
       deps.push(id);
     }
     const prev = observedAt.get(p.instance);
     const id = next();
+    placedAs.set(p.instance, id);
     if (prev && prev.node !== p.node) {
-      actions.push({ id, type: 'move', instance: p.instance, agent: p.agent, fromNode: prev.node, toNode: p.node, reason: p.reason, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), ...(deps.length ? { dependsOn: deps } : {}) });
+      actions.push({ id, type: 'move', instance: p.instance, agent: p.agent, fromNode: prev.node, toNode: p.node, reason: p.reason, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), ...(deps.length ? { dependsOn: sortIds(deps) } : {}) });
       noteLeaving(prev.node, id);
     } else {
-      actions.push({ id, type: 'place', instance: p.instance, agent: p.agent, pool: p.pool, node: p.node, requests: p.requests, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), score: Math.round(p.score), reason: p.reason, ...(deps.length ? { dependsOn: deps } : {}) });
+      actions.push({ id, type: 'place', instance: p.instance, agent: p.agent, pool: p.pool, node: p.node, requests: p.requests, ...(p.gpuDevices ? { gpuDevices: p.gpuDevices } : {}), score: Math.round(p.score), reason: p.reason, ...(deps.length ? { dependsOn: sortIds(deps) } : {}) });
     }
     placedIds.set(p.agent, [...(placedIds.get(p.agent) ?? []), id]);
-  }
+    return id;
+  };
+  for (const p of r.placements) emitPlacement(p);
   for (const m of r.moves) {
     const id = next();
     const deps = scaleUpOf.has(m.toNode) ? [scaleUpOf.get(m.toNode)!] : [];

@@ -30,7 +30,8 @@ function asResult(plan: Plan, decisions: Decision[]): ScenarioResult {
   return {
     placements,
     moves: plan.actions.flatMap((a) => (a.type === 'move' ? [{ instance: a.instance, agent: a.agent, fromNode: a.fromNode, toNode: a.toNode, reason: a.reason }] : [])),
-    evictions: plan.actions.flatMap((a) => (a.type === 'evict' ? [{ instance: a.instance, agent: a.agent, node: a.node, reason: a.reason, by: '' }] : [])),
+    // A preempted instance placed again elsewhere is one move in a plan (started there, then stopped here).
+    evictions: plan.actions.flatMap((a) => (a.type === 'evict' ? [{ instance: a.instance, agent: a.agent, node: a.node, reason: a.reason, by: '' }] : a.type === 'move' && a.reason.startsWith('preempted by') ? [{ instance: a.instance, agent: a.agent, node: a.fromNode, reason: a.reason, by: '' }] : [])),
     removals: plan.actions.flatMap((a) => (a.type === 'remove' ? [{ instance: a.instance, agent: a.agent, node: a.node, reason: a.reason }] : [])),
     blocked: plan.blocked.map((b) => ({ instance: b.instance, agent: b.agent, reasons: b.reasons as ScenarioResult['blocked'][number]['reasons'], ...(b.summary ? { summary: b.summary } : {}) })),
     decisions,
@@ -50,6 +51,27 @@ async function writeRepo(s: PlainScenario): Promise<string> {
 
 /** Scenarios the validator refuses before planning, and why: a request no node of its pools can ever hold is an error of the policy itself. */
 const refusedByValidation: string[] = [];
+
+describe('a preempted instance that fits elsewhere', () => {
+  it('is one move that the preemptor waits for, not an eviction and a move of an instance no longer running', async () => {
+    const s = scenarios.find((x) => x.s.name === 'an evicted instance is placed again where it fits')!.s;
+    const root = await writeRepo(s);
+    try {
+      const { plan } = await runPlan({ dir: root, snapshot: path.join(root, 'snapshot.yaml'), now: '2026-11-28T10:00:00Z' });
+      const of = (instance: string) => plan.actions.filter((a) => 'instance' in a && a.instance === instance);
+      expect(of('low-0').map((a) => a.type)).toEqual(['move']);
+      const move = of('low-0')[0]!;
+      expect(move).toMatchObject({ fromNode: 'node1', toNode: 'node2' });
+      expect(move.reason).toMatch(/^preempted by high-0 on node1/);
+      const [evictFiller] = of('filler-0');
+      expect(evictFiller!.type).toBe('evict');
+      expect(of('high-0')[0]!.dependsOn).toEqual([evictFiller!.id, move.id].sort());
+      expect(plan.summary).toMatchObject({ evict: 1, move: 1, place: 1 });
+    } finally {
+      await rmP(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('conformance through qm plan --snapshot', () => {
   for (const { file, s } of scenarios) {
