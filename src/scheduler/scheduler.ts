@@ -330,6 +330,9 @@ class Scheduler {
     const movesSoFar = this.moves.length;
     rebalance(this.cluster, this.ev, maxImbalancePercent, Math.max(0, maxMovesPerRun - movesSoFar), {
       running: (p) => this.running(p),
+      // Like running instances, planned ones move when their own filters pass at the target.
+      planned: (p) => this.placements.has(p.id),
+      replanned: (p, from, reason) => this.replanned(p, from, `${reason}; rebalanced from`),
       budgetLeft: (p) => this.budgetLeft(p.agent.index),
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
@@ -354,22 +357,25 @@ class Scheduler {
     const emptied = consolidate(this.cluster, this.ev, (p) => this.placements.has(p.id) && this.movable(p), {
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
-      moved: (p, from, score) => {
-        const n = this.cluster.nodes[p.node]!;
-        const old = this.placements.get(p.id)!;
-        this.placements.set(p.id, {
-          ...old,
-          pool: n.node.pool,
-          node: n.name,
-          ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
-          score: Math.round(score),
-          reason: `${old.reason.replace(/; consolidated from .*$/, '')}; consolidated from ${this.cluster.nodes[from]!.name}`,
-        });
-        const d = this.decisions.get(p.id);
-        if (d) d.node = n.name;
-      },
+      moved: (p, from, score) => this.replanned(p, from, 'consolidated from', score),
     });
     if (emptied > 0) this.warnings.push(`consolidation emptied ${emptied} node(s) by moving planned instances onto nodes already in use`);
+  }
+
+  /** A planned instance now goes to another node: its placement says why (`note` + the first node). */
+  private replanned(p: Pod, from: number, note: string, score = this.ev.score(p, p.node)): void {
+    const n = this.cluster.nodes[p.node]!;
+    const old = this.placements.get(p.id)!;
+    this.placements.set(p.id, {
+      ...old,
+      pool: n.node.pool,
+      node: n.name,
+      ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
+      score: Math.round(score),
+      reason: `${old.reason.replace(/; (consolidated|rebalance) .*$/, '')}; ${note} ${this.cluster.nodes[from]!.name}`,
+    });
+    const d = this.decisions.get(p.id);
+    if (d) d.node = n.name;
   }
 
   /** A draining pool moves everything away, within each agent's disruption budget. */

@@ -23,6 +23,14 @@ describe('the example fleet, replaying metrics/history.csv with --now', () => {
     expect(plan.forecasts[0]).toMatchObject({ target: { kind: 'Pool', name: 'gpu' }, series: 'requests_per_min', capacity: 3000, applied: true });
     expect(plan.forecasts[0]!.history).toHaveLength(48);
   });
+  it('settles in one apply: the next plan has no changes (no rebalancing left over)', () => {
+    const state = path.join(dir, 'settle.db');
+    const applied = qm(['apply', '--auto-approve', '--now', '2026-11-27T11:30:00Z', '--state', state]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    const next = qm(['plan', '--detailed-exitcode', '--now', '2026-11-27T11:31:00Z', '--state', state]);
+    expect(next.stdout).toContain('No changes.');
+    expect(next.code).toBe(0);
+  });
   it('the markdown plan draws the forecast', () => {
     const r = qm(['plan', '--now', '2026-11-27T11:30:00Z', '--format', 'markdown', '--state', path.join(dir, 'b.db')]);
     expect(r.code, r.stderr).toBe(0);

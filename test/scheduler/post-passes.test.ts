@@ -88,3 +88,42 @@ describe('consolidation on a full cluster', () => {
     expect(moved).toHaveLength(1);
   });
 });
+
+describe('rebalancing instances this plan places', () => {
+  const run = (maxMovesPerRun: number, instances: ReturnType<typeof makeInstance>[] = []) =>
+    schedule({
+      policy: makePolicy({
+        agents: [makeAgent('w').replicas(4).req({ cpu: 2, memory: '1Gi' }).obj()],
+        profile: { scoreWeights: { binpack: 5, balance: 0, affinity: 1, spread: 1, cost: 0, power: 0 }, rebalance: { enabled: true, maxImbalancePercent: 10, maxMovesPerRun } },
+      }),
+      nodes: ['n1', 'n2'].map((n) => makeNode(n).capacity({ cpu: 10, memory: '64Gi' }).obj()),
+      instances,
+    });
+  const perNode = (r: ReturnType<typeof schedule>) => {
+    const c: Record<string, number> = {};
+    for (const p of r.placements) c[p.node] = (c[p.node] ?? 0) + 1;
+    return c;
+  };
+
+  it('places them balanced instead of packing and moving them in the next plan; they are not moves', () => {
+    const r = run(0);
+    expect(perNode(r)).toEqual({ n1: 2, n2: 2 });
+    expect(r.moves).toEqual([]);
+    expect(r.placements.filter((p) => /; rebalance pool .*; rebalanced from n\d$/.test(p.reason))).toHaveLength(2);
+  });
+
+  it('without rebalancing the same weights pack them on one node', () => {
+    const r = schedule({
+      policy: makePolicy({ agents: [makeAgent('w').replicas(4).req({ cpu: 2, memory: '1Gi' }).obj()], profile: { scoreWeights: { binpack: 5, balance: 0, affinity: 1, spread: 1, cost: 0, power: 0 } } }),
+      nodes: ['n1', 'n2'].map((n) => makeNode(n).capacity({ cpu: 10, memory: '64Gi' }).obj()),
+      instances: [],
+    });
+    expect(Object.values(perNode(r))).toEqual([4]);
+  });
+
+  it('prefers replanning new instances to moving running ones', () => {
+    const r = run(10, [makeInstance('w-0', 'w', 'n1'), makeInstance('w-1', 'w', 'n1')]);
+    expect(r.moves).toEqual([]);
+    expect(perNode(r)).toEqual({ n2: 2 });
+  });
+});
