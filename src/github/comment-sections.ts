@@ -72,7 +72,7 @@ export function comparisonSection(c: PlanCommentInput): string {
   if (!c.headPlan || !c.diff) return '';
   const base = `${codeSpan(c.pr.baseRef)} (${short(c.pr.baseSha)})`;
   if (!c.basePlan) return `**Compared with ${base}:** ${escapeMd(c.baseProblem ?? 'the base branch could not be planned')}; the comparison is left out.`;
-  const phrases = describeDiff(c.diff);
+  const phrases = describeDiff(c.diff, c.pr.baseRef);
   const sentence = phrases.length === 0 ? 'no difference: merging changes nothing in the plan' : phrases.join(', ');
   const rows: [keyof Plan['summary'], string][] = [
     ['place', 'place'],

@@ -133,7 +133,7 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
     const body = await time('render', async () => renderPlanComment(input));
     const { action } = await upsertPlanComment(o.api, o.pr, body);
     const conclusion = conclusionOf[outcome];
-    const title = outcome === 'invalid' ? `${diagnostics.filter((d) => d.severity === 'error').length} validation error(s)` : outcome === 'planned' && input.diff ? diffSentence(input.diff) : headingSection(input).replace(/^## \S+ /, '');
+    const title = outcome === 'invalid' ? `${diagnostics.filter((d) => d.severity === 'error').length} validation error(s)` : outcome === 'planned' && input.diff ? diffSentence(input.diff, o.baseRef) : headingSection(input).replace(/^## \S+ /, '');
     const summary = [headingSection(input), comparisonSection(input), locksSection(input.lockConflicts, input.locksHeld)].filter((s) => s !== '').join('\n\n');
     await completeCheck(o.api, checkId, conclusion, title, summary, toAnnotations(diagnostics, changed.prefix));
     const took = Object.entries(timings).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ');

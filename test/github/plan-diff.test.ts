@@ -26,7 +26,7 @@ describe('diffPlans', () => {
 
   it('says what merging adds, scales, blocks and unblocks, priced by node cost', () => {
     const d = diffPlans(base, head, { costPerHour: { 'gpu-east': 3.2, general: 0.4 } });
-    expect(describeDiff(d)).toEqual([
+    expect(describeDiff(d, 'main')).toEqual([
       'adds 3 placements',
       'places 1 instance on other nodes than main would',
       'scales gpu-east 4 → 6 (+6.40/h)',
@@ -35,6 +35,13 @@ describe('diffPlans', () => {
     ]);
     expect(d.costPerHourDelta).toBe(6.4);
     expect(d.touchedPools).toEqual(['general', 'gpu-east']);
+  });
+
+  it('names the base branch it compares with, not main', () => {
+    const d = diffPlans(head, base);
+    expect(describeDiff(d, 'master')).toContain('places 1 instance on other nodes than master would');
+    expect(describeDiff(d, 'master')).toContain('drops 3 placements master would make');
+    expect(describeDiff(d, 'master').join(' ')).not.toContain('main');
   });
 
   it('counts a placement that only moved to another node apart from new ones', () => {
@@ -46,8 +53,9 @@ describe('diffPlans', () => {
 
   it('a plan compared with itself is no difference', () => {
     const d = diffPlans(head, head);
-    expect(describeDiff(d)).toEqual([]);
-    expect(diffSentence(d)).toBe('no difference from main: merging changes nothing in the plan');
+    expect(describeDiff(d, 'main')).toEqual([]);
+    expect(diffSentence(d, 'main')).toBe('no difference from main: merging changes nothing in the plan');
+    expect(diffSentence(d, 'master')).toBe('no difference from master: merging changes nothing in the plan');
     expect(d.touchedPools).toEqual([]);
   });
 
@@ -60,7 +68,7 @@ describe('diffPlans', () => {
     const h = aPlan();
     if (counts.base !== undefined) b.pool('gpu-west', [counts.base, counts.base]);
     if (counts.head !== undefined) h.pool('gpu-west', [counts.head, counts.head]);
-    expect(describeDiff(diffPlans(asPlan(b.build()), asPlan(h.build()), { costPerHour: { 'gpu-west': 3.2 } }))).toEqual([phrase]);
+    expect(describeDiff(diffPlans(asPlan(b.build()), asPlan(h.build()), { costPerHour: { 'gpu-west': 3.2 } }), 'main')).toEqual([phrase]);
   });
 
   it('identifies actions by what they act on and where', () => {

@@ -16,6 +16,20 @@ afterEach(async () => {
 const GPU_6 = FLEET['pools/gpu.yaml']!.replace('min: 4', 'min: 6');
 const writes = () => h.gh.requests.filter((r) => r.method !== 'GET');
 
+/** A high-priority agent that takes general-0 first: chat lands on another node than on the base branch. */
+const WEB = `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: web}
+spec:
+  owner: web
+  replicas: 1
+  priority: 90
+  resources:
+    requests: {cpu: 7, memory: 4Gi}
+  placement:
+    pools: [general]
+`;
+
 function manyAgents(n: number, replicas: number): string {
   return Array.from({ length: n }, (_, i) => `apiVersion: quartermaster.dev/v1alpha1
 kind: Agent
@@ -205,5 +219,34 @@ spec:
     const ok = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'main', head: 'research' });
     expect(ok.code, ok.stderr).toBe(0);
     expect(h.gh.commentsOn(7)[0]!.body).toContain('adds 2 placements');
+  });
+
+  it('outside Actions resolves --base and --head to commit SHAs before calling GitHub, and names the base branch everywhere', async () => {
+    await h.repo.git.branch(['master', h.baseSha]);
+    const head = await h.branch('feature', { 'agents/web.yaml': WEB });
+    h.openPull(7, head, { baseRef: 'master' });
+    const r = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'master', head: 'feature' }, { GITHUB_RUN_ID: '' });
+    expect(r.code, r.stderr).toBe(0);
+    // Every check-run call names the head commit, never the branch.
+    const creates = h.gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/check-runs'));
+    expect(creates.map((q) => q.body?.head_sha)).toEqual([head]);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    expect(body).toContain('<!-- quartermaster:pr=7 base=master -->');
+    expect(body).toContain(`**Compared with \`master\` (${h.baseSha.slice(0, 7)}):** adds 1 placement, places 1 instance on other nodes than master would.`);
+    expect(body).toContain('| | master | this pull request | Δ |');
+    expect(body).toContain(`<sub>Head ${head.slice(0, 7)} against master ${h.baseSha.slice(0, 7)}`);
+    const check = h.gh.checks.at(-1)!;
+    expect(check).toMatchObject({ head_sha: head, conclusion: 'success' });
+    expect(check.output.title).toBe('adds 1 placement, places 1 instance on other nodes than master would');
+    expect(check.output.summary).toContain('other nodes than master would');
+    expect(`${body}\n${check.output.title}\n${check.output.summary}`).not.toMatch(/\bmain\b/);
+  });
+
+  it('refuses a --head that is not in the repository before calling GitHub', async () => {
+    h.openPull(7, h.baseSha);
+    const r = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'main', head: 'no-such-branch' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Git revision no-such-branch is not in the repository');
+    expect(h.gh.requests).toHaveLength(0);
   });
 });
