@@ -15,7 +15,7 @@ export interface PoolCountChange {
 }
 
 export interface BlockedGroup {
-  /** "quota ml-team", "InsufficientResource", … */
+  /** "quota ml-team", "InsufficientResource(gpu)", "NoPoolCanFit", … (see blockedCause) */
   cause: string;
   instances: string[];
 }
@@ -83,7 +83,30 @@ function nodePools(...plans: Plan[]): (node: string) => string | undefined {
   return (node) => m.get(node) ?? [...pools].find((pool) => node.startsWith(`${pool}-`) && /^\d+$/.test(node.slice(pool.length + 1)));
 }
 
-/** "quota ml-team" for a quota block, else the first reason's code. */
+/**
+ * Codes that say a node is ruled out by the agent's placement rules (it may not use the node at
+ * all), not why the instance does not fit the nodes it may use.
+ */
+const RULED_OUT = new Set(['NodeAffinityMismatch', 'NodeSelectorMismatch', 'PoolAccessDenied', 'UntoleratedTaint']);
+
+/**
+ * The per-node counts of a kube-scheduler style summary, most frequent first as written:
+ * "0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml)" →
+ * [{count: 8, key: "InsufficientResource(gpu)", code: "InsufficientResource"}, …].
+ */
+export function summaryCounts(summary: string): { count: number; key: string; code: string }[] {
+  const m = /^\d+\/\d+ nodes fit: ([^;]*)/.exec(summary);
+  if (!m) return [];
+  return [...m[1]!.matchAll(/(?:^|, )(\d+) ([A-Za-z]+)(\([^()]*\))?/g)].map((x) => ({ count: Number(x[1]), key: `${x[2]}${x[3] ?? ''}`, code: x[2]! }));
+}
+
+/**
+ * What blocks an instance, for grouping: "quota ml-team" for a quota; else the reason on the nodes
+ * its placement rules allow ("InsufficientResource(example.com/coral-tpu)" when 11 of 12 nodes are
+ * in other pools and the one it may use is full), the most frequent there; only when the rules
+ * allow no node at all, the rule that excludes most. `reasons` lists codes by node count, so its
+ * first entry is usually the rule that excludes the other pools, not the cause.
+ */
 export function blockedCause(b: PlanBlocked): string {
   const quota = b.reasons.filter((r) => r.code === 'QuotaExceeded' || /QuotaExceeded\(/.test(r.message));
   if (quota.length > 0) {
@@ -93,7 +116,12 @@ export function blockedCause(b: PlanBlocked): string {
     }
     return 'quota';
   }
-  return b.reasons[0]?.code ?? 'unknown reason';
+  const counts = summaryCounts(b.summary ?? b.reasons[0]?.message ?? '');
+  const fits = counts.filter((c) => !RULED_OUT.has(c.code));
+  // Stable sort: among equal counts the summary's order (which sorts by key) stands.
+  const best = [...(fits.length > 0 ? fits : counts)].sort((x, y) => y.count - x.count)[0];
+  if (best) return best.key;
+  return (b.reasons.find((r) => !RULED_OUT.has(r.code)) ?? b.reasons[0])?.code ?? 'unknown reason';
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -85,4 +85,18 @@ describe('diffPlans', () => {
   it.each(causes)('blocked cause of %j is %s', (reasons, cause) => {
     expect(blockedCause({ instance: 'x-0', agent: 'x', reasons: reasons.map(([code, message]) => ({ code, message })) })).toBe(cause);
   });
+
+  // As src/scheduler/blocked.ts writes them: reasons by node count, each message starting with the summary.
+  const diagnosed = (summary: string, codes: string[], withSummary = true) => ({ instance: 'x-0', agent: 'x', reasons: codes.map((code) => ({ code, message: summary })), ...(withSummary ? { summary } : {}) });
+  it.each<[string, string[], string]>([
+    ['0/7 nodes fit: 6 NodeAffinityMismatch(placement.pools), 1 InsufficientResource(example.com/coral-tpu)', ['NodeAffinityMismatch', 'InsufficientResource', 'NoPoolCanFit'], 'InsufficientResource(example.com/coral-tpu)'],
+    ['0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml:NoSchedule)', ['InsufficientResource', 'UntoleratedTaint'], 'InsufficientResource(gpu)'],
+    ['0/12 nodes fit: 8 UntoleratedTaint(dedicated=ml:NoSchedule), 3 PoolNotActive(draining), 1 InsufficientResource(cpu, memory)', ['UntoleratedTaint', 'PoolNotActive', 'InsufficientResource'], 'PoolNotActive(draining)'],
+    ['0/9 nodes fit: 6 NodeAffinityMismatch(placement.pools), 2 InsufficientResource(cpu, memory), 1 InsufficientResource(gpu)', ['NodeAffinityMismatch', 'InsufficientResource'], 'InsufficientResource(cpu, memory)'],
+    ['0/6 nodes fit: 4 NodeAffinityMismatch(placement.pools), 2 UntoleratedTaint(dedicated=ml:NoSchedule)', ['NodeAffinityMismatch', 'UntoleratedTaint'], 'NodeAffinityMismatch(placement.pools)'],
+  ])('blocked by what fails on the nodes the rules allow: %s', (summary, codes, cause) => {
+    expect(blockedCause(diagnosed(summary, codes))).toBe(cause);
+    // A plan without the summary field (format 1.0 before it): the same from the first message.
+    expect(blockedCause(diagnosed(summary, codes, false))).toBe(cause);
+  });
 });

@@ -30,6 +30,27 @@ spec:
     pools: [general]
 `;
 
+/** One tpu node with 4 Coral TPUs, and an agent asking for 5: the fifth is blocked on the only node it may use. */
+const TPU_POOL = `apiVersion: quartermaster.dev/v1alpha1
+kind: Pool
+metadata: {name: tpu}
+spec:
+  node:
+    capacity: {cpu: 16, memory: 64Gi, example.com/coral-tpu: 4}
+  size: {min: 1, max: 1}
+`;
+const TPU_AGENT = `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: vision}
+spec:
+  owner: web
+  replicas: 5
+  resources:
+    requests: {cpu: 1, memory: 1Gi, example.com/coral-tpu: 1}
+  placement:
+    pools: [tpu]
+`;
+
 function manyAgents(n: number, replicas: number): string {
   return Array.from({ length: n }, (_, i) => `apiVersion: quartermaster.dev/v1alpha1
 kind: Agent
@@ -88,6 +109,18 @@ describe('qm pr plan', () => {
     expect(h.gh.commentsOn(7)[0]!.body).toContain('adds 4 placements');
     expect(writes().filter((q) => q.path.endsWith(`/issues/comments/${id}`) && q.method === 'PATCH')).toHaveLength(1);
     expect(r.stdout).toContain('comment updated');
+  });
+
+  it('names what blocks an instance on the nodes it may use, not the rule that excludes the other pools', async () => {
+    const head = await h.branch('tpu', { 'pools/tpu.yaml': TPU_POOL, 'agents/vision.yaml': TPU_AGENT });
+    h.openPull(7, head);
+    const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'));
+    expect(r.code, r.stderr).toBe(0);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    // 0/7 nodes fit: 6 NodeAffinityMismatch(placement.pools), 1 InsufficientResource(example.com/coral-tpu)
+    expect(body).toContain('blocks 1 instance on InsufficientResource(example.com/coral-tpu).');
+    expect(h.gh.checks.at(-1)!.output.title).toContain('blocks 1 instance on InsufficientResource(example.com/coral-tpu)');
+    expect(body).not.toContain('on NodeAffinityMismatch');
   });
 
   it('keeps the summary of a huge plan and cuts its details to 65,536 characters with a pointer to the full plan', async () => {
