@@ -1,5 +1,7 @@
 /** `qm pr plan` end to end: a real Git repository, the local GitHub, real webhook payloads. */
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, researchAgent, FLEET } from './harness.js';
@@ -15,6 +17,15 @@ afterEach(async () => {
 
 const GPU_6 = FLEET['pools/gpu.yaml']!.replace('min: 4', 'min: 6');
 const writes = () => h.gh.requests.filter((r) => r.method !== 'GET');
+
+/** A port on 127.0.0.1 nothing listens on (one just given up by a server). */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
 
 /** A high-priority agent that takes general-0 first: chat lands on another node than on the base branch. */
 const WEB = `apiVersion: quartermaster.dev/v1alpha1
@@ -240,6 +251,43 @@ spec:
     expect(r.stderr).toMatch(/GitHub API: .* failed with 401: Bad credentials/);
     expect(r.stderr).toContain('hint: the token is missing or invalid');
     expect(r.stderr).not.toContain(wrong);
+  });
+
+  it('says it cannot connect when nothing answers at GITHUB_API_URL, after two quick retries, not as a 500', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const t = performance.now();
+    // The production backoff (QM_GITHUB_RETRY_BASE_MS unset): a 5xx would wait 1 + 4 + 9 s.
+    const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), {}, { GITHUB_API_URL: url, QM_GITHUB_RETRY_BASE_MS: '' });
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`qm: GitHub API: creating the check run quartermaster/plan in acme/fleet failed: cannot connect to ${url}: ECONNREFUSED\n`);
+    expect(r.stderr).toMatch(/hint: nothing answers at http:\/\/127\.0\.0\.1:\d+: check GITHUB_API_URL/);
+    expect(r.stderr.match(/did not answer POST \/repos\/\{owner\}\/\{repo\}\/check-runs \(ECONNREFUSED\): retrying in \d+ ms/g)).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/failed with 500|having trouble/);
+    expect(r.stderr).not.toContain(h.gh.token);
+  });
+
+  it('tries a server that drops every connection three times in all, then says the connection was lost', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), {}, { GITHUB_API_URL: url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`failed: (no answer from|cannot connect to) ${url.replace(/[.]/g, '\\.')}: [A-Z_]+\n`));
+      expect(r.stderr).not.toMatch(/failed with 500/);
+      expect(connections).toBe(3);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('works outside GitHub Actions with flags', async () => {
