@@ -122,6 +122,30 @@ describe('qm pr plan', () => {
     expect(r.stdout).toContain('comment updated');
   });
 
+  it('leaves the comment alone when a re-run plans exactly the same, only later', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    expect((await h.run('plan', await h.pullRequestEvent(7, 'opened'), { now: '2026-11-28T10:00:00Z' })).code).toBe(0);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    const edits = () => writes().filter((q) => q.method === 'PATCH' && q.path.includes('/issues/comments/'));
+    // The same head planned again (a re-run, /qm plan): a new plan id and time, nothing else.
+    const again = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:05:00Z' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('comment unchanged');
+    expect(edits()).toHaveLength(0);
+    expect(h.gh.commentsOn(7)[0]!.body).toBe(body);
+
+    // The pull request stops changing policies: said once, then left alone.
+    const docs = await h.branch('docs-only', { 'README.md': '# fleet\n\nMore words.\n' });
+    h.gh.setHead(7, docs);
+    const none = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:10:00Z' });
+    expect(none.stdout).toContain('no-change (check neutral, comment updated)');
+    expect(h.gh.commentsOn(7)[0]!.body).toContain('no policy change');
+    const noneAgain = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:15:00Z' });
+    expect(noneAgain.stdout).toContain('no-change (check neutral, comment unchanged)');
+    expect(edits()).toHaveLength(1);
+  });
+
   it('names what blocks an instance on the nodes it may use, not the rule that excludes the other pools', async () => {
     const head = await h.branch('tpu', { 'pools/tpu.yaml': TPU_POOL, 'agents/vision.yaml': TPU_AGENT });
     h.openPull(7, head);
