@@ -5,6 +5,7 @@
 import { RequestError } from 'octokit';
 import { QmError } from '../model/errors.js';
 import type { CheckAnnotation } from './annotations.js';
+import { noAnswer } from './client.js';
 import type { GithubClient } from './client.js';
 import type { GatePull, GateReview } from './gate.js';
 import { redact } from './redact.js';
@@ -61,7 +62,22 @@ export class GithubApi {
     }
   }
 
+  /** The API's address (GITHUB_API_URL), for messages. */
+  get apiUrl(): string {
+    return String(this.octokit.request.endpoint.DEFAULTS.baseUrl);
+  }
+
   private wrap(what: string, e: unknown): QmError {
+    const none = noAnswer(e);
+    if (none) {
+      // Not an HTTP 500: nothing answered. Say where, and what to check.
+      const url = this.apiUrl;
+      return new QmError(
+        'io',
+        redact(`GitHub API: ${what} in ${this.fullName} failed: ${none.connect ? 'cannot connect to' : 'no answer from'} ${url}: ${none.code}`, [this.token]),
+        redact(none.connect ? `nothing answers at ${url}: check GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3; unset for github.com) and the network` : `the connection to ${url} was lost: check the network or a proxy, then run the job again`, [this.token]),
+      );
+    }
     if (e instanceof RequestError) {
       const detail = typeof e.response?.data === 'object' && e.response?.data && 'message' in e.response.data ? String((e.response.data as { message: unknown }).message) : e.message;
       const hint =

@@ -4,6 +4,7 @@
  * branch, validation problems, locks, the files changed, the plan itself (cut to fit GitHub's
  * limit by renderMarkdown) and what to do next.
  */
+import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Plan } from '../model/plan.js';
 import { codeSpan, escapeMd, thousands } from '../render/plan/markdown-escape.js';
@@ -13,6 +14,45 @@ import type { PlanDiff } from './plan-diff.js';
 
 /** Finds our comment among all others: the first line of every comment Quartermaster keeps up to date. */
 export const PLAN_MARKER = '<!-- quartermaster:plan -->';
+
+const DIGEST_RE = /^<!-- quartermaster:digest=([0-9a-f]{16}) -->$/m;
+const DIGEST_PLACEHOLDER = `<!-- quartermaster:digest=${'0'.repeat(16)} -->`;
+
+/**
+ * Seal a comment with a hidden digest of its stable content: the body without the parts that
+ * change on every run of the same plan (`volatile`: the time, the plan id, the run's URL). Two
+ * runs with the same digest say the same thing, and the comment is left as it is. The digest
+ * line goes after the first two marker lines; its length is fixed, so a cut is not moved.
+ */
+export function sealComment(body: string, volatile: readonly (string | undefined)[]): string {
+  const at = body.indexOf('\n', body.indexOf('\n') + 1);
+  const placed = at < 0 ? `${body}\n${DIGEST_PLACEHOLDER}` : `${body.slice(0, at)}\n${DIGEST_PLACEHOLDER}${body.slice(at)}`;
+  let stable = placed;
+  const parts = [...new Set(volatile.filter((v): v is string => v !== undefined && v.length >= 6))].sort((a, b) => b.length - a.length);
+  for (const v of parts) stable = stable.split(v).join('');
+  const digest = createHash('sha256').update(stable).digest('hex').slice(0, 16);
+  return placed.replace(DIGEST_PLACEHOLDER, `<!-- quartermaster:digest=${digest} -->`);
+}
+
+/** The digest a sealed comment carries, if any. */
+export function commentDigest(body: string | undefined): string | undefined {
+  return body === undefined ? undefined : DIGEST_RE.exec(body)?.[1];
+}
+
+/** Whether two comments say the same: equal, or sealed with the same digest. */
+export function sameComment(a: string | undefined, b: string): boolean {
+  if (a === b) return true;
+  const d = commentDigest(a);
+  return d !== undefined && d === commentDigest(b);
+}
+
+/** What changes from one run of the same plan to the next. */
+function volatileParts(c: Pick<PlanCommentInput, 'now' | 'headPlan' | 'fullPlanUrl'>): (string | undefined)[] {
+  const p = c.headPlan;
+  const times = [c.now, p?.createdAt, p?.inputs.now];
+  const hex = p?.planId.replace(/^sha256:/, '');
+  return [...times, ...times.map((t) => (t === undefined ? undefined : escapeMd(t))), p?.planId, hex, hex?.slice(0, 12), c.fullPlanUrl];
+}
 
 export interface LockConflict {
   pool: string;
@@ -72,7 +112,7 @@ export function comparisonSection(c: PlanCommentInput): string {
   if (!c.headPlan || !c.diff) return '';
   const base = `${codeSpan(c.pr.baseRef)} (${short(c.pr.baseSha)})`;
   if (!c.basePlan) return `**Compared with ${base}:** ${escapeMd(c.baseProblem ?? 'the base branch could not be planned')}; the comparison is left out.`;
-  const phrases = describeDiff(c.diff);
+  const phrases = describeDiff(c.diff, c.pr.baseRef);
   const sentence = phrases.length === 0 ? 'no difference: merging changes nothing in the plan' : phrases.join(', ');
   const rows: [keyof Plan['summary'], string][] = [
     ['place', 'place'],
@@ -148,8 +188,15 @@ export function footerSection(c: PlanCommentInput): string {
 
 const SEP = '\n\n';
 
-/** The whole comment within `maxLength`: every section but the plan details is kept; the details get what is left. */
+/**
+ * The whole comment within `maxLength`: every section but the plan details is kept; the details
+ * get what is left. Sealed with the digest of its stable content (see sealComment).
+ */
 export function renderPlanComment(c: PlanCommentInput, maxLength = GITHUB_COMMENT_LIMIT): string {
+  return sealComment(renderUnsealed(c, maxLength - DIGEST_PLACEHOLDER.length - 1), volatileParts(c));
+}
+
+function renderUnsealed(c: PlanCommentInput, maxLength: number): string {
   const before = [markerSection(c.pr), headingSection(c), comparisonSection(c), problemSection(c), validationSection(c.diagnostics), locksSection(c.lockConflicts, c.locksHeld), changedFilesSection(c.changedFiles)];
   const after = [nextStepsSection(c), footerSection(c)];
   const join = (xs: string[]) => xs.filter((x) => x !== '').join(SEP) + '\n';
@@ -163,5 +210,5 @@ export function renderPlanComment(c: PlanCommentInput, maxLength = GITHUB_COMMEN
 
 /** The comment left when a pull request no longer changes any policy file. */
 export function noPolicyChangeComment(pr: PlanCommentInput['pr'], now: string): string {
-  return `${markerSection(pr)}\n\n## ➖ Quartermaster: no policy change\n\nThis pull request no longer changes anything under \`pools/\`, \`policies/\` or \`agents/\`; there is nothing to plan.\n\n<sub>Head ${short(pr.headSha)} · updated ${escapeMd(now)}</sub>\n`;
+  return sealComment(`${markerSection(pr)}\n\n## ➖ Quartermaster: no policy change\n\nThis pull request no longer changes anything under \`pools/\`, \`policies/\` or \`agents/\`; there is nothing to plan.\n\n<sub>Head ${short(pr.headSha)} · updated ${escapeMd(now)}</sub>\n`, [now, escapeMd(now)]);
 }

@@ -38,9 +38,14 @@ export interface PrContext {
   event: EventPayload;
   /** The pull request's number, when known. */
   pr: number | undefined;
+  /** The base branch's name (pull_request.base.ref, or --base when it names a branch). */
   baseRef: string | undefined;
+  /** Full commit SHAs from the event; --base/--head are Git revisions instead (baseRevision, headRevision). */
   baseSha: string | undefined;
   headSha: string | undefined;
+  /** --base and --head as given: revisions ("master", "origin/main", "HEAD~1", a SHA) to resolve with Git. */
+  baseRevision: string | undefined;
+  headRevision: string | undefined;
   /** Who asked: the commenter, else GITHUB_ACTOR, else the sender. */
   actor: string | undefined;
   /** The workflow run, where the plan artifact is: the comment's pointer to the full plan. */
@@ -73,6 +78,15 @@ function eventNameOf(event: EventPayload): string | undefined {
   return undefined;
 }
 
+/**
+ * The branch a revision names, for the comment: "master" for master, refs/heads/master or
+ * origin/master; undefined for a commit SHA or an expression such as HEAD~1 (the pull request says).
+ */
+export function branchName(rev: string): string | undefined {
+  if (/^[0-9a-f]{7,64}$/i.test(rev) || /[~^:@{}]/.test(rev) || rev === 'HEAD') return undefined;
+  return rev.replace(/^refs\/heads\//, '').replace(/^(?:refs\/remotes\/)?origin\//, '');
+}
+
 /** Combine flags, environment and event; a missing token or repository is a usage error naming the variable. */
 export function prContext(flags: ContextFlags, env: Env, event: EventPayload): PrContext {
   const token = env.GITHUB_TOKEN || env.GH_TOKEN;
@@ -95,9 +109,11 @@ export function prContext(flags: ContextFlags, env: Env, event: EventPayload): P
     eventName: env.GITHUB_EVENT_NAME ?? eventNameOf(event),
     event,
     pr,
-    baseRef: event.pull_request?.base.ref ?? flags.base,
-    baseSha: flags.base ?? event.pull_request?.base.sha,
-    headSha: flags.head ?? event.pull_request?.head.sha,
+    baseRef: flags.base !== undefined ? branchName(flags.base) : event.pull_request?.base.ref,
+    baseSha: flags.base !== undefined ? undefined : event.pull_request?.base.sha,
+    headSha: flags.head !== undefined ? undefined : event.pull_request?.head.sha,
+    baseRevision: flags.base,
+    headRevision: flags.head,
     actor: flags.actor ?? event.comment?.user?.login ?? env.GITHUB_ACTOR ?? event.sender?.login,
     runUrl,
   };

@@ -15,7 +15,7 @@ export interface PoolCountChange {
 }
 
 export interface BlockedGroup {
-  /** "quota ml-team", "InsufficientResource", … */
+  /** "quota ml-team", "InsufficientResource(gpu)", "NoPoolCanFit", … (see blockedCause) */
   cause: string;
   instances: string[];
 }
@@ -23,7 +23,7 @@ export interface BlockedGroup {
 export interface PlanDiff {
   /** Actions only in the pull request's plan (keyed by what they act on and where). */
   added: PlanAction[];
-  /** Actions main's plan has that the pull request's plan no longer has. */
+  /** Actions the base branch's plan has that the pull request's plan no longer has. */
   dropped: PlanAction[];
   /**
    * Placements both plans make, of the same instance on different nodes (a knock-on effect of
@@ -31,9 +31,9 @@ export interface PlanDiff {
    */
   replaced: { instance: string; baseNode: string; headNode: string }[];
   pools: PoolCountChange[];
-  /** Instances blocked with the pull request but not on main, grouped by cause. */
+  /** Instances blocked with the pull request but not on the base branch, grouped by cause. */
   newlyBlocked: BlockedGroup[];
-  /** Instances blocked on main that the pull request unblocks. */
+  /** Instances blocked on the base branch that the pull request unblocks. */
   unblocked: string[];
   /** Pools the difference touches: what a pull request locks. */
   touchedPools: string[];
@@ -83,7 +83,30 @@ function nodePools(...plans: Plan[]): (node: string) => string | undefined {
   return (node) => m.get(node) ?? [...pools].find((pool) => node.startsWith(`${pool}-`) && /^\d+$/.test(node.slice(pool.length + 1)));
 }
 
-/** "quota ml-team" for a quota block, else the first reason's code. */
+/**
+ * Codes that say a node is ruled out by the agent's placement rules (it may not use the node at
+ * all), not why the instance does not fit the nodes it may use.
+ */
+const RULED_OUT = new Set(['NodeAffinityMismatch', 'NodeSelectorMismatch', 'PoolAccessDenied', 'UntoleratedTaint']);
+
+/**
+ * The per-node counts of a kube-scheduler style summary, most frequent first as written:
+ * "0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml)" →
+ * [{count: 8, key: "InsufficientResource(gpu)", code: "InsufficientResource"}, …].
+ */
+export function summaryCounts(summary: string): { count: number; key: string; code: string }[] {
+  const m = /^\d+\/\d+ nodes fit: ([^;]*)/.exec(summary);
+  if (!m) return [];
+  return [...m[1]!.matchAll(/(?:^|, )(\d+) ([A-Za-z]+)(\([^()]*\))?/g)].map((x) => ({ count: Number(x[1]), key: `${x[2]}${x[3] ?? ''}`, code: x[2]! }));
+}
+
+/**
+ * What blocks an instance, for grouping: "quota ml-team" for a quota; else the reason on the nodes
+ * its placement rules allow ("InsufficientResource(example.com/coral-tpu)" when 11 of 12 nodes are
+ * in other pools and the one it may use is full), the most frequent there; only when the rules
+ * allow no node at all, the rule that excludes most. `reasons` lists codes by node count, so its
+ * first entry is usually the rule that excludes the other pools, not the cause.
+ */
 export function blockedCause(b: PlanBlocked): string {
   const quota = b.reasons.filter((r) => r.code === 'QuotaExceeded' || /QuotaExceeded\(/.test(r.message));
   if (quota.length > 0) {
@@ -93,12 +116,17 @@ export function blockedCause(b: PlanBlocked): string {
     }
     return 'quota';
   }
-  return b.reasons[0]?.code ?? 'unknown reason';
+  const counts = summaryCounts(b.summary ?? b.reasons[0]?.message ?? '');
+  const fits = counts.filter((c) => !RULED_OUT.has(c.code));
+  // Stable sort: among equal counts the summary's order (which sorts by key) stands.
+  const best = [...(fits.length > 0 ? fits : counts)].sort((x, y) => y.count - x.count)[0];
+  if (best) return best.key;
+  return (b.reasons.find((r) => !RULED_OUT.has(r.code)) ?? b.reasons[0])?.code ?? 'unknown reason';
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Compare main's plan with the pull request's plan. */
+/** Compare the base branch's plan with the pull request's plan. */
 export function diffPlans(base: Plan, head: Plan, opts: DiffOptions = {}): PlanDiff {
   const baseKeys = new Set(base.actions.map(actionKey));
   const headKeys = new Set(head.actions.map(actionKey));
@@ -170,10 +198,10 @@ const NOUNS: Record<Exclude<PlanAction['type'], 'scalePool'>, string> = {
 };
 
 /**
- * The difference in words, one phrase per kind of change:
+ * The difference in words, one phrase per kind of change, `base` naming the base branch:
  * ["adds 3 placements", "scales gpu-east 4 → 6 (+6.40/h)", "blocks 2 instances on quota ml-team"].
  */
-export function describeDiff(d: PlanDiff): string[] {
+export function describeDiff(d: PlanDiff, base: string): string[] {
   const out: string[] = [];
   const count = (xs: PlanAction[], t: PlanAction['type']) => xs.filter((a) => a.type === t).length;
   for (const t of ['place', 'move', 'evict', 'remove', 'scaleAgent'] as const) {
@@ -181,8 +209,8 @@ export function describeDiff(d: PlanDiff): string[] {
     const m = count(d.dropped, t);
     const noun = NOUNS[t];
     if (n > 0) out.push(`adds ${plural(n, noun)}`);
-    if (m > 0) out.push(`drops ${plural(m, noun)} main would make`);
-    if (t === 'place' && d.replaced.length > 0) out.push(`places ${plural(d.replaced.length, 'instance')} on other nodes than main would`);
+    if (m > 0) out.push(`drops ${plural(m, noun)} ${base} would make`);
+    if (t === 'place' && d.replaced.length > 0) out.push(`places ${plural(d.replaced.length, 'instance')} on other nodes than ${base} would`);
   }
   for (const p of d.pools) {
     const cost = p.costPerHourDelta === undefined || p.costPerHourDelta === 0 ? '' : ` (${costText(p.costPerHourDelta)})`;
@@ -195,8 +223,8 @@ export function describeDiff(d: PlanDiff): string[] {
   return out;
 }
 
-/** One sentence for the comment's summary and the check run's title. */
-export function diffSentence(d: PlanDiff): string {
-  const phrases = describeDiff(d);
-  return phrases.length === 0 ? 'no difference from main: merging changes nothing in the plan' : phrases.join(', ');
+/** One sentence for the check run's title; `base` is the base branch's name. */
+export function diffSentence(d: PlanDiff, base: string): string {
+  const phrases = describeDiff(d, base);
+  return phrases.length === 0 ? `no difference from ${base}: merging changes nothing in the plan` : phrases.join(', ');
 }

@@ -17,7 +17,7 @@ import { changedPolicyFiles } from './changed-files.js';
 import { completeCheck, startCheck, CHECK_NAME } from './check-run.js';
 import { findPlanComment, upsertPlanComment } from './comment.js';
 import type { PlanCommentInput } from './comment-sections.js';
-import { comparisonSection, headingSection, locksSection, noPolicyChangeComment, planOutcome, renderPlanComment } from './comment-sections.js';
+import { comparisonSection, headingSection, locksSection, noPolicyChangeComment, planOutcome, renderPlanComment, sameComment } from './comment-sections.js';
 import { diffPlans, diffSentence } from './plan-diff.js';
 import type { PlanDiff } from './plan-diff.js';
 import { lockPools, prHolder, releasePrLocks } from './pool-locks.js';
@@ -93,9 +93,11 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
     await o.api.createCheck(checkName, o.headSha, { status: 'completed', conclusion: 'neutral', output: { title: 'No policy change', summary: 'This pull request changes nothing under pools/, policies/ or agents/; there is nothing to plan.' } });
     // A pull request that used to change policies: say so in the comment it already has, and free its pools.
     const existing = await findPlanComment(o.api, o.pr);
-    if (existing) await o.api.updateComment(existing.id, noPolicyChangeComment(pr, o.now));
+    const body = noPolicyChangeComment(pr, o.now);
+    const comment = !existing ? undefined : sameComment(existing.body, body) ? 'unchanged' : 'updated';
+    if (existing && comment === 'updated') await o.api.updateComment(existing.id, body);
     if (o.store) await releasePrLocks(o.store.locks, holder, new Date(o.now));
-    return { outcome: 'no-change', conclusion: 'neutral', comment: existing ? 'updated' : undefined, timings };
+    return { outcome: 'no-change', conclusion: 'neutral', comment, timings };
   }
 
   const checkId = await startCheck(o.api, o.headSha, checkName);
@@ -133,7 +135,7 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
     const body = await time('render', async () => renderPlanComment(input));
     const { action } = await upsertPlanComment(o.api, o.pr, body);
     const conclusion = conclusionOf[outcome];
-    const title = outcome === 'invalid' ? `${diagnostics.filter((d) => d.severity === 'error').length} validation error(s)` : outcome === 'planned' && input.diff ? diffSentence(input.diff) : headingSection(input).replace(/^## \S+ /, '');
+    const title = outcome === 'invalid' ? `${diagnostics.filter((d) => d.severity === 'error').length} validation error(s)` : outcome === 'planned' && input.diff ? diffSentence(input.diff, o.baseRef) : headingSection(input).replace(/^## \S+ /, '');
     const summary = [headingSection(input), comparisonSection(input), locksSection(input.lockConflicts, input.locksHeld)].filter((s) => s !== '').join('\n\n');
     await completeCheck(o.api, checkId, conclusion, title, summary, toAnnotations(diagnostics, changed.prefix));
     const took = Object.entries(timings).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ');

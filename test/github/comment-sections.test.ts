@@ -5,6 +5,7 @@ import type { Plan } from '../../src/model/plan.js';
 import type { PlanCommentInput } from '../../src/github/comment-sections.js';
 import {
   changedFilesSection,
+  commentDigest,
   comparisonSection,
   headingSection,
   locksSection,
@@ -13,6 +14,7 @@ import {
   planOutcome,
   PLAN_MARKER,
   renderPlanComment,
+  sameComment,
   validationSection,
 } from '../../src/github/comment-sections.js';
 import { diffPlans } from '../../src/github/plan-diff.js';
@@ -103,6 +105,22 @@ describe('renderPlanComment', () => {
     const c = renderPlanComment(input({ diagnostics: [diag(1)], headPlan: undefined, diff: undefined }));
     expect(c).not.toContain('### Quartermaster plan');
     expect(c).toContain('Fix the errors above');
+  });
+
+  it('carries a digest of what it says: the same for a re-run of the same plan, another for another plan', () => {
+    const later = { ...head, planId: 'sha256:' + 'b'.repeat(64), createdAt: '2026-11-28T10:05:00Z', inputs: { ...head.inputs, now: '2026-11-28T10:05:00Z' } };
+    const first = renderPlanComment(input({ fullPlanUrl: 'https://github.com/acme/fleet/actions/runs/1' }));
+    const again = renderPlanComment(input({ headPlan: later, now: '2026-11-28T10:05:00Z', fullPlanUrl: 'https://github.com/acme/fleet/actions/runs/2' }));
+    expect(first.split('\n')[2]).toMatch(/^<!-- quartermaster:digest=[0-9a-f]{16} -->$/);
+    expect(again).not.toBe(first);
+    expect(commentDigest(again)).toBe(commentDigest(first));
+    expect(sameComment(first, again)).toBe(true);
+    const other = renderPlanComment(input({ locksHeld: ['general', 'gpu-east'] }));
+    expect(sameComment(first, other)).toBe(false);
+    expect(sameComment(first, renderPlanComment(input({ pr: { ...PR, headSha: '3'.repeat(40) } })))).toBe(false);
+    // A comment from before digests is compared as text.
+    expect(sameComment('<!-- quartermaster:plan -->\nold', first)).toBe(false);
+    expect(commentDigest(noPolicyChangeComment(PR, '2026-11-28T10:00:00Z'))).toBe(commentDigest(noPolicyChangeComment(PR, '2026-11-28T11:00:00Z')));
   });
 
   it('says so when a pull request stops changing policies', () => {

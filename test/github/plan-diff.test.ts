@@ -26,7 +26,7 @@ describe('diffPlans', () => {
 
   it('says what merging adds, scales, blocks and unblocks, priced by node cost', () => {
     const d = diffPlans(base, head, { costPerHour: { 'gpu-east': 3.2, general: 0.4 } });
-    expect(describeDiff(d)).toEqual([
+    expect(describeDiff(d, 'main')).toEqual([
       'adds 3 placements',
       'places 1 instance on other nodes than main would',
       'scales gpu-east 4 → 6 (+6.40/h)',
@@ -35,6 +35,13 @@ describe('diffPlans', () => {
     ]);
     expect(d.costPerHourDelta).toBe(6.4);
     expect(d.touchedPools).toEqual(['general', 'gpu-east']);
+  });
+
+  it('names the base branch it compares with, not main', () => {
+    const d = diffPlans(head, base);
+    expect(describeDiff(d, 'master')).toContain('places 1 instance on other nodes than master would');
+    expect(describeDiff(d, 'master')).toContain('drops 3 placements master would make');
+    expect(describeDiff(d, 'master').join(' ')).not.toContain('main');
   });
 
   it('counts a placement that only moved to another node apart from new ones', () => {
@@ -46,8 +53,9 @@ describe('diffPlans', () => {
 
   it('a plan compared with itself is no difference', () => {
     const d = diffPlans(head, head);
-    expect(describeDiff(d)).toEqual([]);
-    expect(diffSentence(d)).toBe('no difference from main: merging changes nothing in the plan');
+    expect(describeDiff(d, 'main')).toEqual([]);
+    expect(diffSentence(d, 'main')).toBe('no difference from main: merging changes nothing in the plan');
+    expect(diffSentence(d, 'master')).toBe('no difference from master: merging changes nothing in the plan');
     expect(d.touchedPools).toEqual([]);
   });
 
@@ -60,7 +68,7 @@ describe('diffPlans', () => {
     const h = aPlan();
     if (counts.base !== undefined) b.pool('gpu-west', [counts.base, counts.base]);
     if (counts.head !== undefined) h.pool('gpu-west', [counts.head, counts.head]);
-    expect(describeDiff(diffPlans(asPlan(b.build()), asPlan(h.build()), { costPerHour: { 'gpu-west': 3.2 } }))).toEqual([phrase]);
+    expect(describeDiff(diffPlans(asPlan(b.build()), asPlan(h.build()), { costPerHour: { 'gpu-west': 3.2 } }), 'main')).toEqual([phrase]);
   });
 
   it('identifies actions by what they act on and where', () => {
@@ -76,5 +84,19 @@ describe('diffPlans', () => {
   ];
   it.each(causes)('blocked cause of %j is %s', (reasons, cause) => {
     expect(blockedCause({ instance: 'x-0', agent: 'x', reasons: reasons.map(([code, message]) => ({ code, message })) })).toBe(cause);
+  });
+
+  // As src/scheduler/blocked.ts writes them: reasons by node count, each message starting with the summary.
+  const diagnosed = (summary: string, codes: string[], withSummary = true) => ({ instance: 'x-0', agent: 'x', reasons: codes.map((code) => ({ code, message: summary })), ...(withSummary ? { summary } : {}) });
+  it.each<[string, string[], string]>([
+    ['0/7 nodes fit: 6 NodeAffinityMismatch(placement.pools), 1 InsufficientResource(example.com/coral-tpu)', ['NodeAffinityMismatch', 'InsufficientResource', 'NoPoolCanFit'], 'InsufficientResource(example.com/coral-tpu)'],
+    ['0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml:NoSchedule)', ['InsufficientResource', 'UntoleratedTaint'], 'InsufficientResource(gpu)'],
+    ['0/12 nodes fit: 8 UntoleratedTaint(dedicated=ml:NoSchedule), 3 PoolNotActive(draining), 1 InsufficientResource(cpu, memory)', ['UntoleratedTaint', 'PoolNotActive', 'InsufficientResource'], 'PoolNotActive(draining)'],
+    ['0/9 nodes fit: 6 NodeAffinityMismatch(placement.pools), 2 InsufficientResource(cpu, memory), 1 InsufficientResource(gpu)', ['NodeAffinityMismatch', 'InsufficientResource'], 'InsufficientResource(cpu, memory)'],
+    ['0/6 nodes fit: 4 NodeAffinityMismatch(placement.pools), 2 UntoleratedTaint(dedicated=ml:NoSchedule)', ['NodeAffinityMismatch', 'UntoleratedTaint'], 'NodeAffinityMismatch(placement.pools)'],
+  ])('blocked by what fails on the nodes the rules allow: %s', (summary, codes, cause) => {
+    expect(blockedCause(diagnosed(summary, codes))).toBe(cause);
+    // A plan without the summary field (format 1.0 before it): the same from the first message.
+    expect(blockedCause(diagnosed(summary, codes, false))).toBe(cause);
   });
 });

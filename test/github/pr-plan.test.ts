@@ -1,5 +1,7 @@
 /** `qm pr plan` end to end: a real Git repository, the local GitHub, real webhook payloads. */
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, researchAgent, FLEET } from './harness.js';
@@ -15,6 +17,50 @@ afterEach(async () => {
 
 const GPU_6 = FLEET['pools/gpu.yaml']!.replace('min: 4', 'min: 6');
 const writes = () => h.gh.requests.filter((r) => r.method !== 'GET');
+
+/** A port on 127.0.0.1 nothing listens on (one just given up by a server). */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** A high-priority agent that takes general-0 first: chat lands on another node than on the base branch. */
+const WEB = `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: web}
+spec:
+  owner: web
+  replicas: 1
+  priority: 90
+  resources:
+    requests: {cpu: 7, memory: 4Gi}
+  placement:
+    pools: [general]
+`;
+
+/** One tpu node with 4 Coral TPUs, and an agent asking for 5: the fifth is blocked on the only node it may use. */
+const TPU_POOL = `apiVersion: quartermaster.dev/v1alpha1
+kind: Pool
+metadata: {name: tpu}
+spec:
+  node:
+    capacity: {cpu: 16, memory: 64Gi, example.com/coral-tpu: 4}
+  size: {min: 1, max: 1}
+`;
+const TPU_AGENT = `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: vision}
+spec:
+  owner: web
+  replicas: 5
+  resources:
+    requests: {cpu: 1, memory: 1Gi, example.com/coral-tpu: 1}
+  placement:
+    pools: [tpu]
+`;
 
 function manyAgents(n: number, replicas: number): string {
   return Array.from({ length: n }, (_, i) => `apiVersion: quartermaster.dev/v1alpha1
@@ -74,6 +120,42 @@ describe('qm pr plan', () => {
     expect(h.gh.commentsOn(7)[0]!.body).toContain('adds 4 placements');
     expect(writes().filter((q) => q.path.endsWith(`/issues/comments/${id}`) && q.method === 'PATCH')).toHaveLength(1);
     expect(r.stdout).toContain('comment updated');
+  });
+
+  it('leaves the comment alone when a re-run plans exactly the same, only later', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    expect((await h.run('plan', await h.pullRequestEvent(7, 'opened'), { now: '2026-11-28T10:00:00Z' })).code).toBe(0);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    const edits = () => writes().filter((q) => q.method === 'PATCH' && q.path.includes('/issues/comments/'));
+    // The same head planned again (a re-run, /qm plan): a new plan id and time, nothing else.
+    const again = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:05:00Z' });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('comment unchanged');
+    expect(edits()).toHaveLength(0);
+    expect(h.gh.commentsOn(7)[0]!.body).toBe(body);
+
+    // The pull request stops changing policies: said once, then left alone.
+    const docs = await h.branch('docs-only', { 'README.md': '# fleet\n\nMore words.\n' });
+    h.gh.setHead(7, docs);
+    const none = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:10:00Z' });
+    expect(none.stdout).toContain('no-change (check neutral, comment updated)');
+    expect(h.gh.commentsOn(7)[0]!.body).toContain('no policy change');
+    const noneAgain = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:15:00Z' });
+    expect(noneAgain.stdout).toContain('no-change (check neutral, comment unchanged)');
+    expect(edits()).toHaveLength(1);
+  });
+
+  it('names what blocks an instance on the nodes it may use, not the rule that excludes the other pools', async () => {
+    const head = await h.branch('tpu', { 'pools/tpu.yaml': TPU_POOL, 'agents/vision.yaml': TPU_AGENT });
+    h.openPull(7, head);
+    const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'));
+    expect(r.code, r.stderr).toBe(0);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    // 0/7 nodes fit: 6 NodeAffinityMismatch(placement.pools), 1 InsufficientResource(example.com/coral-tpu)
+    expect(body).toContain('blocks 1 instance on InsufficientResource(example.com/coral-tpu).');
+    expect(h.gh.checks.at(-1)!.output.title).toContain('blocks 1 instance on InsufficientResource(example.com/coral-tpu)');
+    expect(body).not.toContain('on NodeAffinityMismatch');
   });
 
   it('keeps the summary of a huge plan and cuts its details to 65,536 characters with a pointer to the full plan', async () => {
@@ -195,6 +277,43 @@ spec:
     expect(r.stderr).not.toContain(wrong);
   });
 
+  it('says it cannot connect when nothing answers at GITHUB_API_URL, after two quick retries, not as a 500', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const t = performance.now();
+    // The production backoff (QM_GITHUB_RETRY_BASE_MS unset): a 5xx would wait 1 + 4 + 9 s.
+    const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), {}, { GITHUB_API_URL: url, QM_GITHUB_RETRY_BASE_MS: '' });
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`qm: GitHub API: creating the check run quartermaster/plan in acme/fleet failed: cannot connect to ${url}: ECONNREFUSED\n`);
+    expect(r.stderr).toMatch(/hint: nothing answers at http:\/\/127\.0\.0\.1:\d+: check GITHUB_API_URL/);
+    expect(r.stderr.match(/did not answer POST \/repos\/\{owner\}\/\{repo\}\/check-runs \(ECONNREFUSED\): retrying in \d+ ms/g)).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/failed with 500|having trouble/);
+    expect(r.stderr).not.toContain(h.gh.token);
+  });
+
+  it('tries a server that drops every connection three times in all, then says the connection was lost', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), {}, { GITHUB_API_URL: url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`failed: (no answer from|cannot connect to) ${url.replace(/[.]/g, '\\.')}: [A-Z_]+\n`));
+      expect(r.stderr).not.toMatch(/failed with 500/);
+      expect(connections).toBe(3);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('works outside GitHub Actions with flags', async () => {
     const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
     h.openPull(7, head);
@@ -205,5 +324,34 @@ spec:
     const ok = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'main', head: 'research' });
     expect(ok.code, ok.stderr).toBe(0);
     expect(h.gh.commentsOn(7)[0]!.body).toContain('adds 2 placements');
+  });
+
+  it('outside Actions resolves --base and --head to commit SHAs before calling GitHub, and names the base branch everywhere', async () => {
+    await h.repo.git.branch(['master', h.baseSha]);
+    const head = await h.branch('feature', { 'agents/web.yaml': WEB });
+    h.openPull(7, head, { baseRef: 'master' });
+    const r = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'master', head: 'feature' }, { GITHUB_RUN_ID: '' });
+    expect(r.code, r.stderr).toBe(0);
+    // Every check-run call names the head commit, never the branch.
+    const creates = h.gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/check-runs'));
+    expect(creates.map((q) => q.body?.head_sha)).toEqual([head]);
+    const body = h.gh.commentsOn(7)[0]!.body;
+    expect(body).toContain('<!-- quartermaster:pr=7 base=master -->');
+    expect(body).toContain(`**Compared with \`master\` (${h.baseSha.slice(0, 7)}):** adds 1 placement, places 1 instance on other nodes than master would.`);
+    expect(body).toContain('| | master | this pull request | Δ |');
+    expect(body).toContain(`<sub>Head ${head.slice(0, 7)} against master ${h.baseSha.slice(0, 7)}`);
+    const check = h.gh.checks.at(-1)!;
+    expect(check).toMatchObject({ head_sha: head, conclusion: 'success' });
+    expect(check.output.title).toBe('adds 1 placement, places 1 instance on other nodes than master would');
+    expect(check.output.summary).toContain('other nodes than master would');
+    expect(`${body}\n${check.output.title}\n${check.output.summary}`).not.toMatch(/\bmain\b/);
+  });
+
+  it('refuses a --head that is not in the repository before calling GitHub', async () => {
+    h.openPull(7, h.baseSha);
+    const r = await h.run('plan', undefined, { pr: '7', repo: 'acme/fleet', base: 'main', head: 'no-such-branch' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Git revision no-such-branch is not in the repository');
+    expect(h.gh.requests).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@
  * A local GitHub: an HTTP server on 127.0.0.1 answering the REST endpoints `qm pr` calls, with
  * answers built from GitHub's own examples (test/fixtures/github/rest-openapi-examples.json) and
  * the real webhook payloads, and the validation GitHub does (50 annotations per call, 65,536
- * characters per comment, a token on every request). Faults can be injected: a 5xx, a primary or
+ * characters per comment, a full commit SHA as a check run's head_sha, a token on every request). Faults can be injected: a 5xx, a primary or
  * a secondary rate limit, for the next n matching requests.
  */
 import { readFileSync } from 'node:fs';
@@ -228,6 +228,8 @@ export async function startFakeGithub(opts: { owner?: string; repo?: string; tok
       }
       if (p === '/check-runs' && rec.method === 'POST') {
         if (!body?.name || !body.head_sha) return send(422, { message: 'Invalid request.\n\n"name" and "head_sha" are required' });
+        // GitHub looks the commit up: a branch name or a short SHA is no commit.
+        if (!/^[0-9a-f]{40}$/.test(String(body.head_sha))) return send(422, { message: `No commit found for SHA: ${String(body.head_sha)}`, documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run' });
         const anns = ((body.output as Json | undefined)?.annotations as Json[] | undefined) ?? [];
         if (anns.length > 50) return send(422, { message: 'Only 50 annotations may be sent per request' });
         const c = example('checks/create', '201') as StoredCheck;

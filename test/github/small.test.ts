@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/model/diagnostic.js';
 import { batches, toAnnotations } from '../../src/github/annotations.js';
 import { parseCommentCommand } from '../../src/github/comment-command.js';
-import { prContext } from '../../src/github/context.js';
+import { branchName, prContext } from '../../src/github/context.js';
 import { redact } from '../../src/github/redact.js';
 import { payload } from './server.js';
 
@@ -68,10 +68,27 @@ describe('prContext', () => {
     expect(prContext({}, env, ev).pr).toBe(1);
   });
   it('takes flags outside Actions and insists on a token and a repository', () => {
-    expect(prContext({ repo: 'o/r', pr: '3', base: 'main', head: 'HEAD' }, { GH_TOKEN: 'x' }, {})).toMatchObject({ owner: 'o', repo: 'r', pr: 3, baseSha: 'main', headSha: 'HEAD', apiUrl: 'https://api.github.com' });
+    // --base/--head are revisions for Git to resolve, never SHAs to send to GitHub as they are.
+    expect(prContext({ repo: 'o/r', pr: '3', base: 'main', head: 'HEAD' }, { GH_TOKEN: 'x' }, {})).toMatchObject({ owner: 'o', repo: 'r', pr: 3, baseRef: 'main', baseSha: undefined, headSha: undefined, baseRevision: 'main', headRevision: 'HEAD', apiUrl: 'https://api.github.com' });
+    expect(prContext({ base: 'master', head: 'feature' }, env, payload('pull_request', 'opened'))).toMatchObject({ baseRef: 'master', baseSha: undefined, headSha: undefined, baseRevision: 'master', headRevision: 'feature' });
     expect(() => prContext({}, { GITHUB_REPOSITORY: 'o/r' }, {})).toThrow(/GITHUB_TOKEN is not set/);
     expect(() => prContext({}, { GITHUB_TOKEN: 'x' }, {})).toThrow(/repository is unknown/);
     expect(() => prContext({ pr: 'seven' }, env, {})).toThrow(/--pr seven is not a pull-request number/);
+  });
+});
+
+describe('branchName', () => {
+  it.each<[string, string | undefined]>([
+    ['master', 'master'],
+    ['refs/heads/release/1.2', 'release/1.2'],
+    ['origin/main', 'main'],
+    ['refs/remotes/origin/main', 'main'],
+    ['HEAD', undefined],
+    ['HEAD~1', undefined],
+    ['f95f852bd8fca8fcc58a9a2d6c842781e32a215e', undefined],
+    ['f95f852', undefined],
+  ])('%s → %s', (rev, name) => {
+    expect(branchName(rev)).toBe(name);
   });
 });
 

@@ -11,6 +11,7 @@ import { StorePort } from '../../engine/store-port.js';
 import { parseDuration } from '../../model/quantity.js';
 import type { StateStore } from '../../state/store.js';
 import { GithubApi } from '../../github/api.js';
+import { resolveCommit } from '../../github/changed-files.js';
 import { clientTuning, createClient } from '../../github/client.js';
 import { parseCommentCommand } from '../../github/comment-command.js';
 import { prContext, readEvent } from '../../github/context.js';
@@ -103,6 +104,9 @@ async function planSub(s: Session, args: PrArgs, io: CliIo): Promise<number> {
       return 0;
     }
     let { baseRef, baseSha, headSha } = ctx;
+    // --base/--head are Git revisions: GitHub's APIs need full commit SHAs, so resolve them before any call.
+    if (ctx.baseRevision !== undefined) baseSha = await resolveCommit(s.dir, ctx.baseRevision);
+    if (ctx.headRevision !== undefined) headSha = await resolveCommit(s.dir, ctx.headRevision);
     if (baseSha === undefined || headSha === undefined || baseRef === undefined) {
       const pull = await api.getPull(pr);
       baseRef ??= pull.base.ref;
