@@ -3,6 +3,7 @@
  * the built-in sim driver on a real SQLite state store. Covers the faults of the plan → apply issue.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -276,5 +277,49 @@ instances:
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/agents\/bad\.yaml:\d+:\d+ - error UnknownReference/);
     expect(res.stderr).toMatch(/nothing was planned/);
+  });
+});
+
+describe('bad input: one sentence and a hint, never an unexpected error', () => {
+  it('an empty policy directory is refused by plan, apply, reconcile and status, before a state store is created in it', async () => {
+    const r = await tempRepo({ git: true });
+    repos.push(r);
+    await r.write('README.md', '# not the policy repository\n');
+    await r.commit('readme');
+    for (const args of [['plan'], ['plan', '--ref', 'HEAD', '--format', 'json'], ['apply', '--auto-approve'], ['reconcile', '--mode', 'fix'], ['status', '--format', 'json']]) {
+      const res = run(r, args);
+      const what = args.join(' ');
+      expect(res.code, what).toBe(1);
+      expect(res.stdout, what).toBe('');
+      expect(res.stderr, what).toContain(`qm: no policy files in ${r.dir}${args.includes('--ref') ? ' at HEAD' : ''}: there is no *.yaml or *.yml file under pools/, policies/ or agents/\nhint: run qm in the policy repository`);
+      expect(res.stderr, what).not.toMatch(/unexpected error|\n\s+at /);
+    }
+    expect(existsSync(path.join(r.dir, '.qm'))).toBe(false);
+    // A saved plan applied against an empty directory says so, rather than "a different policy".
+    const a = await fleet();
+    expect(run(a, ['plan', '--out', 'plan.json']).code).toBe(0);
+    const res = run(r, ['apply', path.join(a.dir, 'plan.json'), '--state', path.join(a.dir, '.qm/state.db')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^qm: no policy files in \S+: .*\nhint: .*qm apply --dir path\/to\/fleet\n$/);
+  });
+
+  it('qm plan --out to a missing directory, a directory or below a file names the path and the reason, before planning', async () => {
+    const r = await fleet({ 'notes.txt': 'a file\n' });
+    const cases: [string, string][] = [
+      ['nodir/plan.json', 'qm: cannot write nodir/plan.json: the directory nodir does not exist\nhint: create it first (mkdir -p nodir), or give a path in an existing directory\n'],
+      [r.dir, `qm: cannot write ${r.dir}: it is a directory\nhint: give a file name, e.g. ${path.join(r.dir, 'plan.json')}\n`],
+      ['notes.txt/plan.json', 'qm: cannot write notes.txt/plan.json: notes.txt is not a directory\nhint: give a path in an existing directory\n'],
+    ];
+    for (const [out, stderr] of cases) {
+      const res = run(r, ['plan', '--out', out]);
+      expect(res.code, out).toBe(1);
+      expect(res.stderr, out).toBe(stderr);
+      expect(res.stdout, out).toBe('');
+    }
+    expect(existsSync(path.join(r.dir, 'nodir'))).toBe(false);
+    expect(existsSync(path.join(r.dir, '.qm'))).toBe(false); // refused before anything was planned
+    const ok = run(r, ['plan', '--out', 'plan.json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(path.join(r.dir, 'plan.json'))).toBe(true);
   });
 });

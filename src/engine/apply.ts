@@ -14,7 +14,7 @@ import { describeAction, DriverError } from '../drivers/contract.js';
 import { driversFor, observeFleet } from './observe.js';
 import type { DriverSet } from './observe.js';
 import type { EnginePort, LockInfo } from './ports.js';
-import { loadPolicy } from './policy.js';
+import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { policyDigest } from './plan.js';
 
 export const APPLY_LOCK = 'apply';
@@ -84,6 +84,7 @@ async function policyFor(plan: Plan, dir: string): Promise<PolicySet> {
     const atCommit = await loadPolicy(dir, { ref: plan.inputs.gitCommit }).catch(() => undefined);
     if (atCommit?.policy && policyDigest(atCommit) === plan.inputs.policyDigest) return atCommit.policy;
   }
+  if (isEmptyPolicy(work)) throw emptyPolicyError(dir, work, { command: 'apply' });
   throw new QmError('stale', `the plan was made for a different policy than the one in ${dir} (policy digest ${plan.inputs.policyDigest.slice(0, 19)}…)`, 'run qm plan again against this repository');
 }
 

@@ -13,7 +13,7 @@ import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
 import type { LoadedPolicy } from './policy.js';
-import { loadPolicy } from './policy.js';
+import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
 import type { EnginePort } from './ports.js';
 
@@ -36,6 +36,19 @@ export interface PlanOptions {
   now: string;
   /** Needed unless planning from a snapshot. */
   store?: EnginePort | undefined;
+  /** The policy, already loaded with loadValidPolicy (from `dir` at `ref`): not read again. */
+  loaded?: ValidPolicy | undefined;
+  /** Plan an empty policy instead of refusing it (the base of a pull request that adds the first files). */
+  allowEmptyPolicy?: boolean | undefined;
+}
+
+export type ValidPolicy = LoadedPolicy & { policy: PolicySet };
+
+export interface LoadValidOptions {
+  /** Accept a directory without a single policy document (refused by default: see isEmptyPolicy). */
+  allowEmpty?: boolean | undefined;
+  /** The qm command, for the hint of an empty directory. */
+  command?: string | undefined;
 }
 
 export interface PlanRun {
@@ -51,11 +64,12 @@ export function policyDigest(loaded: LoadedPolicy): string {
   return digest(loaded.files.map((f) => [f.path, f.text]));
 }
 
-/** Load a valid policy or throw InvalidPolicyError. */
-export async function loadValidPolicy(dir: string, ref?: string): Promise<LoadedPolicy & { policy: PolicySet }> {
+/** Load a valid policy or throw InvalidPolicyError; a directory without any policy document is refused too. */
+export async function loadValidPolicy(dir: string, ref?: string, opts: LoadValidOptions = {}): Promise<ValidPolicy> {
   const loaded = await loadPolicy(dir, ref !== undefined ? { ref } : {});
   if (!loaded.policy) throw new InvalidPolicyError(loaded.diagnostics, loaded);
-  return loaded as LoadedPolicy & { policy: PolicySet };
+  if (!opts.allowEmpty && isEmptyPolicy(loaded)) throw emptyPolicyError(dir, loaded, { ref, command: opts.command });
+  return loaded as ValidPolicy;
 }
 
 /** Observe from a snapshot file. */
@@ -90,7 +104,7 @@ function metricFileReader(dir: string, commit: string | null): { readText?: (rel
 
 /** Plan: never changes infrastructure; records the decisions for `qm explain` when a store is given. */
 export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
-  const loaded = await loadValidPolicy(opts.dir, opts.ref);
+  const loaded = opts.loaded ?? (await loadValidPolicy(opts.dir, opts.ref, { allowEmpty: opts.allowEmptyPolicy }));
   const policy = loaded.policy;
   const gitCommit = opts.ref !== undefined ? loaded.gitCommit : await headCommit(opts.dir);
   let observed: ObservedState;

@@ -6,7 +6,7 @@ import { QmError } from '../../model/errors.js';
 import type { Plan, PlanAction } from '../../model/plan.js';
 import { runApply } from '../../engine/apply.js';
 import type { ActionResult, ApplyOutcome } from '../../engine/apply.js';
-import { runPlan } from '../../engine/plan.js';
+import { loadValidPolicy, runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
 import type { EnginePort } from '../../engine/ports.js';
 import { paletteFor } from '../../render/color.js';
@@ -95,6 +95,8 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
   const c = paletteFor(io.stdout, io.env);
   const now = clock(args.now);
   return withPolicyErrors(io, async () => {
+    // Without a plan file the policy is read first: an empty or invalid directory is refused before a state store is opened in it.
+    const loaded = args.planFile === undefined ? await loadValidPolicy(dir, undefined, { command: 'apply' }) : undefined;
     const store: EnginePort = await openEnginePort(dir, args.state, io.env);
     const abort = new AbortController();
     const onSigint = () => {
@@ -107,7 +109,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
       if (args.planFile !== undefined) {
         plan = await readPlanFile(path.resolve(io.cwd, args.planFile));
       } else {
-        plan = (await runPlan({ dir, now: now(), store })).plan;
+        plan = (await runPlan({ dir, now: now(), store, loaded })).plan;
         io.stdout.write(renderPlan(plan, 'text', { palette: c }));
         if (!plan.changes) return 0;
         if (!args.autoApprove) {

@@ -12,7 +12,7 @@ function human(key: string, v: number): string {
   return String(v);
 }
 import type { Plan } from '../../model/plan.js';
-import { runPlan } from '../../engine/plan.js';
+import { loadValidPolicy, runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
 import { driversFor } from '../../engine/observe.js';
 import { paletteFor } from '../../render/color.js';
@@ -94,10 +94,12 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
   if (format !== 'text' && format !== 'json') throw new QmError('usage', `--format ${format} is not supported by qm status`, 'use text or json');
   const dir = policyDir(io, args.dir);
   return withPolicyErrors(io, async () => {
+    // The policy first: an empty or invalid directory is refused before a state store is opened (or created) in it.
+    const loaded = await loadValidPolicy(dir, undefined, { command: 'status' });
     const store = await openEnginePort(dir, args.state, io.env);
     try {
       const now = clock(args.now)();
-      const { plan, observed, policy } = await runPlan({ dir, now, store });
+      const { plan, observed, policy } = await runPlan({ dir, now, store, loaded });
       const set = driversFor(policy, store);
       const drivers: DriverHealth[] = [];
       try {
