@@ -280,6 +280,73 @@ instances:
   });
 });
 
+describe('qm status: drivers down, locks', () => {
+  it('shows a driver that is down as unhealthy with its error, and what the state store has; exit 0', async () => {
+    const r = await fleet();
+    expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
+    const down = { QM_SIM_UNAVAILABLE: '1' };
+    const text = run(r, ['status'], down);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/^ {2}sim +sim +unhealthy +simulated outage \(QM_SIM_UNAVAILABLE\) +pools: batch, general$/m);
+    expect(text.stdout).toMatch(/^ {2}general +not observed: driver sim is unhealthy$/m);
+    expect(text.stdout).toMatch(/\nLast apply\n {2}applied \S+ by \S+ \(pid \d+\) {2}plan sha256:[0-9a-f]{12}…\n/);
+    expect(text.stdout).toMatch(/\nDrift\n {2}unknown: driver sim could not be observed/);
+    expect(text.stdout).not.toMatch(/in sync/);
+    const json = JSON.parse(run(r, ['status', '--format', 'json'], down).stdout) as Record<string, unknown>;
+    expect(json.drivers).toEqual([{ name: 'sim', type: 'sim', ok: false, message: 'simulated outage (QM_SIM_UNAVAILABLE)', pools: ['batch', 'general'] }]);
+    expect(json.pools).toEqual([{ name: 'batch', observed: false, nodes: null }, { name: 'general', observed: false, nodes: null }]);
+    expect(json.drift).toEqual({ inSync: null, unknown: 'driver sim could not be observed; qm plan needs every driver' });
+    expect(json.quotas).toBeNull();
+    expect(json.lastApply).toMatchObject({ status: 'applied', planId: expect.stringMatching(/^sha256:/) });
+    // Planning and applying still need the driver, and a failed apply leaves no lock behind.
+    const apply = run(r, ['apply', '--auto-approve'], down);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/qm: driver sim: observe on the simulated cluster failed: simulated outage/);
+    const back = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { drivers: { ok: boolean }[]; locks: unknown[]; drift: { inSync: boolean } };
+    expect(back.drivers.map((d) => d.ok)).toEqual([true]);
+    expect(back.drift.inSync).toBe(true);
+    expect(back.locks).toEqual([]);
+  });
+
+  it('lists the locks with the id qm force-unlock takes, expired ones marked', async () => {
+    const r = await fleet();
+    expect(run(r, ['status']).stdout).toMatch(/\nLocks\n {2}none: no apply or reconcile is running\n/);
+    const dbFile = path.join(r.dir, '.qm/state.db');
+    let id = '';
+    const past = await openStateStore(dbFile, { now: () => new Date('2026-01-01T00:00:00Z') });
+    try {
+      const old = await past.locks.acquire('pool/general', 'acme/fleet#7', 60);
+      expect(old.ok).toBe(true);
+    } finally {
+      await past.close();
+    }
+    const store = await openStateStore(dbFile);
+    try {
+      const got = await store.locks.acquire('apply', 'ci-runner-7 (pid 42)', 600);
+      id = got.ok ? got.lock.id : '';
+    } finally {
+      await store.close();
+    }
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    const text = run(r, ['status']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^ {2}apply +lock id ${id} {2}held by ci-runner-7 \\(pid 42\\) since \\S+; expires at \\S+ unless renewed$`, 'm'));
+    expect(text.stdout).toContain(`to release it now: qm force-unlock ${id}\n`);
+    expect(text.stdout).toMatch(/^ {2}pool\/general +lock id [0-9a-f]{16} {2}held by acme\/fleet#7 since 2026-01-01T00:00:00\.000Z; expired at 2026-01-01T00:01:00\.000Z; the next apply takes it over$/m);
+    const json = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: { id: string; name: string; expired: boolean }[] };
+    expect(json.locks.map((l) => [l.name, l.expired])).toEqual([['apply', false], ['pool/general', true]]);
+    expect(json.locks[0]).toMatchObject({ id, holder: 'ci-runner-7 (pid 42)', acquiredAt: expect.any(String), expiresAt: expect.any(String) });
+    // What a user does with it: the id from qm status releases the lock.
+    const unlock = run(r, ['force-unlock', json.locks[0]!.id]);
+    expect(unlock.code, unlock.stderr).toBe(0);
+    expect((JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: { name: string }[] }).locks.map((l) => l.name)).toEqual(['pool/general']);
+    const gone = run(r, ['force-unlock', id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/hint: qm status lists the locks in the store with their ids/);
+  });
+});
+
 describe('bad input: one sentence and a hint, never an unexpected error', () => {
   it('an empty policy directory is refused by plan, apply, reconcile and status, before a state store is created in it', async () => {
     const r = await tempRepo({ git: true });

@@ -15,6 +15,7 @@ import type { Decision } from '../scheduler/index.js';
 import type { LoadedPolicy } from './policy.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
+import type { ObservedFleet } from './observe.js';
 import type { EnginePort } from './ports.js';
 
 /** Thrown when the policy has errors: carries the diagnostics for the CLI to print. */
@@ -38,6 +39,8 @@ export interface PlanOptions {
   store?: EnginePort | undefined;
   /** The policy, already loaded with loadValidPolicy (from `dir` at `ref`): not read again. */
   loaded?: ValidPolicy | undefined;
+  /** The fleet, already observed through the drivers of this policy (qm status): not observed again. */
+  observed?: ObservedFleet | undefined;
   /** Plan an empty policy instead of refusing it (the base of a pull request that adds the first files). */
   allowEmptyPolicy?: boolean | undefined;
 }
@@ -118,7 +121,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
     const drivers = driversFor(policy, opts.store);
     try {
-      const obs = await observeFleet(policy, drivers, opts.now);
+      const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now));
       observed = obs;
       warnings.push(...obs.warnings.map((message) => ({ code: 'Observe', message })));
     } finally {
