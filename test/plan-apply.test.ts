@@ -173,6 +173,7 @@ describe('qm plan → qm apply on the sim driver', () => {
     }
     const res = run(r, ['apply', '--auto-approve']);
     expect(res.code).toBe(1);
+    expect(res.stdout).toBe(''); // the lock is taken before planning: no plan is printed
     expect(res.stderr).toMatch(new RegExp(`locked by ci-runner-7 \\(pid 42\\) since \\S+ \\(lock id ${id}\\)`));
     expect(res.stderr).toContain(`qm force-unlock ${id}`);
     const unlock = run(r, ['force-unlock', id]);
@@ -344,6 +345,30 @@ describe('qm status: drivers down, locks', () => {
     const gone = run(r, ['force-unlock', id]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/hint: qm status lists the locks in the store with their ids/);
+  });
+
+  it('a second apply while one runs fails at once naming the holder, printing no plan; the lock is released after', async () => {
+    const r = await fleet();
+    const child = spawn(process.execPath, [QM, 'apply', '--auto-approve', '--concurrency', '1'], { cwd: r.dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', QM_SIM_DELAY_MS: '300' } });
+    let out = '';
+    const applying = new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (/^✓/m.test(out)) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await applying;
+    const second = run(r, ['apply', '--auto-approve']);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toMatch(new RegExp(`^qm: the state store is locked by \\S+ \\(pid ${child.pid}\\) since \\S+ \\(lock id [0-9a-f]{16}\\)\nhint: wait for it to finish, or if it died: qm force-unlock [0-9a-f]{16}\n$`));
+    expect(await closed).toBe(0);
+    expect(out).toMatch(/Apply complete: 5 succeeded/);
+    // Nothing to do: the lock taken before planning is released on that path too.
+    const again = run(r, ['apply', '--auto-approve']);
+    expect(again.code).toBe(0);
+    expect((JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: unknown[] }).locks).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 /** One reconcile run: under the apply lock, plan; report drift; in fix mode apply it. */
 import type { Plan } from '../model/plan.js';
 import { QmError } from '../model/errors.js';
-import { APPLY_LOCK, defaultActor, lockedError, runApply } from './apply.js';
+import { defaultActor, runApply, takeApplyLock } from './apply.js';
 import type { ApplyOutcome } from './apply.js';
 import { runPlan } from './plan.js';
 import type { ValidPolicy } from './plan.js';
@@ -34,8 +34,7 @@ export function describeDrift(plan: Plan): string[] {
 /** `loaded`: the policy of `dir`, already loaded (else it is read under the lock). */
 export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined }): Promise<ReconcileRun> {
   const actor = opts.actor ?? defaultActor();
-  const got = await opts.store.acquireLock(APPLY_LOCK, `${actor} (reconcile)`, 300);
-  if (!got.ok) throw lockedError(got.heldBy);
+  const held = await takeApplyLock(opts.store, `${actor} (reconcile)`);
   try {
     const { plan } = await runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded });
     const drift = describeDrift(plan);
@@ -44,7 +43,7 @@ export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode
     const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, lockHeld: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
     return { plan, drift, outcome };
   } finally {
-    await opts.store.releaseLock(got.lock.id).catch(() => undefined);
+    await held.release();
   }
 }
 
