@@ -101,4 +101,35 @@ describe('qm validate (real process)', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it('refuses a directory without policy files (a CI job in the wrong folder must not go green), naming it and the folders', async () => {
+    const empty = await tempRepo({ git: true });
+    try {
+      await empty.write('README.md', '# not a policy repository\n');
+      await empty.write('docs/pools.yaml', POOL_YAML); // YAML, but not under pools/, policies/ or agents/
+      for (const format of ['text', 'json', 'github', 'sarif']) {
+        const r = qm(['validate', '--format', format], { cwd: empty.dir });
+        expect(r.code, format).toBe(1);
+        expect(r.stdout, format).toBe('');
+        expect(r.stderr).toContain(`qm: no policy files in ${empty.dir}: there is no *.yaml or *.yml file under pools/, policies/ or agents/`);
+        expect(r.stderr).toMatch(/\nhint: run qm in the policy repository .*qm validate path\/to\/fleet\n$/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+      // Files that hold no document at all are no policy either.
+      await empty.write('pools/general.yaml', '# to do\n');
+      const comments = qm(['validate', empty.dir]);
+      expect(comments.code).toBe(1);
+      expect(comments.stderr).toContain(`qm: no policy documents in ${empty.dir}: its 1 YAML file under pools/, policies/ or agents/ holds no document`);
+      // And a revision without policy files, with --ref.
+      await empty.commit('readme only');
+      const atRef = qm(['validate', empty.dir, '--ref', 'HEAD~0']);
+      expect(atRef.code).toBe(1);
+      expect(atRef.stderr).toContain(`no policy documents in ${empty.dir} at HEAD~0`);
+      // One document is enough to be valid again.
+      await empty.write('pools/general.yaml', POOL_YAML);
+      expect(qm(['validate', empty.dir]).stdout).toContain('✓ 1 document in 1 file: valid');
+    } finally {
+      await empty.cleanup();
+    }
+  });
 });

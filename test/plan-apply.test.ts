@@ -3,6 +3,7 @@
  * the built-in sim driver on a real SQLite state store. Covers the faults of the plan → apply issue.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -172,6 +173,7 @@ describe('qm plan → qm apply on the sim driver', () => {
     }
     const res = run(r, ['apply', '--auto-approve']);
     expect(res.code).toBe(1);
+    expect(res.stdout).toBe(''); // the lock is taken before planning: no plan is printed
     expect(res.stderr).toMatch(new RegExp(`locked by ci-runner-7 \\(pid 42\\) since \\S+ \\(lock id ${id}\\)`));
     expect(res.stderr).toContain(`qm force-unlock ${id}`);
     const unlock = run(r, ['force-unlock', id]);
@@ -291,5 +293,140 @@ instances:
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/agents\/bad\.yaml:\d+:\d+ - error UnknownReference/);
     expect(res.stderr).toMatch(/nothing was planned/);
+  });
+});
+
+describe('qm status: drivers down, locks', () => {
+  it('shows a driver that is down as unhealthy with its error, and what the state store has; exit 0', async () => {
+    const r = await fleet();
+    expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
+    const down = { QM_SIM_UNAVAILABLE: '1' };
+    const text = run(r, ['status'], down);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/^ {2}sim +sim +unhealthy +simulated outage \(QM_SIM_UNAVAILABLE\) +pools: batch, general$/m);
+    expect(text.stdout).toMatch(/^ {2}general +not observed: driver sim is unhealthy$/m);
+    expect(text.stdout).toMatch(/\nLast apply\n {2}applied \S+ by \S+ \(pid \d+\) {2}plan sha256:[0-9a-f]{12}…\n/);
+    expect(text.stdout).toMatch(/\nDrift\n {2}unknown: driver sim could not be observed/);
+    expect(text.stdout).not.toMatch(/in sync/);
+    const json = JSON.parse(run(r, ['status', '--format', 'json'], down).stdout) as Record<string, unknown>;
+    expect(json.drivers).toEqual([{ name: 'sim', type: 'sim', ok: false, message: 'simulated outage (QM_SIM_UNAVAILABLE)', pools: ['batch', 'general'] }]);
+    expect(json.pools).toEqual([{ name: 'batch', observed: false, nodes: null }, { name: 'general', observed: false, nodes: null }]);
+    expect(json.drift).toEqual({ inSync: null, unknown: 'driver sim could not be observed; qm plan needs every driver' });
+    expect(json.quotas).toBeNull();
+    expect(json.lastApply).toMatchObject({ status: 'applied', planId: expect.stringMatching(/^sha256:/) });
+    // Planning and applying still need the driver, and a failed apply leaves no lock behind.
+    const apply = run(r, ['apply', '--auto-approve'], down);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/qm: driver sim: observe on the simulated cluster failed: simulated outage/);
+    const back = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { drivers: { ok: boolean }[]; locks: unknown[]; drift: { inSync: boolean } };
+    expect(back.drivers.map((d) => d.ok)).toEqual([true]);
+    expect(back.drift.inSync).toBe(true);
+    expect(back.locks).toEqual([]);
+  });
+
+  it('lists the locks with the id qm force-unlock takes, expired ones marked', async () => {
+    const r = await fleet();
+    expect(run(r, ['status']).stdout).toMatch(/\nLocks\n {2}none: no apply or reconcile is running\n/);
+    const dbFile = path.join(r.dir, '.qm/state.db');
+    let id = '';
+    const past = await openStateStore(dbFile, { now: () => new Date('2026-01-01T00:00:00Z') });
+    try {
+      const old = await past.locks.acquire('pool/general', 'acme/fleet#7', 60);
+      expect(old.ok).toBe(true);
+    } finally {
+      await past.close();
+    }
+    const store = await openStateStore(dbFile);
+    try {
+      const got = await store.locks.acquire('apply', 'ci-runner-7 (pid 42)', 600);
+      id = got.ok ? got.lock.id : '';
+    } finally {
+      await store.close();
+    }
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    const text = run(r, ['status']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^ {2}apply +lock id ${id} {2}held by ci-runner-7 \\(pid 42\\) since \\S+; expires at \\S+ unless renewed$`, 'm'));
+    expect(text.stdout).toContain(`to release it now: qm force-unlock ${id}\n`);
+    expect(text.stdout).toMatch(/^ {2}pool\/general +lock id [0-9a-f]{16} {2}held by acme\/fleet#7 since 2026-01-01T00:00:00\.000Z; expired at 2026-01-01T00:01:00\.000Z; the next apply takes it over$/m);
+    const json = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: { id: string; name: string; expired: boolean }[] };
+    expect(json.locks.map((l) => [l.name, l.expired])).toEqual([['apply', false], ['pool/general', true]]);
+    expect(json.locks[0]).toMatchObject({ id, holder: 'ci-runner-7 (pid 42)', acquiredAt: expect.any(String), expiresAt: expect.any(String) });
+    // What a user does with it: the id from qm status releases the lock.
+    const unlock = run(r, ['force-unlock', json.locks[0]!.id]);
+    expect(unlock.code, unlock.stderr).toBe(0);
+    expect((JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: { name: string }[] }).locks.map((l) => l.name)).toEqual(['pool/general']);
+    const gone = run(r, ['force-unlock', id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/hint: qm status lists the locks in the store with their ids/);
+  });
+
+  it('a second apply while one runs fails at once naming the holder, printing no plan; the lock is released after', async () => {
+    const r = await fleet();
+    const child = spawn(process.execPath, [QM, 'apply', '--auto-approve', '--concurrency', '1'], { cwd: r.dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', QM_SIM_DELAY_MS: '300' } });
+    let out = '';
+    const applying = new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (/^✓/m.test(out)) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await applying;
+    const second = run(r, ['apply', '--auto-approve']);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toMatch(new RegExp(`^qm: the state store is locked by \\S+ \\(pid ${child.pid}\\) since \\S+ \\(lock id [0-9a-f]{16}\\)\nhint: wait for it to finish, or if it died: qm force-unlock [0-9a-f]{16}\n$`));
+    expect(await closed).toBe(0);
+    expect(out).toMatch(/Apply complete: 5 succeeded/);
+    // Nothing to do: the lock taken before planning is released on that path too.
+    const again = run(r, ['apply', '--auto-approve']);
+    expect(again.code).toBe(0);
+    expect((JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { locks: unknown[] }).locks).toEqual([]);
+  });
+});
+
+describe('bad input: one sentence and a hint, never an unexpected error', () => {
+  it('an empty policy directory is refused by plan, apply, reconcile and status, before a state store is created in it', async () => {
+    const r = await tempRepo({ git: true });
+    repos.push(r);
+    await r.write('README.md', '# not the policy repository\n');
+    await r.commit('readme');
+    for (const args of [['plan'], ['plan', '--ref', 'HEAD', '--format', 'json'], ['apply', '--auto-approve'], ['reconcile', '--mode', 'fix'], ['status', '--format', 'json']]) {
+      const res = run(r, args);
+      const what = args.join(' ');
+      expect(res.code, what).toBe(1);
+      expect(res.stdout, what).toBe('');
+      expect(res.stderr, what).toContain(`qm: no policy files in ${r.dir}${args.includes('--ref') ? ' at HEAD' : ''}: there is no *.yaml or *.yml file under pools/, policies/ or agents/\nhint: run qm in the policy repository`);
+      expect(res.stderr, what).not.toMatch(/unexpected error|\n\s+at /);
+    }
+    expect(existsSync(path.join(r.dir, '.qm'))).toBe(false);
+    // A saved plan applied against an empty directory says so, rather than "a different policy".
+    const a = await fleet();
+    expect(run(a, ['plan', '--out', 'plan.json']).code).toBe(0);
+    const res = run(r, ['apply', path.join(a.dir, 'plan.json'), '--state', path.join(a.dir, '.qm/state.db')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^qm: no policy files in \S+: .*\nhint: .*qm apply --dir path\/to\/fleet\n$/);
+  });
+
+  it('qm plan --out to a missing directory, a directory or below a file names the path and the reason, before planning', async () => {
+    const r = await fleet({ 'notes.txt': 'a file\n' });
+    const cases: [string, string][] = [
+      ['nodir/plan.json', 'qm: cannot write nodir/plan.json: the directory nodir does not exist\nhint: create it first (mkdir -p nodir), or give a path in an existing directory\n'],
+      [r.dir, `qm: cannot write ${r.dir}: it is a directory\nhint: give a file name, e.g. ${path.join(r.dir, 'plan.json')}\n`],
+      ['notes.txt/plan.json', 'qm: cannot write notes.txt/plan.json: notes.txt is not a directory\nhint: give a path in an existing directory\n'],
+    ];
+    for (const [out, stderr] of cases) {
+      const res = run(r, ['plan', '--out', out]);
+      expect(res.code, out).toBe(1);
+      expect(res.stderr, out).toBe(stderr);
+      expect(res.stdout, out).toBe('');
+    }
+    expect(existsSync(path.join(r.dir, 'nodir'))).toBe(false);
+    expect(existsSync(path.join(r.dir, '.qm'))).toBe(false); // refused before anything was planned
+    const ok = run(r, ['plan', '--out', 'plan.json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(path.join(r.dir, 'plan.json'))).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { describeAction, DriverError } from '../drivers/contract.js';
 import { driversFor, observeFleet } from './observe.js';
 import type { DriverSet } from './observe.js';
 import type { EnginePort, LockInfo } from './ports.js';
-import { loadPolicy } from './policy.js';
+import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { policyDigest } from './plan.js';
 
 export const APPLY_LOCK = 'apply';
@@ -70,6 +70,34 @@ export function lockedError(l: LockInfo): QmError {
   return new QmError('locked', `the state store is locked by ${l.holder} since ${l.acquiredAt} (lock id ${l.id})`, `wait for it to finish, or if it died: qm force-unlock ${l.id}`);
 }
 
+/** The apply lock, held and renewed until released. */
+export interface HeldLock {
+  readonly lock: LockInfo;
+  release(): Promise<void>;
+}
+
+/**
+ * Take the apply lock (one apply or reconcile per state store) and keep renewing it until
+ * released; a lock already held throws lockedError naming its holder.
+ */
+export async function takeApplyLock(store: EnginePort, holder: string): Promise<HeldLock> {
+  const got = await store.acquireLock(APPLY_LOCK, holder, LOCK_TTL_SECONDS);
+  if (!got.ok) throw lockedError(got.heldBy);
+  const lock = got.lock;
+  const renew = setInterval(() => void store.renewLock(lock.id, LOCK_TTL_SECONDS).catch(() => undefined), (LOCK_TTL_SECONDS * 1000) / 3);
+  renew.unref();
+  let released = false;
+  return {
+    lock,
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(renew);
+      await store.releaseLock(lock.id).catch(() => undefined);
+    },
+  };
+}
+
 /** Check a plan file before anything else touches the fleet. */
 export function verifyPlanIntegrity(plan: Plan): void {
   const major = /^(\d+)\./.exec(String(plan.formatVersion))?.[1];
@@ -84,6 +112,7 @@ async function policyFor(plan: Plan, dir: string): Promise<PolicySet> {
     const atCommit = await loadPolicy(dir, { ref: plan.inputs.gitCommit }).catch(() => undefined);
     if (atCommit?.policy && policyDigest(atCommit) === plan.inputs.policyDigest) return atCommit.policy;
   }
+  if (isEmptyPolicy(work)) throw emptyPolicyError(dir, work, { command: 'apply' });
   throw new QmError('stale', `the plan was made for a different policy than the one in ${dir} (policy digest ${plan.inputs.policyDigest.slice(0, 19)}…)`, 'run qm plan again against this repository');
 }
 
@@ -110,14 +139,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   if (plan.inputs.stateId && plan.inputs.stateId !== stateId) throw new QmError('stale', `the plan was made against another state store (${plan.inputs.stateId}), not ${store.location} (${stateId})`, 'plan again against this state store');
   const actor = opts.actor ?? defaultActor();
 
-  let lock: LockInfo | undefined;
-  if (!opts.lockHeld) {
-    const got = await store.acquireLock(APPLY_LOCK, actor, LOCK_TTL_SECONDS);
-    if (!got.ok) throw lockedError(got.heldBy);
-    lock = got.lock;
-  }
-  const renew = lock ? setInterval(() => void store.renewLock(lock!.id, LOCK_TTL_SECONDS).catch(() => undefined), (LOCK_TTL_SECONDS * 1000) / 3) : undefined;
-  renew?.unref();
+  const held = opts.lockHeld ? undefined : await takeApplyLock(store, actor);
   const set = driversFor(policy, store);
   try {
     const now = opts.now();
@@ -137,9 +159,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     await store.recordAudit({ planId: plan.planId, appliedAt: opts.now(), actor, status: outcome.status, plan, results });
     return outcome;
   } finally {
-    if (renew) clearInterval(renew);
     await set.close();
-    if (lock) await store.releaseLock(lock.id).catch(() => undefined);
+    await held?.release();
   }
 }
 

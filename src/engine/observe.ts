@@ -50,12 +50,27 @@ export function driversFor(policy: PolicySet, store: SimStore): DriverSet {
   };
 }
 
-/** Observe every pool through its driver and merge the results, sorted by name. */
-export async function observeFleet(policy: PolicySet, set: DriverSet, now: string): Promise<ObservedState & { warnings: string[] }> {
+/** A driver that could not be observed (only with `collectFailures`). */
+export interface DriverFailure {
+  driver: string;
+  pools: string[];
+  message: string;
+  hint?: string | undefined;
+}
+
+export type ObservedFleet = ObservedState & { warnings: string[]; failed: DriverFailure[] };
+
+/**
+ * Observe every pool through its driver and merge the results, sorted by name. A driver that fails
+ * makes the whole observation fail (QmError 'driver'), unless `collectFailures`: then its pools are
+ * left out and the failure is listed in `failed` (qm status shows what it can).
+ */
+export async function observeFleet(policy: PolicySet, set: DriverSet, now: string, opts: { collectFailures?: boolean } = {}): Promise<ObservedFleet> {
   const nodes: ObservedState['nodes'] = [];
   const instances: ObservedState['instances'] = [];
   const history: ObservedState['scalingHistory'] = [];
   const warnings: string[] = [];
+  const failed: DriverFailure[] = [];
   const seenHistory = new Set<string>();
   for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (pools.length === 0) continue;
@@ -65,7 +80,10 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
     } catch (e) {
       const served = pools.map((p) => p.metadata.name).join(', ');
       const message = e instanceof DriverError ? `${e.message} (serving pools ${served})` : `driver ${name}: observing pools ${served} failed: ${(e as Error).message}`;
-      throw new QmError('driver', message, e instanceof DriverError && e.hint ? e.hint : 'check that the driver is reachable; qm plan --snapshot FILE plans without it');
+      const hint = e instanceof DriverError && e.hint ? e.hint : 'check that the driver is reachable; qm plan --snapshot FILE plans without it';
+      if (!opts.collectFailures) throw new QmError('driver', message, hint);
+      failed.push({ driver: name, pools: pools.map((p) => p.metadata.name), message, hint });
+      continue;
     }
     nodes.push(...obs.nodes);
     instances.push(...obs.instances);
@@ -77,5 +95,5 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
     }
   }
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  return { nodes: nodes.sort(byName), instances: instances.sort(byName), scalingHistory: history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), warnings };
+  return { nodes: nodes.sort(byName), instances: instances.sort(byName), scalingHistory: history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)), warnings, failed };
 }

@@ -13,8 +13,9 @@ import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
 import type { LoadedPolicy } from './policy.js';
-import { loadPolicy } from './policy.js';
+import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
+import type { ObservedFleet } from './observe.js';
 import type { EnginePort } from './ports.js';
 
 /** Thrown when the policy has errors: carries the diagnostics for the CLI to print. */
@@ -36,6 +37,21 @@ export interface PlanOptions {
   now: string;
   /** Needed unless planning from a snapshot. */
   store?: EnginePort | undefined;
+  /** The policy, already loaded with loadValidPolicy (from `dir` at `ref`): not read again. */
+  loaded?: ValidPolicy | undefined;
+  /** The fleet, already observed through the drivers of this policy (qm status): not observed again. */
+  observed?: ObservedFleet | undefined;
+  /** Plan an empty policy instead of refusing it (the base of a pull request that adds the first files). */
+  allowEmptyPolicy?: boolean | undefined;
+}
+
+export type ValidPolicy = LoadedPolicy & { policy: PolicySet };
+
+export interface LoadValidOptions {
+  /** Accept a directory without a single policy document (refused by default: see isEmptyPolicy). */
+  allowEmpty?: boolean | undefined;
+  /** The qm command, for the hint of an empty directory. */
+  command?: string | undefined;
 }
 
 export interface PlanRun {
@@ -51,11 +67,12 @@ export function policyDigest(loaded: LoadedPolicy): string {
   return digest(loaded.files.map((f) => [f.path, f.text]));
 }
 
-/** Load a valid policy or throw InvalidPolicyError. */
-export async function loadValidPolicy(dir: string, ref?: string): Promise<LoadedPolicy & { policy: PolicySet }> {
+/** Load a valid policy or throw InvalidPolicyError; a directory without any policy document is refused too. */
+export async function loadValidPolicy(dir: string, ref?: string, opts: LoadValidOptions = {}): Promise<ValidPolicy> {
   const loaded = await loadPolicy(dir, ref !== undefined ? { ref } : {});
   if (!loaded.policy) throw new InvalidPolicyError(loaded.diagnostics, loaded);
-  return loaded as LoadedPolicy & { policy: PolicySet };
+  if (!opts.allowEmpty && isEmptyPolicy(loaded)) throw emptyPolicyError(dir, loaded, { ref, command: opts.command });
+  return loaded as ValidPolicy;
 }
 
 /** Observe from a snapshot file. */
@@ -90,7 +107,7 @@ function metricFileReader(dir: string, commit: string | null): { readText?: (rel
 
 /** Plan: never changes infrastructure; records the decisions for `qm explain` when a store is given. */
 export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
-  const loaded = await loadValidPolicy(opts.dir, opts.ref);
+  const loaded = opts.loaded ?? (await loadValidPolicy(opts.dir, opts.ref, { allowEmpty: opts.allowEmptyPolicy }));
   const policy = loaded.policy;
   const gitCommit = opts.ref !== undefined ? loaded.gitCommit : await headCommit(opts.dir);
   let observed: ObservedState;
@@ -104,7 +121,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
     const drivers = driversFor(policy, opts.store);
     try {
-      const obs = await observeFleet(policy, drivers, opts.now);
+      const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now));
       observed = obs;
       warnings.push(...obs.warnings.map((message) => ({ code: 'Observe', message })));
     } finally {

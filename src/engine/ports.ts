@@ -10,6 +10,19 @@ export interface LockInfo {
   expiresAt: string;
 }
 
+/** A lock as qm status lists it: expired locks stay until the next acquirer takes them over. */
+export interface ListedLock extends LockInfo {
+  expired: boolean;
+}
+
+/** The latest audit record, in short. */
+export interface LastApply {
+  planId: string;
+  appliedAt: string;
+  actor: string;
+  status: AuditRecord['status'];
+}
+
 export type LockResult = { ok: true; lock: LockInfo } | { ok: false; heldBy: LockInfo };
 
 export interface AuditRecord {
@@ -30,6 +43,10 @@ export interface EnginePort extends SimStore {
   renewLock(id: string, ttlSeconds: number): Promise<void>;
   releaseLock(id: string): Promise<void>;
   forceUnlock(id: string): Promise<LockInfo | undefined>;
+  /** Every lock in the store (the apply lock, pull requests' pool locks), expired ones flagged, by name. */
+  listLocks(): Promise<ListedLock[]>;
+  /** The most recent apply's audit record, if any. */
+  lastApply(): Promise<LastApply | undefined>;
   recordDecisions(planId: string, decisions: Decision[]): Promise<void>;
   latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined>;
   recordAudit(record: AuditRecord): Promise<void>;

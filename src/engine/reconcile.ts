@@ -1,9 +1,10 @@
 /** One reconcile run: under the apply lock, plan; report drift; in fix mode apply it. */
 import type { Plan } from '../model/plan.js';
 import { QmError } from '../model/errors.js';
-import { APPLY_LOCK, defaultActor, lockedError, runApply } from './apply.js';
+import { defaultActor, runApply, takeApplyLock } from './apply.js';
 import type { ApplyOutcome } from './apply.js';
 import { runPlan } from './plan.js';
+import type { ValidPolicy } from './plan.js';
 import type { EnginePort } from './ports.js';
 
 export type ReconcileMode = 'report' | 'fix';
@@ -30,19 +31,19 @@ export function describeDrift(plan: Plan): string[] {
   return out;
 }
 
-export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string }): Promise<ReconcileRun> {
+/** `loaded`: the policy of `dir`, already loaded (else it is read under the lock). */
+export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined }): Promise<ReconcileRun> {
   const actor = opts.actor ?? defaultActor();
-  const got = await opts.store.acquireLock(APPLY_LOCK, `${actor} (reconcile)`, 300);
-  if (!got.ok) throw lockedError(got.heldBy);
+  const held = await takeApplyLock(opts.store, `${actor} (reconcile)`);
   try {
-    const { plan } = await runPlan({ dir: opts.dir, now: opts.now(), store: opts.store });
+    const { plan } = await runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded });
     const drift = describeDrift(plan);
     await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
     if (opts.mode === 'report' || !plan.changes) return { plan, drift };
     const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, lockHeld: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
     return { plan, drift, outcome };
   } finally {
-    await opts.store.releaseLock(got.lock.id).catch(() => undefined);
+    await held.release();
   }
 }
 

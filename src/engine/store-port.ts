@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../state/store.js';
 import type { SimCluster, SimOp } from '../drivers/sim/store.js';
 import type { Decision } from '../scheduler/index.js';
-import type { AuditRecord, EnginePort, LockInfo, LockResult } from './ports.js';
+import type { AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult } from './ports.js';
+import { isExpired } from '../state/locks.js';
 import type { ScalingEvent } from '../model/state.js';
 
 const poolsKey = (cluster: string) => `sim/${cluster}/pools`;
@@ -69,6 +70,16 @@ export class StorePort implements EnginePort {
   async forceUnlock(id: string): Promise<LockInfo | undefined> {
     const l = await this.store.locks.forceUnlock(id);
     return l ? toInfo(l) : undefined;
+  }
+
+  async listLocks(): Promise<ListedLock[]> {
+    const now = new Date();
+    return (await this.store.locks.list()).map((l) => ({ ...toInfo(l), expired: isExpired(l, now) }));
+  }
+
+  async lastApply(): Promise<LastApply | undefined> {
+    const [r] = await this.store.audit.latest(1);
+    return r ? { planId: r.planId, appliedAt: r.appliedAt, actor: r.actor, status: r.status } : undefined;
   }
 
   async recordDecisions(planId: string, decisions: Decision[]): Promise<void> {

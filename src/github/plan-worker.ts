@@ -16,6 +16,8 @@ export interface RevisionJob {
   now: string;
   /** Where the state store is (a worker opens its own connection). */
   stateLocation?: string | undefined;
+  /** Plan a revision without any policy document instead of refusing it (a pull request's base). */
+  allowEmptyPolicy?: boolean | undefined;
 }
 
 /** What the pull-request flow needs of a revision's plan. */
@@ -31,7 +33,7 @@ export function quiet(port: EnginePort): EnginePort {
 /** Plan `job` with `port` in this thread; expected failures come back as values. */
 export async function planRevision(job: RevisionJob, port: EnginePort | undefined): Promise<RevisionPlan> {
   try {
-    const r = await runPlan({ dir: job.dir, ref: job.ref, snapshot: job.snapshot, now: job.now, store: port ? quiet(port) : undefined });
+    const r = await runPlan({ dir: job.dir, ref: job.ref, snapshot: job.snapshot, now: job.now, store: port ? quiet(port) : undefined, allowEmptyPolicy: job.allowEmptyPolicy });
     return { ok: true, plan: r.plan, pools: r.policy.pools.map((p) => ({ name: p.metadata.name, spec: JSON.stringify(p.spec), costPerHour: p.spec.node.costPerHour ?? 0 })) };
   } catch (e) {
     if (e instanceof InvalidPolicyError) return { ok: false, invalid: true, errors: e.diagnostics.filter((d) => d.severity === 'error').length, message: e.message, code: e.code };

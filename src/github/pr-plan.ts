@@ -4,9 +4,9 @@
  * plans base and head against the same observed state, renders the difference, takes the pools'
  * locks, keeps one comment up to date, completes the check run and writes the plan file.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Plan } from '../model/plan.js';
+import { writeOutFile } from '../engine/output.js';
 import { loadPolicy } from '../engine/policy.js';
 import type { EnginePort } from '../engine/ports.js';
 import { renderPlanJson } from '../render/plan/json.js';
@@ -40,6 +40,8 @@ export interface PrPlanOptions {
   snapshot?: string | undefined;
   /** Write the pull request's plan JSON here (for upload as an artifact). */
   out?: string | undefined;
+  /** `out` as the user wrote it, for messages. */
+  outShown?: string | undefined;
   /** Where the full plan can be read (the workflow run with the artifact). */
   fullPlanUrl?: string | undefined;
   checkName?: string | undefined;
@@ -104,7 +106,8 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
   try {
     // The base is planned while the head is validated and planned: in a worker thread from compiled code.
     const job = { dir: o.dir, snapshot: o.snapshot, now: o.now, stateLocation: o.stateLocation };
-    const basePlan = planRevisionConcurrently({ ...job, ref: o.baseSha }, o.port);
+    // The base may have no policy yet (a pull request adding the first files): plan it as empty. The head may not.
+    const basePlan = planRevisionConcurrently({ ...job, ref: o.baseSha, allowEmptyPolicy: true }, o.port);
     basePlan.catch(() => undefined); // awaited below, or dropped when the head is invalid
     const head = await time('load', () => loadPolicy(o.dir, { ref: o.headSha }));
     const diagnostics: Diagnostic[] = head.diagnostics;
@@ -127,7 +130,7 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
           if (locks.released.length) o.log(`released the locks on ${locks.released.join(', ')}: this pull request no longer touches them`);
           await saveStoredPlan(o.store.meta, o.api.fullName, o.pr, { planId: h.plan.planId, headSha: o.headSha, baseSha: o.baseSha, createdAt: o.now, changes: h.plan.changes, pools: locks.held, plan: h.plan });
         }
-        if (o.out !== undefined) await writeFile(o.out, renderPlanJson(h.plan));
+        if (o.out !== undefined) await writeOutFile(o.out, renderPlanJson(h.plan), o.outShown);
       }
     }
 

@@ -354,4 +354,36 @@ spec:
     expect(r.stderr).toContain('Git revision no-such-branch is not in the repository');
     expect(h.gh.requests).toHaveLength(0);
   });
+
+  it('plans the first pull request of a repository whose main has no policy yet; refuses one that deletes every policy file', async () => {
+    const fresh = await harness({});
+    try {
+      const head = await fresh.branch('first', FLEET);
+      fresh.openPull(3, head);
+      const r = await fresh.run('plan', await fresh.pullRequestEvent(3, 'opened'));
+      expect(r.code, r.stderr).toBe(0);
+      const body = fresh.gh.commentsOn(3)[0]!.body;
+      expect(body).toContain('## ✅ Quartermaster: planned');
+      expect(body).not.toMatch(/could not be planned|no policy files/);
+      expect(fresh.gh.checks.at(-1)).toMatchObject({ conclusion: 'success' });
+    } finally {
+      await fresh.cleanup();
+    }
+    // The other way round: a head without policy would plan to remove everything, so it is not planned.
+    const wipe = await h.branch('wipe', {}, Object.keys(FLEET));
+    h.openPull(4, wipe);
+    const r = await h.run('plan', await h.pullRequestEvent(4, 'opened'));
+    expect(r.code).toBe(1);
+    expect(h.gh.checks.at(-1)).toMatchObject({ conclusion: 'failure' });
+    expect(h.gh.commentsOn(4)[0]!.body).toContain(`no policy files in ${h.repo.dir} at ${wipe}`);
+  });
+
+  it('--out to a missing directory is refused naming the path, before anything is posted', async () => {
+    const head = await h.branch('research', { 'agents/research.yaml': researchAgent(4) });
+    h.openPull(7, head);
+    const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), { out: 'nodir/plan.json' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('qm: cannot write nodir/plan.json: the directory nodir does not exist\nhint: create it first (mkdir -p nodir), or give a path in an existing directory\n');
+    expect(writes()).toEqual([]);
+  });
 });

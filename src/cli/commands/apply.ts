@@ -4,9 +4,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { QmError } from '../../model/errors.js';
 import type { Plan, PlanAction } from '../../model/plan.js';
-import { runApply } from '../../engine/apply.js';
-import type { ActionResult, ApplyOutcome } from '../../engine/apply.js';
-import { runPlan } from '../../engine/plan.js';
+import { defaultActor, runApply, takeApplyLock } from '../../engine/apply.js';
+import type { ActionResult, ApplyOutcome, HeldLock } from '../../engine/apply.js';
+import { loadValidPolicy, runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
 import type { EnginePort } from '../../engine/ports.js';
 import { paletteFor } from '../../render/color.js';
@@ -95,6 +95,8 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
   const c = paletteFor(io.stdout, io.env);
   const now = clock(args.now);
   return withPolicyErrors(io, async () => {
+    // Without a plan file the policy is read first: an empty or invalid directory is refused before a state store is opened in it.
+    const loaded = args.planFile === undefined ? await loadValidPolicy(dir, undefined, { command: 'apply' }) : undefined;
     const store: EnginePort = await openEnginePort(dir, args.state, io.env);
     const abort = new AbortController();
     const onSigint = () => {
@@ -102,12 +104,16 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
       abort.abort();
     };
     process.on('SIGINT', onSigint);
+    const actor = defaultActor();
+    let held: HeldLock | undefined;
     try {
       let plan: Plan;
       if (args.planFile !== undefined) {
         plan = await readPlanFile(path.resolve(io.cwd, args.planFile));
       } else {
-        plan = (await runPlan({ dir, now: now(), store })).plan;
+        // The lock first, as Terraform does: a second apply fails at once naming the holder, before planning or printing anything.
+        held = await takeApplyLock(store, actor);
+        plan = (await runPlan({ dir, now: now(), store, loaded })).plan;
         io.stdout.write(renderPlan(plan, 'text', { palette: c }));
         if (!plan.changes) return 0;
         if (!args.autoApprove) {
@@ -123,12 +129,13 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
         return 0;
       }
       const bar = progress(io, c, plan.actions.length);
-      const outcome = await runApply({ plan, dir, store, now, concurrency, signal: abort.signal, events: bar });
+      const outcome = await runApply({ plan, dir, store, now, concurrency, signal: abort.signal, events: bar, actor, lockHeld: held !== undefined });
       bar.end();
       io.stdout.write(summary(outcome, c));
       return outcome.status === 'applied' ? 0 : 1;
     } finally {
       process.off('SIGINT', onSigint);
+      await held?.release();
       await store.close();
     }
   });

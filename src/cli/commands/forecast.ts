@@ -54,7 +54,7 @@ async function fromFile(file: string, series: string | undefined, io: CliIo): Pr
 }
 
 async function fromSource(args: ForecastArgs, dir: string, at: number | undefined, io: CliIo): Promise<Loaded> {
-  const loaded = await loadValidPolicy(dir);
+  const loaded = await loadValidPolicy(dir, undefined, { command: 'forecast' });
   const source = loaded.policy.metricSources.find((s) => s.metadata.name === args.source);
   if (!source) {
     const names = loaded.policy.metricSources.map((s) => s.metadata.name);

@@ -8,6 +8,7 @@ import { QmError } from '../../model/errors.js';
 import { runPlan } from '../../engine/plan.js';
 import { describeDrift } from '../../engine/reconcile.js';
 import { StorePort } from '../../engine/store-port.js';
+import { checkOutFile } from '../../engine/output.js';
 import { parseDuration } from '../../model/quantity.js';
 import type { StateStore } from '../../state/store.js';
 import { GithubApi } from '../../github/api.js';
@@ -95,6 +96,8 @@ async function planSub(s: Session, args: PrArgs, io: CliIo): Promise<number> {
   const { ctx, api } = s;
   const now = clock(args.now)();
   const pr = needPr(ctx);
+  const out = args.out === undefined ? undefined : path.resolve(io.cwd, args.out);
+  if (out !== undefined) await checkOutFile(out, args.out);
   let store: StateStore | undefined;
   try {
     if (args.snapshot === undefined) store = await openStore(s.dir, args, io);
@@ -125,7 +128,8 @@ async function planSub(s: Session, args: PrArgs, io: CliIo): Promise<number> {
       port: store ? new StorePort(store) : undefined,
       stateLocation: store ? await stateLocation(s.dir, args, io) : undefined,
       snapshot: args.snapshot === undefined ? undefined : path.resolve(io.cwd, args.snapshot),
-      out: args.out === undefined ? undefined : path.resolve(io.cwd, args.out),
+      out,
+      outShown: args.out,
       fullPlanUrl: ctx.runUrl,
       checkName: args.checkName,
       log: s.log,

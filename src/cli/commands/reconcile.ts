@@ -3,6 +3,8 @@ import { QmError } from '../../model/errors.js';
 import { parseDuration } from '../../model/quantity.js';
 import { openEnginePort } from '../../engine/store-port.js';
 import { isTransient, reconcileOnce } from '../../engine/reconcile.js';
+import { loadValidPolicy } from '../../engine/plan.js';
+import type { ValidPolicy } from '../../engine/plan.js';
 import type { ReconcileMode } from '../../engine/reconcile.js';
 import { paletteFor } from '../../render/color.js';
 import type { CliIo } from '../io.js';
@@ -35,11 +37,16 @@ export async function reconcileCommand(args: ReconcileArgs, io: CliIo): Promise<
   process.on('SIGTERM', onSignal);
   try {
     return await withPolicyErrors(io, async () => {
+      // Read once before the loop: an empty or invalid directory is refused before a state store is opened in it.
+      // Later runs read the policy again (it changes with Git).
+      let loaded: ValidPolicy | undefined = await loadValidPolicy(dir, undefined, { command: 'reconcile' });
       let last = 0;
       for (;;) {
         const store = await openEnginePort(dir, args.state, io.env);
         try {
-          const run = await reconcileOnce({ dir, store, mode, now, signal: stop.signal });
+          const preloaded = loaded;
+          loaded = undefined;
+          const run = await reconcileOnce({ dir, store, mode, now, signal: stop.signal, loaded: preloaded });
           const stamp = c.dim(`[${now()}]`);
           if (run.drift.length === 0) io.stdout.write(`${stamp} ${c.green('in sync')}: no drift${run.plan.summary.blocked ? ` (${run.plan.summary.blocked} blocked)` : ''}\n`);
           else {

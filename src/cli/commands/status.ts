@@ -1,6 +1,10 @@
-/** `qm status [DIR] [--format text|json] [--state LOC]`: pools, nodes, utilisation, quotas, drift. */
+/**
+ * `qm status [DIR] [--format text|json] [--state LOC]`: drivers' health, locks, the last apply,
+ * pools, nodes, utilisation, quotas, drift. A driver that is down is shown unhealthy and the rest
+ * is shown as far as it can be observed; drift is then unknown. Exit 0 either way.
+ */
+import type { PolicySet } from '../../model/documents.js';
 import { QmError } from '../../model/errors.js';
-import type { ObservedState } from '../../model/state.js';
 import { toQuantities } from '../../model/quantity-format.js';
 import { formatBytes, resourceName } from '../../model/quantity.js';
 
@@ -12,37 +16,22 @@ function human(key: string, v: number): string {
   return String(v);
 }
 import type { Plan } from '../../model/plan.js';
-import { runPlan } from '../../engine/plan.js';
+import { loadValidPolicy, runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
-import { driversFor } from '../../engine/observe.js';
+import { driversFor, observeFleet } from '../../engine/observe.js';
+import type { DriverFailure, ObservedFleet } from '../../engine/observe.js';
+import type { LastApply, ListedLock } from '../../engine/ports.js';
 import { paletteFor } from '../../render/color.js';
 import type { Palette } from '../../render/color.js';
 import type { CliIo } from '../io.js';
 import { clock, policyDir, withPolicyErrors } from './common.js';
+
 
 export interface StatusArgs {
   dir?: string | undefined;
   format?: string | undefined;
   state?: string | undefined;
   now?: string | undefined;
-}
-
-/** The snapshot of SPEC §3 (quantities as people write them), plus quotas and drift. */
-export function statusJson(observed: ObservedState, plan: Plan): unknown {
-  return {
-    nodes: observed.nodes.map((n) => ({ name: n.name, pool: n.pool, region: n.region, zone: n.zone, labels: n.labels, taints: n.taints, ready: n.ready, capacity: toQuantities(n.capacity), ...(n.address ? { address: n.address } : {}) })),
-    instances: observed.instances.map((i) => ({ name: i.name, agent: i.agent, node: i.node, requests: toQuantities(i.requests), ...(i.startedAt ? { startedAt: i.startedAt } : {}), ...(i.gpuDevices ? { gpuDevices: i.gpuDevices } : {}) })),
-    scalingHistory: observed.scalingHistory,
-    pools: plan.pools.map((p) => ({ name: p.name, nodes: p.nodes.current, utilizationPercent: Object.fromEntries(Object.entries(p.utilizationPercent).map(([k, v]) => [k, v.current])) })),
-    quotas: plan.quotas,
-    drift: { inSync: !plan.changes, summary: plan.summary },
-  };
-}
-
-function bar(pct: number, c: Palette, width = 10): string {
-  const fill = Math.min(width, Math.round((Math.min(pct, 100) / 100) * width));
-  const s = '█'.repeat(fill) + '░'.repeat(width - fill);
-  return (pct > 90 ? c.red : pct > 70 ? c.yellow : c.green)(s);
 }
 
 export interface DriverHealth {
@@ -53,26 +42,94 @@ export interface DriverHealth {
   pools: string[];
 }
 
+/** What qm status shows: `plan` is absent when a driver could not be observed (drift is then unknown). */
+export interface StatusReport {
+  policy: PolicySet;
+  observed: ObservedFleet;
+  plan?: Plan | undefined;
+  drivers: DriverHealth[];
+  locks: ListedLock[];
+  lastApply?: LastApply | undefined;
+}
+
+/** Why the drift is unknown: the drivers that could not be observed. */
+function unobserved(failed: readonly DriverFailure[]): string {
+  const names = failed.map((f) => f.driver);
+  const list = names.length === 1 ? `driver ${names[0]}` : `drivers ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `${list} could not be observed`;
+}
+
+/** The snapshot of SPEC §3 (quantities as people write them), plus pools, quotas, drift, drivers, locks and the last apply. */
+export function statusJson(r: StatusReport): unknown {
+  const { observed, plan } = r;
+  const down = new Set(r.observed.failed.flatMap((f) => f.pools));
+  return {
+    nodes: observed.nodes.map((n) => ({ name: n.name, pool: n.pool, region: n.region, zone: n.zone, labels: n.labels, taints: n.taints, ready: n.ready, capacity: toQuantities(n.capacity), ...(n.address ? { address: n.address } : {}) })),
+    instances: observed.instances.map((i) => ({ name: i.name, agent: i.agent, node: i.node, requests: toQuantities(i.requests), ...(i.startedAt ? { startedAt: i.startedAt } : {}), ...(i.gpuDevices ? { gpuDevices: i.gpuDevices } : {}) })),
+    scalingHistory: observed.scalingHistory,
+    pools: plan
+      ? plan.pools.map((p) => ({ name: p.name, observed: true, nodes: p.nodes.current, utilizationPercent: Object.fromEntries(Object.entries(p.utilizationPercent).map(([k, v]) => [k, v.current])) }))
+      : r.policy.pools.map((p) => (down.has(p.metadata.name) ? { name: p.metadata.name, observed: false, nodes: null } : { name: p.metadata.name, observed: true, nodes: observed.nodes.filter((n) => n.pool === p.metadata.name).length })),
+    quotas: plan ? plan.quotas : null,
+    drift: plan ? { inSync: !plan.changes, summary: plan.summary } : { inSync: null, unknown: `${unobserved(observed.failed)}; qm plan needs every driver` },
+    drivers: r.drivers,
+    locks: r.locks,
+    lastApply: r.lastApply ?? null,
+  };
+}
+
+function bar(pct: number, c: Palette, width = 10): string {
+  const fill = Math.min(width, Math.round((Math.min(pct, 100) / 100) * width));
+  const s = '█'.repeat(fill) + '░'.repeat(width - fill);
+  return (pct > 90 ? c.red : pct > 70 ? c.yellow : c.green)(s);
+}
+
 export function driversText(drivers: readonly DriverHealth[], c: Palette): string {
   const lines = drivers.map((d) => `  ${d.name.padEnd(16)} ${d.type.padEnd(10)} ${d.ok ? c.green('healthy') : c.red('unhealthy')}  ${c.dim(d.message)}  pools: ${d.pools.join(', ')}`);
   return [c.bold('Drivers'), ...lines, ''].join('\n') + '\n';
 }
 
-export function statusText(observed: ObservedState, plan: Plan, c: Palette): string {
+/** The locks in the store, with the id qm force-unlock takes, and the last apply. */
+export function locksText(locks: readonly ListedLock[], lastApply: LastApply | undefined, c: Palette): string {
+  const out = [c.bold('Locks')];
+  if (locks.length === 0) out.push(`  ${c.green('none')}: no apply or reconcile is running`);
+  for (const l of locks) {
+    const when = l.expired ? c.dim(`expired at ${l.expiresAt}; the next apply takes it over`) : `expires at ${l.expiresAt} unless renewed`;
+    out.push(`  ${l.name.padEnd(16)} lock id ${c.bold(l.id)}  held by ${l.holder} since ${l.acquiredAt}; ${when}`);
+  }
+  const live = locks.filter((l) => !l.expired);
+  if (live.length) out.push(c.dim(`  a lock whose holder died expires by itself; to release it now: qm force-unlock ${live.length === 1 ? live[0]!.id : 'ID'}`));
+  out.push('', c.bold('Last apply'));
+  out.push(lastApply ? `  ${lastApply.status === 'applied' ? c.green(lastApply.status) : c.red(lastApply.status)} ${lastApply.appliedAt} by ${lastApply.actor}  plan ${lastApply.planId.slice(0, 19)}…` : '  none recorded in this state store');
+  return out.join('\n') + '\n\n';
+}
+
+export function statusText(r: StatusReport, c: Palette): string {
+  const { observed, plan } = r;
   const out: string[] = [];
+  const down = new Map(observed.failed.flatMap((f) => f.pools.map((p) => [p, f.driver] as const)));
   out.push(c.bold('Pools'));
-  for (const p of plan.pools) {
-    const nodes = observed.nodes.filter((n) => n.pool === p.name);
-    const ready = nodes.filter((n) => n.ready).length;
-    const util = Object.entries(p.utilizationPercent).map(([k, v]) => `${k} ${bar(v.current, c)} ${String(v.current).padStart(5)}%`).join('  ');
-    out.push(`  ${p.name.padEnd(16)} ${String(ready).padStart(3)}/${nodes.length} nodes ready  ${util}`);
+  if (plan) {
+    for (const p of plan.pools) {
+      const nodes = observed.nodes.filter((n) => n.pool === p.name);
+      const ready = nodes.filter((n) => n.ready).length;
+      const util = Object.entries(p.utilizationPercent).map(([k, v]) => `${k} ${bar(v.current, c)} ${String(v.current).padStart(5)}%`).join('  ');
+      out.push(`  ${p.name.padEnd(16)} ${String(ready).padStart(3)}/${nodes.length} nodes ready  ${util}`);
+    }
+  } else {
+    for (const p of r.policy.pools) {
+      const name = p.metadata.name;
+      const nodes = observed.nodes.filter((n) => n.pool === name);
+      out.push(down.has(name) ? `  ${name.padEnd(16)} ${c.red(`not observed: driver ${down.get(name)} is unhealthy`)}` : `  ${name.padEnd(16)} ${String(nodes.filter((n) => n.ready).length).padStart(3)}/${nodes.length} nodes ready`);
+    }
   }
   out.push('', c.bold('Nodes'));
+  if (observed.nodes.length === 0) out.push(`  ${c.dim(plan ? 'none' : 'none observed')}`);
   for (const n of observed.nodes) {
     const inst = observed.instances.filter((i) => i.node === n.name);
     out.push(`  ${n.name.padEnd(18)} ${n.pool.padEnd(12)} ${n.zone.padEnd(14)} ${n.ready ? c.green('ready    ') : c.red('not ready')} ${String(inst.length).padStart(3)} instance${inst.length === 1 ? ' ' : 's'}  ${inst.map((i) => i.name).join(' ')}`);
   }
-  if (plan.quotas.length) {
+  if (plan?.quotas.length) {
     out.push('', c.bold('Quotas (after the pending plan)'));
     for (const q of plan.quotas) {
       const parts = Object.entries(q.limits).map(([k, lim]) => `${resourceName(k)} ${human(k, q.used[k] ?? 0)}/${human(k, lim)}`);
@@ -80,7 +137,8 @@ export function statusText(observed: ObservedState, plan: Plan, c: Palette): str
     }
   }
   out.push('', c.bold('Drift'));
-  if (!plan.changes) out.push(`  ${c.green('in sync')}: the fleet matches the policy${plan.summary.blocked ? ` (${plan.summary.blocked} instance${plan.summary.blocked === 1 ? '' : 's'} blocked)` : ''}`);
+  if (!plan) out.push(`  ${c.yellow('unknown')}: ${unobserved(observed.failed)} — see Drivers above; qm plan and qm apply need every driver`);
+  else if (!plan.changes) out.push(`  ${c.green('in sync')}: the fleet matches the policy${plan.summary.blocked ? ` (${plan.summary.blocked} instance${plan.summary.blocked === 1 ? '' : 's'} blocked)` : ''}`);
   else {
     const s = plan.summary;
     const parts = [[s.place, 'missing (to place)'], [s.move, 'on the wrong node (to move)'], [s.remove, 'not declared (to remove)'], [s.evict, 'to evict'], [s.scalePool, 'pool node counts off'], [s.scaleAgent, 'agent replica changes']].filter(([n]) => (n as number) > 0).map(([n, t]) => `${n} ${t}`);
@@ -89,27 +147,37 @@ export function statusText(observed: ObservedState, plan: Plan, c: Palette): str
   return out.join('\n') + '\n';
 }
 
+/** Exit 0 whenever the status could be shown, a driver being down included (it is shown unhealthy). */
 export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number> {
   const format = args.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new QmError('usage', `--format ${format} is not supported by qm status`, 'use text or json');
   const dir = policyDir(io, args.dir);
+  const now = clock(args.now)();
   return withPolicyErrors(io, async () => {
+    // The policy first: an empty or invalid directory is refused before a state store is opened (or created) in it.
+    const loaded = await loadValidPolicy(dir, undefined, { command: 'status' });
+    const policy = loaded.policy;
     const store = await openEnginePort(dir, args.state, io.env);
     try {
-      const now = clock(args.now)();
-      const { plan, observed, policy } = await runPlan({ dir, now, store });
       const set = driversFor(policy, store);
       const drivers: DriverHealth[] = [];
+      let observed: ObservedFleet;
       try {
+        // A driver that is down is left out of the observation and shown unhealthy; the rest is still shown.
+        observed = await observeFleet(policy, set, now, { collectFailures: true });
         for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
           const h = await driver.health({ policy, pools, now }).catch((e: Error) => ({ ok: false, message: e.message }));
-          drivers.push({ name, type: driver.type, ok: h.ok, message: h.message, pools: pools.map((p) => p.metadata.name) });
+          const failure = observed.failed.find((f) => f.driver === name);
+          const message = failure && h.ok ? failure.message : h.message;
+          drivers.push({ name, type: driver.type, ok: h.ok && !failure, message, pools: pools.map((p) => p.metadata.name) });
         }
       } finally {
         await set.close();
       }
+      const plan = observed.failed.length === 0 ? (await runPlan({ dir, now, store, loaded, observed })).plan : undefined;
+      const report: StatusReport = { policy, observed, plan, drivers, locks: await store.listLocks(), lastApply: await store.lastApply() };
       const c = paletteFor(io.stdout, io.env);
-      io.stdout.write(format === 'json' ? JSON.stringify({ ...(statusJson(observed, plan) as object), drivers }, null, 2) + '\n' : driversText(drivers, c) + statusText(observed, plan, c));
+      io.stdout.write(format === 'json' ? JSON.stringify(statusJson(report), null, 2) + '\n' : driversText(drivers, c) + locksText(report.locks, report.lastApply, c) + statusText(report, c));
       return 0;
     } finally {
       await store.close();

@@ -8,7 +8,7 @@ export async function forceUnlockCommand(args: { id: string; dir?: string | unde
   const store = await openEnginePort(policyDir(io, args.dir), args.state, io.env);
   try {
     const released = await store.forceUnlock(args.id);
-    if (!released) throw new QmError('not-found', `no lock with id ${args.id} is held`, 'qm status shows nothing locked; the lock may have expired or been released');
+    if (!released) throw new QmError('not-found', `no lock with id ${args.id} is held`, 'qm status lists the locks in the store with their ids; this one may have expired and been taken over, or been released');
     io.stdout.write(`Released lock ${released.id} (${released.name}) held by ${released.holder} since ${released.acquiredAt}.\n`);
     return 0;
   } finally {
