@@ -267,7 +267,7 @@ instances:
     const bad = await fleet({ 'snap.yaml': 'nodes:\n  - {name: x-0, pool: nope}\n' });
     const badRes = run(bad, ['plan', '--snapshot', 'snap.yaml']);
     expect(badRes.code).toBe(1);
-    expect(badRes.stderr).toMatch(/snap\.yaml:2:\d+: snapshot: node 'x-0' belongs to pool 'nope'/);
+    expect(badRes.stderr).toMatch(/snap\.yaml:2:\d+ - error UnknownReference: snapshot: node 'x-0' belongs to pool 'nope'/);
   });
 
   it('an invalid policy prints its diagnostics and plans nothing', async () => {
