@@ -97,7 +97,7 @@ describe('qm plan → qm apply on the sim driver', () => {
     expect(plan.actions[0]!.reason).toBe('replicas 3 → 1');
     const ex = run(r, ['explain', 'chat-0']);
     expect(ex.code).toBe(0);
-    expect(ex.stdout).toMatch(/chat-0 \(agent chat\): placed on general-\d/);
+    expect(ex.stdout).toMatch(/^chat-0 \(agent chat\): runs on (general-\d)\nplaced on \1 by plan sha256:\w+…, applied /);
     expect(ex.stdout).toMatch(/Candidate nodes, best first/);
     expect(run(r, ['explain', 'chat-9']).code).toBe(1);
   });

@@ -12,6 +12,7 @@ import { digest } from '../planner/digest.js';
 import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
+import { decisionRecords } from './decisions.js';
 import type { LoadedPolicy } from './policy.js';
 import { loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
@@ -144,6 +145,6 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, metricFileReader(opts.dir, opts.ref !== undefined ? gitCommit : null)) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
   const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
-  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisions);
+  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));
   return { plan, decisions, policy, loaded, observed };
 }
