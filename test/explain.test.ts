@@ -127,6 +127,11 @@ describe('qm explain', () => {
     expect(existing.stdout).toMatch(/^chat-0 \(agent chat\): runs on general-0\nplaced on general-0 by plan sha256:\w+…, applied /);
     expect(existing.stdout).not.toMatch(/not applied/);
 
+    // An apply whose action on the instance failed did not apply it either.
+    const failed = qm(['apply', '--auto-approve'], { cwd: r.dir, env: { QM_SIM_FAIL: 'place:chat-4' } });
+    expect(failed.code).toBe(1);
+    expect(run(r, ['explain', 'chat-4']).stdout).toMatch(/^chat-4 \(agent chat\): not running\nplanned by plan sha256:\w+… \(\S+\), not applied \(its apply: failed\): place it on general-\d/);
+
     const unknown = run(r, ['explain', 'chat-9']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/nothing is known about instance 'chat-9'/);

@@ -19,6 +19,8 @@ export interface ExplainedDecision {
   decision: RecordedDecision;
   /** When the plan's action for this instance succeeded (or, with no action, when the plan was applied). */
   appliedAt?: string;
+  /** Not applied although an apply of the plan ran: what became of the action ('failed', 'skipped', 'cancelled'). */
+  attempt?: string;
 }
 
 export interface Explanation {
@@ -36,8 +38,9 @@ export function explainFrom(instance: string, history: readonly { planId: string
   const resolved: ExplainedDecision[] = history.map((h) => {
     const a = audit.get(h.planId);
     const act = h.decision.action;
-    const done = a !== undefined && (act ? a.results.some((r) => r.id === act.id && r.status === 'ok') : a.status !== 'failed');
-    return { ...h, ...(done ? { appliedAt: a.appliedAt } : {}) };
+    const result = a && act ? (a.results.find((r) => r.id === act.id)?.status ?? 'not run') : a?.status;
+    const done = a !== undefined && (act ? result === 'ok' : a.status !== 'failed');
+    return { ...h, ...(done ? { appliedAt: a.appliedAt } : a !== undefined && result !== undefined ? { attempt: result } : {}) };
   });
   const appliedIndex = resolved.findIndex((r) => r.appliedAt !== undefined);
   const applied = appliedIndex >= 0 ? resolved[appliedIndex] : undefined;

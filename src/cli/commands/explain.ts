@@ -92,7 +92,7 @@ export function explainText(e: Explanation, c: Palette): string {
   }
   if (e.pending) {
     const p = e.pending;
-    out.push(c.yellow(`planned by plan ${shortId(p.planId)} (${time(p.recordedAt)}), not applied: ${would(p.decision)}`), ...reason(p));
+    out.push(c.yellow(`planned by plan ${shortId(p.planId)} (${time(p.recordedAt)}), not applied${p.attempt ? ` (its apply: ${p.attempt})` : ''}: ${would(p.decision)}`), ...reason(p));
     if (!e.applied || p.decision.outcome === 'blocked') out.push(...details(p.decision, c));
   }
   return out.join('\n') + '\n';
