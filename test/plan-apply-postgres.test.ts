@@ -67,7 +67,7 @@ spec:
     expect(status.drift.inSync).toBe(true);
     const explain = qm(['explain', 'chat-1'], { cwd: repo.dir, env });
     expect(explain.code).toBe(0);
-    expect(explain.stdout).toMatch(/chat-1 \(agent chat\): placed on general-\d/);
+    expect(explain.stdout).toMatch(/^chat-1 \(agent chat\): runs on (general-\d)\nplaced on \1 by plan sha256:\w+…, applied /);
     // Nothing was written next to the repository: the state is in PostgreSQL.
     expect(qm(['status'], { cwd: repo.dir }).stdout).toMatch(/0 instances/);
   });

@@ -98,7 +98,7 @@ describe('qm plan → qm apply on the sim driver', () => {
     expect(plan.actions[0]!.reason).toBe('replicas 3 → 1');
     const ex = run(r, ['explain', 'chat-0']);
     expect(ex.code).toBe(0);
-    expect(ex.stdout).toMatch(/chat-0 \(agent chat\): placed on general-\d/);
+    expect(ex.stdout).toMatch(/^chat-0 \(agent chat\): runs on (general-\d)\nplaced on \1 by plan sha256:\w+…, applied /);
     expect(ex.stdout).toMatch(/Candidate nodes, best first/);
     expect(run(r, ['explain', 'chat-9']).code).toBe(1);
   });
@@ -284,7 +284,7 @@ instances:
     const bad = await fleet({ 'snap.yaml': 'nodes:\n  - {name: x-0, pool: nope}\n' });
     const badRes = run(bad, ['plan', '--snapshot', 'snap.yaml']);
     expect(badRes.code).toBe(1);
-    expect(badRes.stderr).toMatch(/snap\.yaml:2:\d+: snapshot: node 'x-0' belongs to pool 'nope'/);
+    expect(badRes.stderr).toMatch(/snap\.yaml:2:\d+ - error UnknownReference: snapshot: node 'x-0' belongs to pool 'nope'/);
   });
 
   it('an invalid policy prints its diagnostics and plans nothing', async () => {

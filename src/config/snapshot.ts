@@ -30,16 +30,38 @@ export function nodeDefaults(pool: PoolDoc, name: string): { capacity: ResourceL
   return { capacity: pool.spec.node.capacity, labels: pool.spec.node.labels };
 }
 
+const SNAPSHOT_HINT = "a snapshot is a YAML or JSON mapping with nodes and instances, the format 'qm status --format json' prints";
+/** A top-level nodes/instances key, in YAML block style or JSON: the file was meant as a snapshot. */
+const SNAPSHOT_KEY = /^(?:nodes|instances|scalingHistory)\s*:|["'](?:nodes|instances)["']\s*:/m;
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing but null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
 /** Parse, validate and normalise a snapshot file's text against the policy. */
 export function readSnapshot(path: string, text: string, policy: PolicySet): SnapshotResult {
   const diagnostics: Diagnostic[] = [];
+  const notASnapshot = (message: string, line = 1, column = 1): SnapshotResult => ({
+    diagnostics: [{ severity: 'error', code: 'NotAMapping', file: path, line, column, jsonPointer: '', message: `not a snapshot: ${message}`, hint: SNAPSHOT_HINT }],
+  });
   const { documents, diagnostics: parseDiags } = parseYaml({ path, text });
-  diagnostics.push(...parseDiags);
-  if (parseDiags.length) return { diagnostics };
+  if (parseDiags.length) {
+    // A YAML snapshot with a typo gets its syntax errors; any other file (Markdown, a log, binary
+    // data) gets one sentence instead of YAML advice about a text that was never meant to be YAML.
+    if (!SNAPSHOT_KEY.test(text)) return notASnapshot('the file is neither YAML nor JSON', parseDiags[0]!.line, parseDiags[0]!.column);
+    return { diagnostics: parseDiags };
+  }
   const doc = documents[0];
-  if (!doc || documents.length > 1) {
-    diagnostics.push({ severity: 'error', code: 'NotAMapping', file: path, line: 1, column: 1, jsonPointer: '', message: documents.length > 1 ? 'a snapshot is one document, and this file has several' : 'the snapshot is empty', hint: 'write one mapping with nodes, instances and scalingHistory' });
-    return { diagnostics };
+  if (!doc) return notASnapshot('the file is empty');
+  if (documents.length > 1) return notASnapshot(`a snapshot is one document, and this file has ${documents.length}`, doc.locate('').line, doc.locate('').column);
+  const top = doc.value;
+  if (top === null || typeof top !== 'object' || Array.isArray(top)) return notASnapshot(`the file holds ${describeValue(top)}, not a mapping with nodes and instances`, doc.locate('').line, doc.locate('').column);
+  if (!('nodes' in top) && !('instances' in top)) {
+    const keys = Object.keys(top);
+    return notASnapshot(`the mapping has neither nodes nor instances${keys.length ? ` (its keys: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})` : ''}`, doc.locate('').line, doc.locate('').column);
   }
   const report = (pointer: string, code: Diagnostic['code'], message: string, hint?: string) => {
     const pos = doc.locate(pointer);

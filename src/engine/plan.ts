@@ -1,7 +1,7 @@
 /** `qm plan` as a function: load → validate → observe → schedule → plan JSON. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { headCommit, readFileAtCommit } from '../config/load.js';
+import { decodeUtf8, headCommit, readFileAtCommit } from '../config/load.js';
 import { readSnapshot } from '../config/snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { PolicySet } from '../model/documents.js';
@@ -12,6 +12,7 @@ import { digest } from '../planner/digest.js';
 import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
+import { decisionRecords } from './decisions.js';
 import type { LoadedPolicy } from './policy.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
@@ -75,19 +76,46 @@ export async function loadValidPolicy(dir: string, ref?: string, opts: LoadValid
   return loaded as ValidPolicy;
 }
 
+/**
+ * Thrown when a snapshot file has problems: carries every one of them (the CLI prints them the way
+ * qm validate does); the message lists them too, one `file:line:column: message` a line.
+ */
+export class InvalidSnapshotError extends QmError {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+    /** The snapshot's text, for code frames; keyed by the diagnostics' file name. */
+    readonly sources: ReadonlyMap<string, string>,
+  ) {
+    const n = diagnostics.length;
+    super(
+      'invalid',
+      n === 1 ? `${file}:${diagnostics[0]!.line}:${diagnostics[0]!.column}: ${diagnostics[0]!.message}` : `the snapshot ${file} has ${n} problems:\n${diagnostics.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+      n === 1 ? diagnostics[0]!.hint : 'fix them all, then plan again',
+    );
+  }
+}
+
+const SNAPSHOT_FORMAT = "a snapshot is a YAML or JSON file with nodes and instances, the format 'qm status --format json' prints";
+const READ_ERRORS: Record<string, string> = { ENOENT: 'it does not exist', EISDIR: 'it is a directory', EACCES: 'permission denied', EPERM: 'permission denied' };
+
 /** Observe from a snapshot file. */
 export async function observeSnapshot(file: string, policy: PolicySet): Promise<ObservedState> {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    buf = await readFile(file);
   } catch (e) {
-    throw new QmError('usage', `snapshot ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new QmError('usage', `snapshot ${file} cannot be read: ${(code && READ_ERRORS[code]) ?? code ?? (e as Error).message}`, SNAPSHOT_FORMAT);
   }
-  const res = readSnapshot(path.basename(file), text, policy);
-  if (!res.state) {
-    const first = res.diagnostics[0]!;
-    throw new QmError('invalid', `${file}:${first.line}:${first.column}: ${first.message}`, first.hint ?? `${res.diagnostics.length} problem(s) in the snapshot`);
+  const name = path.basename(file);
+  const dec = decodeUtf8(buf);
+  if (!dec.ok) {
+    throw new InvalidSnapshotError(file, [{ severity: 'error', code: 'InvalidEncoding', file: name, line: dec.line, column: dec.column, jsonPointer: '', message: 'not a snapshot: the file is not UTF-8 text', hint: SNAPSHOT_FORMAT }], new Map());
   }
+  const text = dec.text;
+  const res = readSnapshot(name, text, policy);
+  if (!res.state) throw new InvalidSnapshotError(file, res.diagnostics.filter((d) => d.severity === 'error'), new Map([[name, text]]));
   return res.state;
 }
 
@@ -134,6 +162,6 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, metricFileReader(opts.dir, opts.ref !== undefined ? gitCommit : null)) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
   const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
-  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisions);
+  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));
   return { plan, decisions, policy, loaded, observed };
 }

@@ -1,6 +1,14 @@
 /** What the engine needs of the state store (adapted from src/state in store-port.ts). */
 import type { Decision } from '../scheduler/index.js';
 import type { SimStore } from '../drivers/sim/store.js';
+import type { RecordedDecision } from './decisions.js';
+
+/** What `qm explain` needs of an apply: when, how it ended, each action's status. */
+export interface AppliedPlanInfo {
+  appliedAt: string;
+  status: 'applied' | 'failed' | 'partial';
+  results: { id: string; status: string }[];
+}
 
 export interface LockInfo {
   id: string;
@@ -47,8 +55,13 @@ export interface EnginePort extends SimStore {
   listLocks(): Promise<ListedLock[]>;
   /** The most recent apply's audit record, if any. */
   lastApply(): Promise<LastApply | undefined>;
-  recordDecisions(planId: string, decisions: Decision[]): Promise<void>;
+  /** Record a plan's entries for `qm explain` (see decisions.ts); keeps the last 50 plans. */
+  recordDecisions(planId: string, decisions: readonly RecordedDecision[]): Promise<void>;
   latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined>;
+  /** The instance's entries from the plans that mention it, newest first. */
+  decisionHistory(instance: string): Promise<{ planId: string; recordedAt: string; decision: RecordedDecision }[]>;
+  /** The latest apply of a plan, from the audit trail; undefined when it was never applied. */
+  appliedPlan(planId: string): Promise<AppliedPlanInfo | undefined>;
   recordAudit(record: AuditRecord): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

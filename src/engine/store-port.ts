@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../state/store.js';
 import type { SimCluster, SimOp } from '../drivers/sim/store.js';
 import type { Decision } from '../scheduler/index.js';
-import type { AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult } from './ports.js';
+import type { AppliedPlanInfo, AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult } from './ports.js';
 import { isExpired } from '../state/locks.js';
+import type { RecordedDecision } from './decisions.js';
 import type { ScalingEvent } from '../model/state.js';
 
 const poolsKey = (cluster: string) => `sim/${cluster}/pools`;
@@ -82,12 +83,22 @@ export class StorePort implements EnginePort {
     return r ? { planId: r.planId, appliedAt: r.appliedAt, actor: r.actor, status: r.status } : undefined;
   }
 
-  async recordDecisions(planId: string, decisions: Decision[]): Promise<void> {
-    // A 'kept' instance was decided by an earlier plan: keep that decision as the latest for qm explain.
-    const fresh = decisions.filter((d) => d.outcome !== 'kept');
-    if (fresh.length === 0) return;
-    await this.store.decisions.record(planId, Object.fromEntries(fresh.map((d) => [d.instance, d])));
+  async recordDecisions(planId: string, decisions: readonly RecordedDecision[]): Promise<void> {
+    // Entries come from decisionRecords(): a 'kept' instance the plan does not touch is not among them.
+    if (decisions.length === 0) return;
+    await this.store.decisions.record(planId, Object.fromEntries(decisions.map((d) => [d.instance, d])));
     await this.store.decisions.prune(50);
+  }
+
+  async decisionHistory(instance: string): Promise<{ planId: string; recordedAt: string; decision: RecordedDecision }[]> {
+    return (await this.store.decisions.history(instance)).map((r) => ({ planId: r.planId, recordedAt: r.recordedAt, decision: r.decision as RecordedDecision }));
+  }
+
+  async appliedPlan(planId: string): Promise<AppliedPlanInfo | undefined> {
+    const r = await this.store.audit.get(planId);
+    if (!r) return undefined;
+    const results = Array.isArray(r.results) ? (r.results as { id?: unknown; status?: unknown }[]).filter((x) => typeof x?.id === 'string').map((x) => ({ id: String(x.id), status: String(x.status) })) : [];
+    return { appliedAt: r.appliedAt, status: r.status, results };
   }
 
   async latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined> {

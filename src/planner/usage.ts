@@ -22,8 +22,12 @@ function percent(used: number, cap: number): number {
   return cap > 0 ? Math.round((used / cap) * 1000) / 10 : 0;
 }
 
+/**
+ * requested ÷ allocatable of ready nodes: every instance on the pool's nodes counts (one stranded on
+ * a node that is not ready still needs room on the ready ones), only ready nodes give capacity.
+ */
 function sumOn(nodes: readonly ObservedNode[], instances: readonly ObservedInstance[]): { cap: ResourceList; used: ResourceList } {
-  const names = new Set(nodes.filter((n) => n.ready).map((n) => n.name));
+  const names = new Set(nodes.map((n) => n.name));
   const cap: ResourceList = {};
   const used: ResourceList = {};
   for (const n of nodes) if (n.ready) for (const [k, v] of Object.entries(n.capacity)) cap[k] = (cap[k] ?? 0) + v;

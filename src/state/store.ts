@@ -79,6 +79,8 @@ export interface DecisionLog {
   record(planId: string, decisions: Readonly<Record<string, unknown>>): Promise<void>;
   /** The decision for this instance from the most recently recorded plan that mentions it. */
   latest(instance: string): Promise<DecisionRecord | undefined>;
+  /** This instance's decisions from the `limit` (default 50) most recently recorded plans that mention it, newest first. */
+  history(instance: string, limit?: number): Promise<DecisionRecord[]>;
   /** Keep the decisions of the `keepPlans` most recently recorded plans; returns how many plans were dropped. */
   prune(keepPlans: number): Promise<number>;
 }

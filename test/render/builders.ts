@@ -77,8 +77,8 @@ export class PlanBuilder {
     return this;
   }
 
-  blocked(instance: string, reasons: [string, string][], agent = agentOf(instance)): this {
-    this.blockedList.push({ instance, agent, reasons: reasons.map(([code, message]) => ({ code, message })) });
+  blocked(instance: string, reasons: [string, string][], agent = agentOf(instance), summary?: string): this {
+    this.blockedList.push({ instance, agent, reasons: reasons.map(([code, message]) => ({ code, message })), ...(summary !== undefined ? { summary } : {}) });
     return this;
   }
 
@@ -160,11 +160,11 @@ export function realisticPlan(): Plan {
     .evict('scraper-7', 'gpu-east-2', 'preempted by research-bot-1 (priority 80 > 20)')
     .remove('batch-worker-4', 'batch-spot-1', 'replicas 5 → 4')
     .scaleAgent('batch-worker', 5, 4, 'ScalingPolicy batch-queue: queue depth 12 per worker is below the target 20')
-    .blocked('finetune-2', [['QuotaExceeded', '0/12 nodes fit: 12 QuotaExceeded(ml-team: gpu); quota ml-team (owner ml): 19.5 gpu used + 2 gpu requested exceeds 20 gpu']])
+    .blocked('finetune-2', [['QuotaExceeded', 'quota ml-team (owner ml): 19.5 gpu used + 2 gpu requested exceeds 20 gpu']], 'finetune', '0/12 nodes fit: 12 QuotaExceeded(ml-team: gpu)')
     .blocked('trainer-0', [
-      ['InsufficientResource', '0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true); trainer-0 needs 4 gpu, the most free on one node is 2'],
-      ['UntoleratedTaint', '0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)'],
-    ])
+      ['InsufficientResource', '9 nodes lack gpu: it requests 4 gpu, the most free on one of them is 2 gpu'],
+      ['UntoleratedTaint', '3 nodes have a NoSchedule taint the instance does not tolerate: spot=true'],
+    ], 'trainer', '0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)')
     .pool('gpu-east', [4, 6], { cpu: [78, 62], memory: [71, 58], gpu: [100, 79] })
     .pool('general', [3, 3], { cpu: [64, 66], memory: [55, 56], network: [12, 14] })
     .pool('batch-spot', [3, 3], { cpu: [83, 68], memory: [70, 58] })

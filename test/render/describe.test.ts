@@ -70,6 +70,18 @@ describe('blocked reasons, folded kube-scheduler style', () => {
     expect(v).toEqual({ headline: '0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml)', details: [{ code: 'InsufficientResource', message: 'needs 4 gpu' }] });
   });
 
+  it('a plan with a summary: the summary once, then every reason\'s own sentence', () => {
+    const reasons = [
+      { code: 'InsufficientResource', message: '8 nodes lack gpu: it requests 4 gpu, the most free on one of them is 2 gpu' },
+      { code: 'UntoleratedTaint', message: '4 nodes have a NoSchedule taint the instance does not tolerate: dedicated=ml' },
+    ];
+    const summary = '0/12 nodes fit: 8 InsufficientResource(gpu), 4 UntoleratedTaint(dedicated=ml)';
+    expect(blockedView({ instance: 'trainer-0', agent: 'trainer', reasons, summary })).toEqual({ headline: summary, details: reasons });
+    // A plan of an older qm, whose reasons repeat the summary: still said once.
+    const old = reasons.map((r, i) => ({ code: r.code, message: i === 0 ? `${summary}; needs 4 gpu` : summary }));
+    expect(blockedView({ instance: 'trainer-0', agent: 'trainer', reasons: old, summary })).toEqual({ headline: summary, details: [{ code: 'InsufficientResource', message: 'needs 4 gpu' }] });
+  });
+
   it('keeps reasons without a shared summary as they are', () => {
     const reasons = [{ code: 'QuotaExceeded', message: 'quota ml-team is full' }, { code: 'DependencyNotPlaced', message: 'db-0 is not placed' }];
     expect(blockedView({ instance: 'a-0', agent: 'a', reasons })).toEqual({ headline: undefined, details: reasons });

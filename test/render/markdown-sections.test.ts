@@ -87,9 +87,11 @@ describe('markdown: blocked', () => {
   it('one reason: inline, code in backticks', () => {
     expect(blockedItem({ instance: 'batch-9', agent: 'batch', reasons: [{ code: 'QuotaExceeded', message: 'quota ml-team is full' }] })).toBe('- **batch-9** (agent batch): `QuotaExceeded` quota ml-team is full');
   });
-  it('a shared node summary: once, then what each code adds', () => {
+  it('the node summary once, then each reason in its own words', () => {
     expect(blockedItem(realisticPlan().blocked[1]!)).toBe(
-      '- **trainer-0** (agent trainer): 0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)\n  - `InsufficientResource` trainer-0 needs 4 gpu, the most free on one node is 2',
+      '- **trainer-0** (agent trainer): 0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)\n' +
+        '  - `InsufficientResource` 9 nodes lack gpu: it requests 4 gpu, the most free on one of them is 2 gpu\n' +
+        '  - `UntoleratedTaint` 3 nodes have a NoSchedule taint the instance does not tolerate: spot=true',
     );
   });
   it('several unrelated reasons: a nested list', () => {

@@ -75,13 +75,14 @@ describe('text: one line per action, with its symbol', () => {
 });
 
 describe('text: blocked, pools, quotas, forecasts, warnings', () => {
-  it('folds a blocked instance’s reasons into one node summary', () => {
+  it('says a blocked instance’s node summary once, then each reason in its own words', () => {
     expect(blockedSection(realisticPlan(), PLAIN, 200)).toEqual([
       '2 instances cannot be placed:',
       '  ! finetune-2 (finetune): 0/12 nodes fit: 12 QuotaExceeded(ml-team: gpu)',
       '        QuotaExceeded: quota ml-team (owner ml): 19.5 gpu used + 2 gpu requested exceeds 20 gpu',
       '  ! trainer-0 (trainer): 0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)',
-      '        InsufficientResource: trainer-0 needs 4 gpu, the most free on one node is 2',
+      '        InsufficientResource: 9 nodes lack gpu: it requests 4 gpu, the most free on one of them is 2 gpu',
+      '        UntoleratedTaint: 3 nodes have a NoSchedule taint the instance does not tolerate: spot=true',
     ]);
   });
 

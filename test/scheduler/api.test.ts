@@ -56,6 +56,50 @@ describe('schedule() result', () => {
   });
 });
 
+describe('blocked reasons: the summary aggregates, each reason says its own thing', () => {
+  // 12 nodes: 8 with 2 GPUs (one device taken on each), 3 tainted spot=true, 1 not ready.
+  const nodes = [
+    ...Array.from({ length: 8 }, (_, i) => makeNode(`g${i}`).capacity({ cpu: 32, memory: '128Gi' }).gpu(2).obj()),
+    ...Array.from({ length: 3 }, (_, i) => makeNode(`s${i}`).capacity({ cpu: 32, memory: '128Gi' }).gpu(4).taint('spot', 'true').obj()),
+    makeNode('down').capacity({ cpu: 32, memory: '128Gi' }).gpu(4).notReady().obj(),
+  ];
+  const policy = makePolicy({ agents: [makeAgent('hog').replicas(8).req({ cpu: 1, gpu: 1 }).obj(), makeAgent('trainer').replicas(2).req({ cpu: 4, memory: '16Gi', gpu: 2 }).obj()] });
+  const instances = Array.from({ length: 8 }, (_, i) => makeInstance(`hog-${i}`, 'hog', `g${i}`, { gpuDevices: [0] }));
+  const r = schedule({ policy, nodes, instances });
+
+  it('keeps the kube-scheduler summary', () => {
+    expect(r.blocked.map((b) => b.instance)).toEqual(['trainer-0', 'trainer-1']);
+    expect(r.blocked[0]!.summary).toBe('0/12 nodes fit: 8 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true), 1 PoolNotActive(node not ready)');
+  });
+
+  it('gives every reason its own sentence, not the summary again', () => {
+    const b = r.blocked[0]!;
+    expect(b.reasons).toEqual([
+      { code: 'InsufficientResource', message: '8 nodes lack gpu: it requests 2 gpu, the most free on one of them is 1 gpu' },
+      { code: 'UntoleratedTaint', message: '3 nodes have a NoSchedule taint the instance does not tolerate: spot=true' },
+      { code: 'PoolNotActive', message: '1 node is not ready' },
+    ]);
+    for (const x of b.reasons) expect(x.message).not.toContain(b.summary);
+    // The second trainer reuses the diagnosis: nothing in it names the first one.
+    expect(r.blocked[1]!.reasons).toEqual(b.reasons);
+  });
+
+  it('one node short of two resources', () => {
+    const one = schedule({ policy: makePolicy({ agents: [makeAgent('w').replicas(2).req({ cpu: 3, memory: '10Gi' }).obj()] }), nodes: [makeNode('c1').obj()], instances: [] });
+    expect(one.blocked.map((b) => [b.instance, b.summary, b.reasons])).toEqual([
+      ['w-1', '0/1 nodes fit: 1 InsufficientResource(cpu, memory)', [{ code: 'InsufficientResource', message: '1 node lacks cpu and memory: it requests 3 cpu, the node has 1 cpu free; it requests 10Gi memory, the node has 6Gi memory free' }]],
+    ]);
+  });
+
+  it('a request no allowed node can hold even when empty names the agent, not one instance', () => {
+    const big = schedule({ policy: makePolicy({ agents: [makeAgent('big').replicas(2).req({ cpu: 64, memory: '1Gi' }).obj()] }), nodes: [makeNode('c1').obj(), makeNode('c2').capacity({ cpu: 8, memory: '1Gi' }).obj()], instances: [] });
+    expect(big.blocked[1]!.reasons).toEqual([
+      { code: 'InsufficientResource', message: '2 nodes lack cpu: it requests 64 cpu, the most free on one of them is 8 cpu' },
+      { code: 'NoPoolCanFit', message: "no node that agent big's placement rules allow can hold its requests even when empty" },
+    ]);
+  });
+});
+
 describe('matching observed instances to desired ones', () => {
   const policy = makePolicy({ agents: [makeAgent('web').replicas(3).req({ cpu: 1 }).obj(), makeAgent('web-b').replicas(1).req({ cpu: 1 }).obj()] });
   const nodes = [makeNode('c1').obj(), makeNode('c2').obj()];

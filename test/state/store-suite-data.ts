@@ -201,6 +201,23 @@ export function dataTests({ fresh, open }: SuiteContext): void {
       expect(await store.decisions.latest('batch-9')).toBeUndefined();
     });
 
+    test('history: the decisions for an instance from every plan that mentions it, newest first', async () => {
+      const c = clock();
+      const { store } = await fresh({ now: c.now });
+      await store.decisions.record('sha256:plan-a', { 'chat-0': { node: 'general-0' }, 'chat-1': { node: 'general-1' } });
+      c.advance(60);
+      await store.decisions.record('sha256:plan-b', { 'chat-1': { node: 'general-2' } });
+      c.advance(60);
+      await store.decisions.record('sha256:plan-c', { 'chat-0': { node: 'general-3' } });
+      expect(await store.decisions.history('chat-0')).toEqual([
+        { planId: 'sha256:plan-c', instance: 'chat-0', recordedAt: '2026-11-28T10:02:00.000Z', decision: { node: 'general-3' } },
+        { planId: 'sha256:plan-a', instance: 'chat-0', recordedAt: '2026-11-28T10:00:00.000Z', decision: { node: 'general-0' } },
+      ]);
+      expect((await store.decisions.history('chat-0', 1)).map((r) => r.planId)).toEqual(['sha256:plan-c']);
+      expect(await store.decisions.history('nobody-0')).toEqual([]);
+      expect((await rejection(store.decisions.history('chat-0', -1))).message).toMatch(/number of decisions/);
+    });
+
     test('prune keeps the decisions of the last N plans', async () => {
       const { store } = await fresh();
       for (const p of ['p1', 'p2', 'p3']) await store.decisions.record(p, { [`only-${p}`]: p, shared: p });

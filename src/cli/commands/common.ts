@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { QmError } from '../../model/errors.js';
 import type { CliIo } from '../io.js';
-import { InvalidPolicyError } from '../../engine/plan.js';
+import { InvalidPolicyError, InvalidSnapshotError } from '../../engine/plan.js';
 import { paletteFor } from '../../render/color.js';
 import { renderText } from '../../render/diagnostics/text.js';
 
@@ -27,7 +27,12 @@ export function printPolicyErrors(e: InvalidPolicyError, io: CliIo): void {
   io.stderr.write(renderText(e.diagnostics, sources, paletteFor(io.stderr, io.env), e.loaded.files.length, e.loaded.documentCount));
 }
 
-/** Run a command body; an invalid policy prints its diagnostics and becomes exit 1. */
+/** Print every problem of a snapshot file the way qm validate does, on stderr. */
+export function printSnapshotErrors(e: InvalidSnapshotError, io: CliIo): void {
+  io.stderr.write(renderText(e.diagnostics, e.sources, paletteFor(io.stderr, io.env), 1, 1));
+}
+
+/** Run a command body; an invalid policy or snapshot prints its diagnostics and becomes exit 1. */
 export async function withPolicyErrors(io: CliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
@@ -35,6 +40,12 @@ export async function withPolicyErrors(io: CliIo, body: () => Promise<number>): 
     if (e instanceof InvalidPolicyError) {
       printPolicyErrors(e, io);
       io.stderr.write(`qm: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof InvalidSnapshotError) {
+      printSnapshotErrors(e, io);
+      const n = e.diagnostics.length;
+      io.stderr.write(`qm: the snapshot ${e.file} has ${n} problem${n === 1 ? '' : 's'}; nothing was planned\n`);
       return 1;
     }
     throw e;

@@ -81,8 +81,16 @@ export interface BlockedView {
 
 const NODES_FIT = /^\d+\/\d+ nodes fit: /;
 
-/** Fold the reasons: the scheduler repeats the same node summary in every reason, say it once. */
+/**
+ * The node summary once, then each reason's own sentence. Plans with a `summary` (1.x) carry it
+ * apart from the reasons; older ones repeat it at the head of every reason, where it is folded.
+ */
 export function blockedView(b: BlockedInstance): BlockedView {
+  if (b.summary !== undefined && b.summary !== '') {
+    const head = b.summary;
+    const rest = (m: string) => (m === head ? '' : m.startsWith(`${head}; `) ? m.slice(head.length + 2) : m);
+    return { headline: head, details: b.reasons.map((r) => ({ code: r.code, message: rest(r.message) })).filter((d) => d.message !== '') };
+  }
   const split = b.reasons.map((r) => {
     const i = r.message.indexOf('; ');
     return i < 0 ? { head: r.message, rest: '' } : { head: r.message.slice(0, i), rest: r.message.slice(i + 2) };

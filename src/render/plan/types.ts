@@ -127,6 +127,8 @@ export interface BlockedInstance {
   instance: string;
   agent: string;
   reasons: BlockedReason[];
+  /** kube-scheduler style aggregate over the nodes ("0/12 nodes fit: …"), a 1.x addition. */
+  summary?: string;
 }
 
 export interface CurrentPlanned {

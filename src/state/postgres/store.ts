@@ -86,6 +86,14 @@ export class PostgresStateStore implements StateStore {
     this.decisions = {
       record: (planId, decisions) => this.tx((q) => this.recordDecisions(q, planId, decisions)),
       latest: (instance) => this.latestDecision(instance),
+      history: async (instance, limit = 50) => {
+        checkCount(limit, 'the number of decisions');
+        const rows = await this.query<{ plan_id: string; recorded_at: Date; decision: unknown }>(
+          'SELECT p.plan_id, p.recorded_at, d.decision FROM qm_decisions d JOIN qm_decision_plans p ON p.seq = d.plan_seq WHERE d.instance = $1 ORDER BY d.plan_seq DESC LIMIT $2',
+          [instance, limit],
+        );
+        return rows.map((row) => ({ planId: row.plan_id, instance, recordedAt: row.recorded_at.toISOString(), decision: row.decision }));
+      },
       prune: async (keep) => {
         checkCount(keep, 'the number of plans to keep');
         const rows = await this.query(

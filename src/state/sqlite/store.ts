@@ -76,6 +76,16 @@ export class SqliteStateStore implements StateStore {
     this.decisions = {
       record: (planId, decisions) => this.write(() => this.recordDecisions(planId, decisions)),
       latest: (instance) => this.read(() => this.latestDecision(instance)),
+      history: async (instance, limit = 50) => {
+        checkCount(limit, 'the number of decisions');
+        return this.read(() =>
+          (this.all(
+            'SELECT p.plan_id, p.recorded_at, d.decision FROM qm_decisions d JOIN qm_decision_plans p ON p.seq = d.plan_seq WHERE d.instance = ? ORDER BY d.plan_seq DESC LIMIT ?',
+            instance,
+            limit,
+          ) as { plan_id: string; recorded_at: string; decision: string }[]).map((row) => ({ planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: JSON.parse(row.decision) as unknown })),
+        );
+      },
       prune: async (keep) => {
         checkCount(keep, 'the number of plans to keep');
         return this.write(
