@@ -1,7 +1,8 @@
 /**
  * Required agent affinity and anti-affinity (kube's InterPodAffinity filter):
  * - affinity: the node's domain must hold a matching instance; when no matching instance exists
- *   anywhere, the first instance of a group that matches its own selector may go anywhere;
+ *   in any domain of the key (instances on nodes without the key count for no domain, as in kube's
+ *   affinityCounts), the first instance of a group that matches its own selector may go anywhere;
  *   a node without the topology key is excluded;
  * - anti-affinity: the node's domain must hold no matching instance; a node without the key is fine;
  * - symmetry: an existing instance's required anti-affinity keeps matching newcomers out of its domain.
@@ -18,7 +19,7 @@ export function agentAffinityStatus(cluster: ClusterState, pod: Pod, node: numbe
     const d = cluster.domainOf(t.key, node);
     if (d === undefined) return fail('AgentAffinityUnsatisfied', `no ${t.key}`);
     if (t.domainCount(d) > 0) continue;
-    if (t.total === 0 && t.matches(pod)) continue;
+    if (t.domainCounts.size === 0 && t.matches(pod)) continue;
     return fail('AgentAffinityUnsatisfied', t.key);
   }
   for (const ref of p.antiAffinity) {
