@@ -57,13 +57,17 @@ export function selectVictims(pod: Pod, node: NodeInfo, isRunning: (p: Pod) => b
   return { node: node.index, victims, violating };
 }
 
+/** Larger than any priority (0–100), as kube's MaxInt32 + 1 is larger than any int32 priority. */
+const VICTIM_WEIGHT = 1 << 20;
+
 /**
  * kube's pickOneNodeForPreemption: fewest budget violations, then the lowest highest-victim
  * priority, the lowest sum of priorities, the fewest victims, the latest start among the most
- * important victims, then the first node.
+ * important victims, then the first node. Like kube (which adds MaxInt32 + 1 to every priority),
+ * each victim adds more to the sum than any priority difference, so fewer victims win first.
  */
 export function pickNode(options: NodeVictims[]): NodeVictims | undefined {
-  const sum = (o: NodeVictims) => o.victims.reduce((s, v) => s + v.agent.priority + 1, 0);
+  const sum = (o: NodeVictims) => o.victims.reduce((s, v) => s + v.agent.priority + VICTIM_WEIGHT, 0);
   const top = (o: NodeVictims) => o.victims[0]?.agent.priority ?? -1;
   const earliestTopStart = (o: NodeVictims) => {
     const p = top(o);
