@@ -53,6 +53,17 @@ export class ClusterState {
     this.removals++;
   }
 
+  /** Takes a placed pod out of its node's resources and the term counts, without logging it (undo with resume). */
+  suspend(pod: Pod): void {
+    this.count(pod, pod.node, -1);
+    this.nodes[pod.node]!.removeResources(pod);
+  }
+
+  resume(pod: Pod): void {
+    this.nodes[pod.node]!.addResources(pod);
+    this.count(pod, pod.node, 1);
+  }
+
   private count(pod: Pod, node: number, by: number): void {
     for (const t of pod.agent.countedBy) {
       if (!t.matches(pod)) continue;

@@ -1,7 +1,8 @@
 /**
  * Preemption for one instance (kube's defaultpreemption PostFilter): on every node where only
- * resources are short, select victims, keep the nodes where the instance then passes every
- * filter, and pick one node by kube's criteria.
+ * resources are short, select victims such that the instance then passes every filter (with the
+ * victims gone from resources and from affinity and spread counts), and pick one node by kube's
+ * criteria.
  */
 import type { ClusterState } from '../framework/cluster.js';
 import type { Evaluator } from '../framework/evaluator.js';
@@ -13,16 +14,17 @@ export function findPreemption(cluster: ClusterState, ev: Evaluator, pod: Pod, r
   const budget = new Map<number, number>();
   for (const a of cluster.agents) budget.set(a.index, budgetLeft(a.index));
   const options: NodeVictims[] = [];
+  // Spread state is computed per cycle: recompute it while victims are out when it can count them.
+  const recount = pod.agent.placement.spread.some((r) => cluster.agents.some((a) => a.priority < pod.agent.priority && r.term.agentMatch[a.index] !== 0));
   for (const node of st.feasible) {
     if (ev.dynamicStatus(pod, node).code !== 'InsufficientResource') continue;
-    const n = cluster.nodes[node]!;
-    const v = selectVictims(pod, n, running, budget);
-    if (!v) continue;
-    // Other filters (affinity, spread, quota) must pass with the victims gone.
-    for (const x of v.victims) n.removeResources(x);
-    const ok = ev.dynamicStatus(pod, node).code === 'Success';
-    for (const x of v.victims) n.addResources(x);
-    if (ok) options.push(v);
+    const passes = () => {
+      if (recount) ev.begin(pod);
+      return ev.dynamicStatus(pod, node).code === 'Success';
+    };
+    const v = selectVictims(pod, cluster.nodes[node]!, cluster, passes, running, budget);
+    if (recount) ev.begin(pod);
+    if (v) options.push(v);
   }
   return pickNode(options);
 }

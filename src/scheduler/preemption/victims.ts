@@ -1,12 +1,12 @@
 /**
  * Victim selection on one node (kube's defaultpreemption SelectVictimsOnNode): remove every
- * lower-priority instance; if the preemptor then fits, reprieve victims from the most important
- * down (budget-violating ones first), keeping each that still leaves room.
+ * lower-priority instance; if the preemptor then passes every filter, reprieve victims from the
+ * most important down (budget-violating ones first), keeping each whose return still lets it
+ * pass. Removal takes instances out of resources and of the affinity and spread counts.
  */
-import { devicesFit } from '../framework/gpu-devices.js';
+import type { ClusterState } from '../framework/cluster.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { moreImportant, type Pod } from '../framework/workload.js';
-import { fits } from '../plugins/node-resources/fit.js';
 
 export interface NodeVictims {
   node: number;
@@ -16,13 +16,13 @@ export interface NodeVictims {
 }
 
 
-export function selectVictims(pod: Pod, node: NodeInfo, isRunning: (p: Pod) => boolean, budget: Map<number, number>): NodeVictims | null {
+/** `passes` runs the preemptor's filters on the node in the cluster's current (what-if) state. */
+export function selectVictims(pod: Pod, node: NodeInfo, cluster: ClusterState, passes: () => boolean, isRunning: (p: Pod) => boolean, budget: Map<number, number>): NodeVictims | null {
   const candidates = node.pods.filter((p) => p.agent.priority < pod.agent.priority).sort(moreImportant);
   if (candidates.length === 0) return null;
-  for (const v of candidates) node.removeResources(v);
-  const fitsNow = () => fits(pod, node) && devicesFit(node.gpuUsed, pod.gpuMillis);
-  if (!fitsNow()) {
-    for (const v of candidates) node.addResources(v);
+  for (const v of candidates) cluster.suspend(v);
+  if (!passes()) {
+    for (const v of candidates) cluster.resume(v);
     return null;
   }
   // Split by disruption budget in importance order, as kube's filterPodsWithPDBViolation does.
@@ -44,15 +44,15 @@ export function selectVictims(pod: Pod, node: NodeInfo, isRunning: (p: Pod) => b
   const victims: Pod[] = [];
   let violating = 0;
   const reprieve = (v: Pod, isViolating: boolean) => {
-    node.addResources(v);
-    if (fitsNow()) return;
-    node.removeResources(v);
+    cluster.resume(v);
+    if (passes()) return;
+    cluster.suspend(v);
     victims.push(v);
     if (isViolating) violating++;
   };
   for (const v of violatingSet) reprieve(v, true);
   for (const v of nonViolating) reprieve(v, false);
-  for (const v of victims) node.addResources(v);
+  for (const v of victims) cluster.resume(v);
   victims.sort(moreImportant);
   return { node: node.index, victims, violating };
 }
