@@ -1,11 +1,13 @@
 /**
- * Preemption for one instance (kube's defaultpreemption PostFilter): on every node where only
- * resources are short, select victims such that the instance then passes every filter (with the
+ * Preemption for one instance (kube's defaultpreemption PostFilter): on every node whose failure
+ * removing instances can resolve (short resources, an anti-affinity conflict, a spread skew),
+ * select victims such that the instance then passes every filter (with the
  * victims gone from resources and from affinity and spread counts), and pick one node by kube's
  * criteria.
  */
 import type { ClusterState } from '../framework/cluster.js';
 import type { Evaluator } from '../framework/evaluator.js';
+import type { Status } from '../framework/status.js';
 import type { Pod } from '../framework/workload.js';
 import { pickNode, selectVictims, type NodeVictims } from './victims.js';
 
@@ -17,7 +19,7 @@ export function findPreemption(cluster: ClusterState, ev: Evaluator, pod: Pod, r
   // Spread state is computed per cycle: recompute it while victims are out when it can count them.
   const recount = pod.agent.placement.spread.some((r) => cluster.agents.some((a) => a.priority < pod.agent.priority && r.term.agentMatch[a.index] !== 0));
   for (const node of st.feasible) {
-    if (ev.dynamicStatus(pod, node).code !== 'InsufficientResource') continue;
+    if (!resolvable(ev.dynamicStatus(pod, node))) continue;
     const passes = () => {
       if (recount) ev.begin(pod);
       return ev.dynamicStatus(pod, node).code === 'Success';
@@ -27,4 +29,20 @@ export function findPreemption(cluster: ClusterState, ev: Evaluator, pod: Pod, r
     if (v) options.push(v);
   }
   return pickNode(options);
+}
+
+/**
+ * Failures kube marks Unschedulable (not UnschedulableAndUnresolvable): resources, anti-affinity
+ * and spread skew. Required affinity, a missing topology key and quotas cannot be fixed by evicting.
+ */
+function resolvable(st: Status): boolean {
+  switch (st.code) {
+    case 'InsufficientResource':
+    case 'AgentAntiAffinityConflict':
+      return true;
+    case 'TopologySpreadViolation':
+      return !st.reasons[0]?.startsWith('no ');
+    default:
+      return false;
+  }
 }
