@@ -195,6 +195,16 @@ export function decide(input: DecideInput): DecideOutput {
         desired = s.to;
       }
     }
+    // A count that starts outside the bounds is brought inside even when a limit held the change.
+    if (!b.conflict && desired < b.min) {
+      limits.push(b.minFrom);
+      why += `; at least ${b.minFrom} → ${b.min}`;
+      desired = b.min;
+    } else if (!b.conflict && desired > b.max) {
+      limits.push(b.maxFrom);
+      why += `; at most ${b.maxFrom} → ${b.max}`;
+      desired = b.max;
+    }
   }
   if (desired < current) {
     const w = disruptionBlocked(spec.windows, t);

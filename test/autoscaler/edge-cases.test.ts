@@ -1,0 +1,32 @@
+/** Edge cases against what HPA and Cluster Autoscaler users expect: bounds vs behaviour, reasons that match their numbers. */
+import { describe, expect, it } from 'vitest';
+import { autoscale } from '../../src/autoscaler/index.js';
+import type { ScalingEvent } from '../../src/model/state.js';
+import { AGENT, METRIC_SOURCES, SP, data, policyFrom, series } from './builders.js';
+
+const NOW = '2026-11-27T12:00:00Z';
+const flat = (v: number) => Array(16).fill(v);
+
+function decideAgent(spec: string, values: Record<string, number[]>, opts: { running?: number; history?: ScalingEvent[]; now?: string } = {}) {
+  const policy = policyFrom([AGENT('a', 3), METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', spec)].join('\n---\n'));
+  const running = opts.running ?? 4;
+  const observed = { nodes: [], instances: Array.from({ length: running }, (_, i) => ({ name: `a-${i}`, agent: 'a', node: 'n', requests: {} })), scalingHistory: opts.history ?? [] };
+  const metrics = data(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, series('2026-11-27T11:45:00Z', 60, v)])));
+  return autoscale({ policy, observed, metrics, now: opts.now ?? NOW });
+}
+
+describe('a count outside its bounds comes back inside, whatever the behaviour limits', () => {
+  const metric = 'metrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]';
+  it.each([
+    // spec, load, running, history, expected
+    ['below min, recommendation above min, maxStep 1', `min: 4\nmax: 10\n${metric}\nbehavior: {scaleUp: {cooldown: 0s, maxStep: 1}}`, flat(800), 2, [], 4],
+    ['below min, recommendation above min, in cooldown', `min: 4\nmax: 10\n${metric}\nbehavior: {scaleUp: {cooldown: 5m}}`, flat(800), 2, [{ target: { kind: 'Agent' as const, name: 'a' }, at: '2026-11-27T11:59:00Z', from: 1, to: 2 }], 4],
+    ['above max, recommendation below max, maxStep 1', `min: 1\nmax: 10\n${metric}\nbehavior: {scaleDown: {stabilizationWindow: 0s, cooldown: 0s, maxStep: 1}}`, flat(500), 12, [], 10],
+    ['above max, recommendation below min, maxPercent 10', `min: 2\nmax: 10\n${metric}\nbehavior: {scaleDown: {stabilizationWindow: 0s, cooldown: 0s, maxPercent: 10}}`, flat(0), 12, [], 10],
+    ['above max, in cooldown', `min: 1\nmax: 10\n${metric}\nbehavior: {scaleDown: {stabilizationWindow: 0s, cooldown: 5m}}`, flat(500), 12, [{ target: { kind: 'Agent' as const, name: 'a' }, at: '2026-11-27T11:59:00Z', from: 11, to: 12 }], 10],
+  ])('%s', (_n, spec, load, running, history, to) => {
+    const d = decideAgent(spec, { load }, { running, history }).agents[0]!;
+    expect(d.to).toBe(to);
+    expect(d.reason).toMatch(new RegExp(`→ ${to}$`));
+  });
+});
