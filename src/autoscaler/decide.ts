@@ -136,10 +136,12 @@ export function decide(input: DecideInput): DecideOutput {
         if (past === undefined) continue;
         if (dir === 'down' ? past > bound : past < bound) [bound, at] = [past, s];
       }
+      // The extreme recommendation in the window, as seen; the count never moves the other way.
+      const seen = bound;
       bound = dir === 'down' ? Math.min(bound, current) : Math.max(bound, current);
       if (bound !== desired) {
         limits.push(`scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}`);
-        why += `; stabilized by scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}: the ${dir === 'down' ? 'highest' : 'lowest'} recommendation in it was ${bound}${at !== undefined ? ` at ${iso(at)}` : ''} → ${bound}`;
+        why += `; stabilized by scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}: the ${dir === 'down' ? 'highest' : 'lowest'} recommendation in it was ${seen}${at !== undefined ? ` at ${iso(at)}` : ''} → ${bound}${seen !== bound ? ` (never ${dir === 'down' ? 'above' : 'below'} the current ${current})` : ''}`;
         desired = bound;
       }
     }

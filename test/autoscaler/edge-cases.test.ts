@@ -30,3 +30,16 @@ describe('a count outside its bounds comes back inside, whatever the behaviour l
     expect(d.reason).toMatch(new RegExp(`→ ${to}$`));
   });
 });
+
+describe('stabilization reasons name the recommendation that was in the window', () => {
+  it('scale-down: the highest in the window was 6, the count stays 4', () => {
+    const d = decideAgent('min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]\nbehavior: {scaleDown: {stabilizationWindow: 5m, cooldown: 0s}}', { load: [...flat(100).slice(0, 10), 600, 600, 100, 100, 100, 100] }).agents[0]!;
+    expect(d.to).toBe(4);
+    expect(d.reason).toMatch(/the highest recommendation in it was 6 at 2026-11-27T11:56:00Z → 4 \(never above the current 4\)$/);
+  });
+  it('scale-up: the lowest in the window was 2, the count stays 4', () => {
+    const d = decideAgent('min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]\nbehavior: {scaleUp: {stabilizationWindow: 5m, cooldown: 0s}}', { load: [...flat(200).slice(0, 12), 900, 900, 900, 900] }).agents[0]!;
+    expect(d.to).toBe(4);
+    expect(d.reason).toMatch(/the lowest recommendation in it was 2 at 2026-11-27T11:56:00Z → 4 \(never below the current 4\)$/);
+  });
+});
