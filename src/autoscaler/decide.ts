@@ -67,20 +67,27 @@ function cleaned(doc: ScalingPolicyDoc, metrics: MetricData, cache: SeriesCache,
 }
 
 /** Metric and trigger recommendations at time t (those that can be re-evaluated from history). */
-function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[] } {
+function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[]; lost: Set<string> } {
   const recs: Recommendation[] = [];
   const problems: string[] = [];
+  /** The metrics (by key) behind the problems: one metric used twice is one metric lost. */
+  const lost = new Set<string>();
   for (const m of doc.spec.metrics) {
     const r = metricRecommendation(m, series.get(metricKey(m.metric)), current, doc.spec.tolerancePercent, t, unit);
     if ('rec' in r) recs.push(r.rec);
-    else problems.push(r.problem);
+    else {
+      problems.push(r.problem);
+      lost.add(metricKey(m.metric));
+    }
   }
   for (const tr of doc.spec.triggers) {
     const r = triggerRecommendation(tr, series.get(metricKey(tr.metric)), current, t, unit);
-    if ('problem' in r) problems.push(r.problem);
-    else if (r.rec) recs.push(r.rec);
+    if ('problem' in r) {
+      problems.push(r.problem);
+      lost.add(metricKey(tr.metric));
+    } else if (r.rec) recs.push(r.rec);
   }
-  return { recs, problems };
+  return { recs, problems, lost };
 }
 
 const highest = (recs: readonly Recommendation[]): Recommendation | undefined => recs.reduce<Recommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
@@ -100,10 +107,14 @@ export function decide(input: DecideInput): DecideOutput {
   const now = historical(doc, series, current, t, unit);
   recs.push(...now.recs);
   const problems = [...now.problems];
+  const lost = new Set(now.lost);
   let forecast: PlanForecastEntry | undefined;
   if (spec.predictive) {
     const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
-    if (p.problem) problems.push(p.problem);
+    if (p.problem) {
+      problems.push(p.problem);
+      lost.add(metricKey(spec.predictive.metric));
+    }
     if (p.notes.length) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
     forecast = p.forecast;
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
@@ -147,10 +158,9 @@ export function decide(input: DecideInput): DecideOutput {
     }
   }
   // A source that is down never causes a scale-down: without it we cannot know the load.
-  const lost = problems;
-  if (desired < current && lost.length) {
+  if (desired < current && lost.size) {
     limits.push('metrics unavailable');
-    why += `; held at ${current}: ${lost.length} metric${lost.length === 1 ? ' is' : 's are'} unavailable, so no scale-down`;
+    why += `; held at ${current}: ${lost.size} metric${lost.size === 1 ? ' is' : 's are'} unavailable, so no scale-down`;
     desired = current;
   }
 

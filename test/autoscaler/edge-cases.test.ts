@@ -43,3 +43,21 @@ describe('stabilization reasons name the recommendation that was in the window',
     expect(d.reason).toMatch(/the lowest recommendation in it was 2 at 2026-11-27T11:56:00Z → 4 \(never below the current 4\)$/);
   });
 });
+
+describe('missing metrics', () => {
+  it('one unavailable metric used by a target and a trigger is one metric', () => {
+    const d = decideAgent('min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}, {metric: {source: prom, query: up}, targetPerReplica: 1}]\ntriggers: [{name: hot, metric: {source: prom, query: up}, operator: gt, threshold: 50, change: {by: 1}}]\nbehavior: {scaleDown: {stabilizationWindow: 0s, cooldown: 0s}}', { load: flat(100) }).agents[0]!;
+    expect(d.to).toBe(4);
+    expect(d.reason).toMatch(/held at 4: 1 metric is unavailable, so no scale-down$/);
+  });
+  it('scale-up still happens when another metric is missing', () => {
+    const d = decideAgent('min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}, {metric: {source: prom, query: up}, targetPerReplica: 1}]\nbehavior: {scaleUp: {cooldown: 0s}}', { load: flat(700) }).agents[0]!;
+    expect(d.to).toBe(7);
+  });
+  it('a stale metric holds a scale-down', () => {
+    const policy = policyFrom([AGENT('a', 3), METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', 'min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}, {metric: {source: h, series: old}, targetPerReplica: 100}]\nbehavior: {scaleDown: {stabilizationWindow: 0s, cooldown: 0s}}')].join('\n---\n'));
+    const observed = { nodes: [], instances: [0, 1, 2, 3].map((i) => ({ name: `a-${i}`, agent: 'a', node: 'n', requests: {} })), scalingHistory: [] };
+    const r = autoscale({ policy, observed, metrics: data({ load: series('2026-11-27T11:45:00Z', 60, flat(100)), old: series('2026-11-27T08:00:00Z', 60, [100]) }), now: NOW });
+    expect(r.agents[0]!.to).toBe(4);
+  });
+});
