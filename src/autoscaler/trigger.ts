@@ -4,7 +4,7 @@
  */
 import type { ScalingPolicySpec } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
-import { between, duration, fmt, medianStep, valueAt } from './series.js';
+import { between, duration, fmtWhere, medianStep, valueAt } from './series.js';
 import type { MetricResult, Recommendation } from './types.js';
 import { metricLabel } from './types.js';
 
@@ -37,7 +37,10 @@ export function triggerRecommendation(tr: Trigger, data: MetricResult | undefine
   // The window must be covered: the first sample in it no later than one sampling interval after its start.
   if (tr.for > 0 && span[0]!.t - (t - tr.for) > medianStep(data.points)) return {};
   const to = Math.max(0, tr.change.to ?? current + tr.change.by!);
-  const cond = `${label} ${OPS[tr.operator]} ${fmt(tr.threshold)}${tr.for > 0 ? ` for ${duration(tr.for)}` : ''} (now ${fmt(latest.value)})`;
+  // Shown so that the condition visibly holds: never "> 80 (now 80)" for 80.04.
+  const threshold = fmtWhere(tr.threshold, (r) => r === tr.threshold);
+  const now = fmtWhere(latest.value, (r) => holds(tr.operator, r, tr.threshold));
+  const cond = `${label} ${OPS[tr.operator]} ${threshold}${tr.for > 0 ? ` for ${duration(tr.for)}` : ''} (now ${now})`;
   const change = tr.change.to !== undefined ? `to ${tr.change.to}` : `${tr.change.by! >= 0 ? '+' : '−'}${Math.abs(tr.change.by!)}`;
   return { rec: { source: `trigger ${tr.name}`, replicas: to, text: `trigger ${tr.name}: ${cond} → ${change} = ${countText(to, unit)} ${deltaText(current, to)}` } };
 }

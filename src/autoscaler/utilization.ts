@@ -6,7 +6,7 @@
  */
 import type { ScalingPolicySpec } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
-import { duration, fmt } from './series.js';
+import { duration, fmt, fmtWhere } from './series.js';
 import type { PoolFacts, Recommendation } from './types.js';
 
 /** The utilisation recommendation for a pool: always present when there are facts (nodes with work can only go if it fits elsewhere). */
@@ -24,7 +24,7 @@ export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts)
     const ratio = f.utilization.percent / target;
     if (ratio > 1 + spec.tolerancePercent / 100) {
       const to = Math.ceil(current * ratio - 1e-9);
-      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${fmt(f.utilization.percent)} % > target ${fmt(target)} % → ${countText(to, 'node')} ${deltaText(current, to)}` });
+      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${fmtWhere(f.utilization.percent, (r) => Math.ceil((current * r) / target - 1e-9) === to)} % > target ${fmt(target)} % → ${countText(to, 'node')} ${deltaText(current, to)}` });
     }
   }
   if (ups.length) return ups.reduce((a, b) => (b.replicas > a.replicas ? b : a));

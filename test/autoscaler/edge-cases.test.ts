@@ -1,8 +1,12 @@
 /** Edge cases against what HPA and Cluster Autoscaler users expect: bounds vs behaviour, reasons that match their numbers. */
 import { describe, expect, it } from 'vitest';
 import { autoscale } from '../../src/autoscaler/index.js';
+import { metricRecommendation } from '../../src/autoscaler/metric.js';
+import { triggerRecommendation } from '../../src/autoscaler/trigger.js';
+import { predictiveRecommendation } from '../../src/autoscaler/predictive.js';
+import { utilizationRecommendation } from '../../src/autoscaler/utilization.js';
 import type { ScalingEvent } from '../../src/model/state.js';
-import { AGENT, METRIC_SOURCES, SP, data, policyFrom, series } from './builders.js';
+import { AGENT, METRIC_SOURCES, SP, T, data, onlyPolicy, policyFrom, series } from './builders.js';
 
 const NOW = '2026-11-27T12:00:00Z';
 const flat = (v: number) => Array(16).fill(v);
@@ -59,5 +63,38 @@ describe('missing metrics', () => {
     const observed = { nodes: [], instances: [0, 1, 2, 3].map((i) => ({ name: `a-${i}`, agent: 'a', node: 'n', requests: {} })), scalingHistory: [] };
     const r = autoscale({ policy, observed, metrics: data({ load: series('2026-11-27T11:45:00Z', 60, flat(100)), old: series('2026-11-27T08:00:00Z', 60, [100]) }), now: NOW });
     expect(r.agents[0]!.to).toBe(4);
+  });
+});
+
+describe('reason numbers add up', () => {
+  it.each([
+    [100.4, 100, 4, 2],
+    [400.3, 100, 2, 5],
+    [1000.2, 1000, 3, 2],
+  ])('value %d ÷ %d with %d now → %d, and the shown value gives that count', (value, target, current, expected) => {
+    const r = metricRecommendation({ metric: { source: 'h', series: 'x' }, targetPerReplica: target }, { points: series('2026-11-27T11:59:00Z', 60, [value]) }, current, 10, T(NOW), 'replica');
+    if (!('rec' in r)) throw new Error('no rec');
+    expect(r.rec.replicas).toBe(expected);
+    const m = /= ([\d,.]+) ÷ ([\d,.]+) per replica → (\d+) replicas/.exec(r.rec.text)!;
+    const shown = Number(m[1]!.replace(/,/g, ''));
+    expect(Math.ceil(shown / Number(m[2]!.replace(/,/g, '')))).toBe(Number(m[3]));
+  });
+  it('utilisation 100.4 % over a 50 % target on 1 node → 3 nodes, and says 100.4 %', () => {
+    const spec = onlyPolicy(policyFrom(SP('s', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 50'))).spec;
+    const r = utilizationRecommendation(spec, { pool: 'p', current: 1, utilization: { resource: 'cpu', percent: 100.4 } });
+    expect(r.replicas).toBe(3);
+    expect(r.text).toBe('utilisation cpu 100.4 % > target 50 % → 3 nodes (+2)');
+  });
+  it('a predictive upper bound of 2,000.4 ÷ 1,000 → 3 nodes, and says 2,000.4', () => {
+    const doc = onlyPolicy(policyFrom([METRIC_SOURCES, SP('s', '{kind: Pool, name: p}', 'min: 1\nmax: 10\npredictive: {metric: {source: h, series: rpm}, targetPerReplica: 1000, horizon: 30m, lookback: 1d, mode: forecastAndScale}')].join('\n---\n')));
+    const fc = () => ({ model: 'fixed', step: 300, origin: '2026-11-27T12:00:00Z', backtest: [], warnings: [], points: [{ timestamp: '2026-11-27T12:05:00Z', value: 1900, lower: 1800, upper: 2000.4 }] });
+    const r = predictiveRecommendation(doc, { points: series('2026-11-27T11:00:00Z', 300, Array(13).fill(1900)) }, 2, T(NOW), fc, 'node');
+    expect(r.rec!.replicas).toBe(3);
+    expect(r.rec!.text).toMatch(/upper bound 2,000\.4 at .+ ÷ 1,000 per node → 3 nodes \(\+1\)$/);
+  });
+  it('a trigger at 80.04 over a threshold of 80 says so', () => {
+    const tr = { name: 'hot', metric: { source: 'h', series: 'x' }, operator: 'gt' as const, threshold: 80, for: 0, change: { by: 1 } };
+    const r = triggerRecommendation(tr, { points: series('2026-11-27T11:59:00Z', 60, [80.04]) }, 3, T(NOW), 'replica');
+    expect('rec' in r && r.rec?.text).toBe('trigger hot: h/x > 80 (now 80.04) → +1 = 4 replicas (+1)');
   });
 });
