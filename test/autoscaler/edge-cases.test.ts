@@ -98,3 +98,18 @@ describe('reason numbers add up', () => {
     expect('rec' in r && r.rec?.text).toBe('trigger hot: h/x > 80 (now 80.04) → +1 = 4 replicas (+1)');
   });
 });
+
+describe('triggers', () => {
+  it('a for shorter than the sampling interval fires on the sample in effect', () => {
+    const tr = { name: 'hot', metric: { source: 'h', series: 'x' }, operator: 'gt' as const, threshold: 80, for: 120, change: { by: 1 } };
+    // every 5 minutes, the latest at 11:55 (fresh at 12:00)
+    const r = triggerRecommendation(tr, { points: series('2026-11-27T11:30:00Z', 300, [90, 90, 90, 90, 90, 90]) }, 3, T(NOW), 'replica');
+    expect('rec' in r && r.rec?.replicas).toBe(4);
+  });
+  it('…but not once the next sample is overdue', () => {
+    const tr = { name: 'hot', metric: { source: 'h', series: 'x' }, operator: 'gt' as const, threshold: 80, for: 120, change: { by: 1 } };
+    // the latest at 11:50, the 11:55 one missing: at 12:00 the value in effect since 11:58 is unknown
+    const r = triggerRecommendation(tr, { points: series('2026-11-27T11:30:00Z', 300, [90, 90, 90, 90, 90]) }, 3, T(NOW), 'replica');
+    expect('problem' in r ? r.problem : r.rec).toBeUndefined();
+  });
+});
