@@ -35,8 +35,11 @@ export interface DecideOutput {
   warnings: AutoscaleWarning[];
 }
 
-/** At most this many past moments are re-evaluated for a stabilization window. */
-const MAX_STABILIZATION_SAMPLES = 240;
+/**
+ * At most this many past moments are re-evaluated for a stabilization window; a denser window is
+ * thinned evenly over its whole length (never cut to its newest part, which would forget a peak).
+ */
+const MAX_STABILIZATION_SAMPLES = 5000;
 
 /** Cleaned series, shared by the policies of one run: each is repaired (and its repairs reported) once. */
 export type SeriesCache = Map<string, MetricResult>;
@@ -142,7 +145,9 @@ export function decide(input: DecideInput): DecideOutput {
       const fixed = recs.filter((r) => r.source === 'utilisation' || r.source === 'predictive');
       let bound = desired;
       let at: number | undefined;
-      for (const s of [...times].sort((a, b) => b - a).slice(0, MAX_STABILIZATION_SAMPLES)) {
+      const sorted = [...times].sort((a, b) => b - a);
+      const stride = Math.ceil(sorted.length / MAX_STABILIZATION_SAMPLES);
+      for (const s of stride > 1 ? sorted.filter((_, i) => i % stride === 0) : sorted) {
         const past = highest([...fixed, ...historical(doc, series, current, s, unit).recs])?.replicas;
         if (past === undefined) continue;
         if (dir === 'down' ? past > bound : past < bound) [bound, at] = [past, s];

@@ -113,3 +113,15 @@ describe('triggers', () => {
     expect('problem' in r ? r.problem : r.rec).toBeUndefined();
   });
 });
+
+describe('stabilization over a dense series', () => {
+  it('a peak early in a 1h scale-down window of 10-second samples still holds the count', () => {
+    const policy = policyFrom([AGENT('a', 3), METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', 'min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]\nbehavior: {scaleDown: {stabilizationWindow: 1h, cooldown: 0s}}')].join('\n---\n'));
+    const observed = { nodes: [], instances: [0, 1, 2, 3].map((i) => ({ name: `a-${i}`, agent: 'a', node: 'n', requests: {} })), scalingHistory: [] };
+    // 11:00:00 … 12:00:00 every 10 s; 600 at 11:10, else 100
+    const values = Array.from({ length: 361 }, (_, i) => (i === 60 ? 600 : 100));
+    const r = autoscale({ policy, observed, metrics: data({ load: series('2026-11-27T11:00:00Z', 10, values) }), now: NOW });
+    expect(r.agents[0]!.to).toBe(4);
+    expect(r.agents[0]!.reason).toMatch(/the highest recommendation in it was 6 at 2026-11-27T11:10:00Z/);
+  });
+});
