@@ -6,7 +6,10 @@ import { triggerRecommendation } from '../../src/autoscaler/trigger.js';
 import { predictiveRecommendation } from '../../src/autoscaler/predictive.js';
 import { utilizationRecommendation } from '../../src/autoscaler/utilization.js';
 import type { ScalingEvent } from '../../src/model/state.js';
-import { AGENT, METRIC_SOURCES, SP, T, data, onlyPolicy, policyFrom, series } from './builders.js';
+import { planScaling } from '../../src/planner/autoscaling.js';
+import { newNodes } from '../../src/planner/nodes.js';
+import { forecast } from '../../src/forecast/index.js';
+import { AGENT, METRIC_SOURCES, POOL, SP, T, data, onlyPolicy, policyFrom, series } from './builders.js';
 
 const NOW = '2026-11-27T12:00:00Z';
 const flat = (v: number) => Array(16).fill(v);
@@ -123,5 +126,32 @@ describe('stabilization over a dense series', () => {
     const r = autoscale({ policy, observed, metrics: data({ load: series('2026-11-27T11:00:00Z', 10, values) }), now: NOW });
     expect(r.agents[0]!.to).toBe(4);
     expect(r.agents[0]!.reason).toMatch(/the highest recommendation in it was 6 at 2026-11-27T11:10:00Z/);
+  });
+});
+
+describe('pool utilisation with nodes that are not ready yet', () => {
+  it('nodes still booting count as capacity: no second scale-up for the load they will take', () => {
+    const policy = policyFrom([POOL('p', { min: 1, max: 10, initial: 4 }), AGENT('a', 7), SP('p', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 70')].join('\n---\n'));
+    const pool = policy.pools[0]!;
+    const nodes = newNodes(pool, [], 4).map((n, i) => ({ ...n, ready: i < 2 }));
+    const instances = Array.from({ length: 7 }, (_, i) => ({ name: `a-${i}`, agent: 'a', node: nodes[i % 2]!.name, requests: { cpuMillis: 1000, memoryBytes: 1024 ** 3 }, startedAt: '2026-11-27T11:00:00Z' }));
+    const d = planScaling({ policy, observed: { nodes, instances, scalingHistory: [] }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    // 7 of 8 ready cpu = 87.5 % > 70 %: ceil(2 ready × 87.5 / 70) = 3 nodes are needed, 4 exist
+    expect(d.from).toBe(4);
+    expect(d.to).toBe(4);
+  });
+  it('with every node ready the ratio scales up as before', () => {
+    const policy = policyFrom([POOL('p', { min: 1, max: 10, initial: 2 }), AGENT('a', 7), SP('p', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 70\nbehavior: {scaleUp: {cooldown: 0s}}')].join('\n---\n'));
+    const nodes = newNodes(policy.pools[0]!, [], 2);
+    const instances = Array.from({ length: 7 }, (_, i) => ({ name: `a-${i}`, agent: 'a', node: nodes[i % 2]!.name, requests: { cpuMillis: 1000, memoryBytes: 1024 ** 3 }, startedAt: '2026-11-27T11:00:00Z' }));
+    const d = planScaling({ policy, observed: { nodes, instances, scalingHistory: [] }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    expect(d.to).toBe(3);
+    expect(d.reason).toMatch(/^utilisation cpu 87\.5 % > target 70 % → 3 nodes \(\+1\)/);
+  });
+  it('a ratio beyond what the booting nodes cover scales up by the rest, and says on how many ready nodes it was measured', () => {
+    const spec = onlyPolicy(policyFrom(SP('s', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 50'))).spec;
+    const r = utilizationRecommendation(spec, { pool: 'p', current: 4, ready: 3, utilization: { resource: 'cpu', percent: 90 } });
+    expect(r.replicas).toBe(6);
+    expect(r.text).toBe('utilisation cpu 90 % > target 50 % on 3 ready nodes of 4 → 6 nodes (+2)');
   });
 });
