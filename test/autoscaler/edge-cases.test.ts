@@ -155,3 +155,19 @@ describe('pool utilisation with nodes that are not ready yet', () => {
     expect(r.text).toBe('utilisation cpu 90 % > target 50 % on 3 ready nodes of 4 → 6 nodes (+2)');
   });
 });
+
+describe('predictive modes', () => {
+  const fc = () => ({ model: 'fixed', step: 60, origin: NOW, backtest: [], warnings: [], points: [{ timestamp: '2026-11-27T12:05:00Z', value: 800, lower: 700, upper: 900 }] });
+  it.each([
+    ['forecastOnly', 4, false],
+    ['forecastAndScale', 9, true],
+  ])('%s → %d replicas, applied %s', (mode, to, applied) => {
+    const policy = policyFrom([AGENT('a', 3), METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', `min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]\npredictive: {metric: {source: h, series: load}, targetPerReplica: 100, horizon: 10m, lookback: 1h, mode: ${mode}}\nbehavior: {scaleUp: {cooldown: 0s}}`)].join('\n---\n'));
+    const observed = { nodes: [], instances: [0, 1, 2, 3].map((i) => ({ name: `a-${i}`, agent: 'a', node: 'n', requests: {} })), scalingHistory: [] };
+    const r = autoscale({ policy, observed, metrics: data({ load: series('2026-11-27T11:45:00Z', 60, flat(400)) }), now: NOW, forecast: fc });
+    expect(r.agents[0]!.to).toBe(to);
+    expect(r.forecasts[0]!.applied).toBe(applied);
+    expect(r.forecasts[0]!.capacity).toBe(to * 100);
+    if (mode === 'forecastOnly') expect(r.agents[0]!.reason).toMatch(/; predictive \(forecastOnly\) would recommend 9 replicas$/);
+  });
+});
