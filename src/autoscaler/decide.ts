@@ -35,8 +35,11 @@ export interface DecideOutput {
   warnings: AutoscaleWarning[];
 }
 
-/** At most this many past moments are re-evaluated for a stabilization window. */
-const MAX_STABILIZATION_SAMPLES = 240;
+/**
+ * At most this many past moments are re-evaluated for a stabilization window; a denser window is
+ * thinned evenly over its whole length (never cut to its newest part, which would forget a peak).
+ */
+const MAX_STABILIZATION_SAMPLES = 5000;
 
 /** Cleaned series, shared by the policies of one run: each is repaired (and its repairs reported) once. */
 export type SeriesCache = Map<string, MetricResult>;
@@ -67,20 +70,27 @@ function cleaned(doc: ScalingPolicyDoc, metrics: MetricData, cache: SeriesCache,
 }
 
 /** Metric and trigger recommendations at time t (those that can be re-evaluated from history). */
-function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[] } {
+function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[]; lost: Set<string> } {
   const recs: Recommendation[] = [];
   const problems: string[] = [];
+  /** The metrics (by key) behind the problems: one metric used twice is one metric lost. */
+  const lost = new Set<string>();
   for (const m of doc.spec.metrics) {
     const r = metricRecommendation(m, series.get(metricKey(m.metric)), current, doc.spec.tolerancePercent, t, unit);
     if ('rec' in r) recs.push(r.rec);
-    else problems.push(r.problem);
+    else {
+      problems.push(r.problem);
+      lost.add(metricKey(m.metric));
+    }
   }
   for (const tr of doc.spec.triggers) {
     const r = triggerRecommendation(tr, series.get(metricKey(tr.metric)), current, t, unit);
-    if ('problem' in r) problems.push(r.problem);
-    else if (r.rec) recs.push(r.rec);
+    if ('problem' in r) {
+      problems.push(r.problem);
+      lost.add(metricKey(tr.metric));
+    } else if (r.rec) recs.push(r.rec);
   }
-  return { recs, problems };
+  return { recs, problems, lost };
 }
 
 const highest = (recs: readonly Recommendation[]): Recommendation | undefined => recs.reduce<Recommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
@@ -100,10 +110,14 @@ export function decide(input: DecideInput): DecideOutput {
   const now = historical(doc, series, current, t, unit);
   recs.push(...now.recs);
   const problems = [...now.problems];
+  const lost = new Set(now.lost);
   let forecast: PlanForecastEntry | undefined;
   if (spec.predictive) {
     const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
-    if (p.problem) problems.push(p.problem);
+    if (p.problem) {
+      problems.push(p.problem);
+      lost.add(metricKey(spec.predictive.metric));
+    }
     if (p.notes.length) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
     forecast = p.forecast;
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
@@ -131,24 +145,27 @@ export function decide(input: DecideInput): DecideOutput {
       const fixed = recs.filter((r) => r.source === 'utilisation' || r.source === 'predictive');
       let bound = desired;
       let at: number | undefined;
-      for (const s of [...times].sort((a, b) => b - a).slice(0, MAX_STABILIZATION_SAMPLES)) {
+      const sorted = [...times].sort((a, b) => b - a);
+      const stride = Math.ceil(sorted.length / MAX_STABILIZATION_SAMPLES);
+      for (const s of stride > 1 ? sorted.filter((_, i) => i % stride === 0) : sorted) {
         const past = highest([...fixed, ...historical(doc, series, current, s, unit).recs])?.replicas;
         if (past === undefined) continue;
         if (dir === 'down' ? past > bound : past < bound) [bound, at] = [past, s];
       }
+      // The extreme recommendation in the window, as seen; the count never moves the other way.
+      const seen = bound;
       bound = dir === 'down' ? Math.min(bound, current) : Math.max(bound, current);
       if (bound !== desired) {
         limits.push(`scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}`);
-        why += `; stabilized by scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}: the ${dir === 'down' ? 'highest' : 'lowest'} recommendation in it was ${bound}${at !== undefined ? ` at ${iso(at)}` : ''} → ${bound}`;
+        why += `; stabilized by scale${dir === 'up' ? 'Up' : 'Down'}.stabilizationWindow ${duration(rule.stabilizationWindow)}: the ${dir === 'down' ? 'highest' : 'lowest'} recommendation in it was ${seen}${at !== undefined ? ` at ${iso(at)}` : ''} → ${bound}${seen !== bound ? ` (never ${dir === 'down' ? 'above' : 'below'} the current ${current})` : ''}`;
         desired = bound;
       }
     }
   }
   // A source that is down never causes a scale-down: without it we cannot know the load.
-  const lost = problems;
-  if (desired < current && lost.length) {
+  if (desired < current && lost.size) {
     limits.push('metrics unavailable');
-    why += `; held at ${current}: ${lost.length} metric${lost.length === 1 ? ' is' : 's are'} unavailable, so no scale-down`;
+    why += `; held at ${current}: ${lost.size} metric${lost.size === 1 ? ' is' : 's are'} unavailable, so no scale-down`;
     desired = current;
   }
 
@@ -194,6 +211,16 @@ export function decide(input: DecideInput): DecideOutput {
         why += `; ${s.limit}`;
         desired = s.to;
       }
+    }
+    // A count that starts outside the bounds is brought inside even when a limit held the change.
+    if (!b.conflict && desired < b.min) {
+      limits.push(b.minFrom);
+      why += `; at least ${b.minFrom} → ${b.min}`;
+      desired = b.min;
+    } else if (!b.conflict && desired > b.max) {
+      limits.push(b.maxFrom);
+      why += `; at most ${b.maxFrom} → ${b.max}`;
+      desired = b.max;
     }
   }
   if (desired < current) {

@@ -4,7 +4,7 @@
  * ceil(total / targetPerReplica). No change while value / (current × target) is within the tolerance.
  */
 import type { MetricRef } from '../model/documents.js';
-import { fmt, valueAt } from './series.js';
+import { fmt, fmtWhere, valueAt } from './series.js';
 import type { MetricResult, Recommendation } from './types.js';
 import { metricLabel } from './types.js';
 
@@ -38,5 +38,6 @@ export function metricRecommendation(m: MetricTarget, data: MetricResult | undef
   if (current > 0 && Math.abs(ratio - 1) <= tolerancePercent / 100) {
     return { rec: { source, replicas: current, text: `${head} = ${fmt(value / m.targetPerReplica)}, within the ${fmt(tolerancePercent)} % tolerance of ${countText(current, unit)} → keep ${current}` } };
   }
-  return { rec: { source, replicas: raw, text: `${head} → ${countText(raw, unit)} ${deltaText(current, raw)}` } };
+  const shown = fmtWhere(value, (r) => Math.max(0, Math.ceil(r / m.targetPerReplica - 1e-9)) === raw);
+  return { rec: { source, replicas: raw, text: `${source} = ${shown} ÷ ${fmt(m.targetPerReplica)} per ${unit} → ${countText(raw, unit)} ${deltaText(current, raw)}` } };
 }

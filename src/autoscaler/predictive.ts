@@ -5,7 +5,7 @@
  */
 import type { ScalingPolicyDoc } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
-import { cleanSeries, duration, fmt, iso, medianStep, staleAfter } from './series.js';
+import { cleanSeries, duration, fmt, fmtWhere, iso, medianStep, staleAfter } from './series.js';
 import type { ForecastFn, MetricResult, PlanForecastEntry, Recommendation } from './types.js';
 import { metricLabel } from './types.js';
 
@@ -42,7 +42,7 @@ export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResu
   const peak = ahead.reduce((a, b) => (b.upper > a.upper ? b : a));
   const upper = Math.max(0, peak.upper);
   const replicas = Math.max(0, Math.ceil(upper / p.targetPerReplica - 1e-9));
-  const text = `predictive (${p.mode}): ${label} forecast by ${res.model} peaks at ${fmt(peak.value)}, upper bound ${fmt(upper)} at ${peak.timestamp} within ${duration(p.horizon)} ÷ ${fmt(p.targetPerReplica)} per ${unit} → ${countText(replicas, unit)} ${deltaText(current, replicas)}`;
+  const text = `predictive (${p.mode}): ${label} forecast by ${res.model} peaks at ${fmt(peak.value)}, upper bound ${fmtWhere(upper, (r) => Math.max(0, Math.ceil(r / p.targetPerReplica - 1e-9)) === replicas)} at ${peak.timestamp} within ${duration(p.horizon)} ÷ ${fmt(p.targetPerReplica)} per ${unit} → ${countText(replicas, unit)} ${deltaText(current, replicas)}`;
   const step = medianStep(hist);
   const entry: PlanForecastEntry = {
     target: { ...doc.spec.target },

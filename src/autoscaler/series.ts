@@ -128,3 +128,15 @@ export function fmt(v: number): string {
   const r = Math.abs(v) < 100 ? Math.round(v * 10) / 10 : Math.round(v);
   return r.toLocaleString('en-US');
 }
+
+/**
+ * fmt(v), with as many more decimals (up to 6) as it takes for the shown number to pass `ok`:
+ * a reason's arithmetic must add up ("100.4 ÷ 100 → 2", never "100 ÷ 100 → 2").
+ */
+export function fmtWhere(v: number, ok: (shown: number) => boolean): string {
+  for (let d = Math.abs(v) < 100 ? 1 : 0; d <= 6; d++) {
+    const r = Math.round(v * 10 ** d) / 10 ** d;
+    if (ok(r)) return r.toLocaleString('en-US', { maximumFractionDigits: d });
+  }
+  return fmt(v);
+}

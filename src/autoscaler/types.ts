@@ -46,6 +46,8 @@ export interface PoolFacts {
   pool: string;
   /** Nodes observed. */
   current: number;
+  /** Of them, ready (what `utilization` is measured over); the others are still coming up. Default: all. */
+  ready?: number;
   /** Requested ÷ allocatable of the dominant resource after placement on the current nodes, pending included. */
   utilization?: { resource: string; percent: number };
   /** Instances blocked for lack of resources that new nodes of this pool would take, and how many nodes they need. */

@@ -6,7 +6,7 @@
  */
 import type { ScalingPolicySpec } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
-import { duration, fmt } from './series.js';
+import { duration, fmt, fmtWhere } from './series.js';
 import type { PoolFacts, Recommendation } from './types.js';
 
 /** The utilisation recommendation for a pool: always present when there are facts (nodes with work can only go if it fits elsewhere). */
@@ -20,11 +20,16 @@ export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts)
     ups.push({ source: 'utilisation', replicas: to, text: `${n} pending instance${n === 1 ? '' : 's'} (${names}) fit on ${f.pending.nodes} new node${f.pending.nodes === 1 ? '' : 's'} of the pool's shape → ${countText(to, 'node')} ${deltaText(current, to)}` });
   }
   const target = spec.targetUtilizationPercent;
-  if (target !== undefined && f.utilization && current > 0) {
+  // Utilisation is measured over the ready nodes; nodes still coming up count as capacity (as
+  // Cluster Autoscaler counts upcoming nodes), so the ratio applies to the ready ones.
+  const ready = Math.min(f.ready ?? current, current);
+  if (target !== undefined && f.utilization && ready > 0) {
     const ratio = f.utilization.percent / target;
-    if (ratio > 1 + spec.tolerancePercent / 100) {
-      const to = Math.ceil(current * ratio - 1e-9);
-      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${fmt(f.utilization.percent)} % > target ${fmt(target)} % → ${countText(to, 'node')} ${deltaText(current, to)}` });
+    const to = Math.ceil(ready * ratio - 1e-9);
+    if (ratio > 1 + spec.tolerancePercent / 100 && to > current) {
+      const shown = fmtWhere(f.utilization.percent, (r) => Math.ceil((ready * r) / target - 1e-9) === to);
+      const of = ready < current ? ` on ${ready} ready node${ready === 1 ? '' : 's'} of ${current}` : '';
+      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${shown} % > target ${fmt(target)} %${of} → ${countText(to, 'node')} ${deltaText(current, to)}` });
     }
   }
   if (ups.length) return ups.reduce((a, b) => (b.replicas > a.replicas ? b : a));

@@ -87,7 +87,7 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
     const current = mine.length;
     const pendingHere = blocked.filter((b) => mayUse(input.policy, b.agent, pool));
     const requestsOf = new Map(input.policy.agents.map((a) => [a.metadata.name, a.spec.resources.requests]));
-    const facts: PoolFacts = { pool: name, current };
+    const facts: PoolFacts = { pool: name, current, ready: mine.filter((n) => n.ready).length };
     const util = dominant(mine, firstAt, pendingHere.map((b) => requestsOf.get(b.agent) ?? {}));
     if (util) facts.utilization = util;
     const maxCount = Math.min(doc.spec.max, pool.spec.size.max);
