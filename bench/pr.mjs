@@ -118,14 +118,12 @@ export async function runPrBench({ steady = true } = {}) {
     git(dir, 'init', '-q', '-b', 'main');
     git(dir, '-c', 'user.email=b@x', '-c', 'user.name=b', 'add', '-A');
     git(dir, '-c', 'user.email=b@x', '-c', 'user.name=b', 'commit', '-q', '-m', 'fleet');
-    const base = git(dir, 'rev-parse', 'HEAD');
     // The pull request: 40 agents get 5 more replicas, one pool a higher floor.
     git(dir, 'checkout', '-q', '-b', 'change');
     for (let a = 0; a < 40; a++) writeFileSync(path.join(dir, 'agents', `agent-${a}.yaml`), agent(a, 25));
     const pool = path.join(dir, 'pools', 'pool-1.yaml');
     writeFileSync(pool, readFileSync(pool, 'utf8').replace('min: 100, max: 200, initial: 100', 'min: 104, max: 200, initial: 104'));
     git(dir, '-c', 'user.email=b@x', '-c', 'user.name=b', 'commit', '-qam', 'change');
-    const head = git(dir, 'rev-parse', 'HEAD');
     git(dir, 'checkout', '-q', 'main');
     const state = path.join(dir, '.git', 'state.db');
     if (steady) await applyMain(dir, state);
@@ -139,7 +137,8 @@ export async function runPrBench({ steady = true } = {}) {
       cwd: dir,
     };
     const t = performance.now();
-    const code = await prCommand('plan', { repo: 'acme/fleet', pr: '1', base, head, out: 'plan.json' }, io);
+    // Branch names, as a user passes them outside Actions; qm resolves them to these commits.
+    const code = await prCommand('plan', { repo: 'acme/fleet', pr: '1', base: 'main', head: 'change', out: 'plan.json' }, io);
     const totalMs = performance.now() - t;
     if (process.env.BENCH_VERBOSE) console.error(err);
     if (code !== 0) throw new Error(`qm pr plan exited ${code}: ${err}\n${gh.comments[0]?.body.slice(0, 2000) ?? ''}`);
