@@ -46,8 +46,13 @@ export interface PoolFacts {
   pool: string;
   /** Nodes observed. */
   current: number;
-  /** Of them, ready (what `utilization` is measured over); the others are still coming up. Default: all. */
+  /** Of them, ready (what `utilization` is measured over). Default: all. */
   ready?: number;
+  /**
+   * Of the nodes not ready, those still coming up (the pool scaled up less than
+   * NODE_PROVISION_SECONDS ago): they count as capacity. Default: every node not ready.
+   */
+  upcoming?: number;
   /** Requested ÷ allocatable of the dominant resource after placement on the current nodes, pending included. */
   utilization?: { resource: string; percent: number };
   /** Instances blocked for lack of resources that new nodes of this pool would take, and how many nodes they need. */
@@ -115,3 +120,10 @@ export interface AutoscaleOutput {
 
 /** A sample older than this (or three sampling intervals, whichever is longer) is stale. */
 export const STALE_AFTER_SECONDS = 600;
+
+/**
+ * How long nodes of a scale-up may take to become ready and still count as capacity coming
+ * (Cluster Autoscaler's --max-node-provision-time, 15 minutes); later, a node not ready is broken
+ * and replaced.
+ */
+export const NODE_PROVISION_SECONDS = 900;

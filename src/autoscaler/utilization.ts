@@ -8,6 +8,7 @@ import type { ScalingPolicySpec } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
 import { duration, fmt, fmtWhere } from './series.js';
 import type { PoolFacts, Recommendation } from './types.js';
+import { NODE_PROVISION_SECONDS } from './types.js';
 
 /** The utilisation recommendation for a pool: always present when there are facts (nodes with work can only go if it fits elsewhere). */
 export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts): Recommendation {
@@ -21,15 +22,19 @@ export function utilizationRecommendation(spec: ScalingPolicySpec, f: PoolFacts)
   }
   const target = spec.targetUtilizationPercent;
   // Utilisation is measured over the ready nodes; nodes still coming up count as capacity (as
-  // Cluster Autoscaler counts upcoming nodes), so the ratio applies to the ready ones.
+  // Cluster Autoscaler counts upcoming nodes), nodes not ready for longer do not (they are replaced).
   const ready = Math.min(f.ready ?? current, current);
+  const upcoming = Math.min(f.upcoming ?? current - ready, current - ready);
   if (target !== undefined && f.utilization && ready > 0) {
     const ratio = f.utilization.percent / target;
-    const to = Math.ceil(ready * ratio - 1e-9);
+    const desired = Math.ceil(ready * ratio - 1e-9);
+    const to = current + Math.max(0, desired - ready - upcoming);
     if (ratio > 1 + spec.tolerancePercent / 100 && to > current) {
-      const shown = fmtWhere(f.utilization.percent, (r) => Math.ceil((ready * r) / target - 1e-9) === to);
+      const shown = fmtWhere(f.utilization.percent, (r) => Math.ceil((ready * r) / target - 1e-9) === desired);
+      const broken = current - ready - upcoming;
       const of = ready < current ? ` on ${ready} ready node${ready === 1 ? '' : 's'} of ${current}` : '';
-      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${shown} % > target ${fmt(target)} %${of} → ${countText(to, 'node')} ${deltaText(current, to)}` });
+      const lost = broken > 0 ? ` (${broken} not ready for over ${duration(NODE_PROVISION_SECONDS)} count${broken === 1 ? 's' : ''} for nothing)` : '';
+      ups.push({ source: 'utilisation', replicas: to, text: `utilisation ${f.utilization.resource} ${shown} % > target ${fmt(target)} %${of}${lost} → ${countText(to, 'node')} ${deltaText(current, to)}` });
     }
   }
   if (ups.length) return ups.reduce((a, b) => (b.replicas > a.replicas ? b : a));

@@ -7,6 +7,7 @@
  */
 import { duration } from '../autoscaler/series.js';
 import type { PoolFacts } from '../autoscaler/types.js';
+import { NODE_PROVISION_SECONDS } from '../autoscaler/types.js';
 import type { PolicySet, PoolDoc, ScalingPolicyDoc } from '../model/documents.js';
 import type { ResourceList } from '../model/quantity.js';
 import { resourceName } from '../model/quantity.js';
@@ -87,21 +88,29 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
     const current = mine.length;
     const pendingHere = blocked.filter((b) => mayUse(input.policy, b.agent, pool));
     const requestsOf = new Map(input.policy.agents.map((a) => [a.metadata.name, a.spec.resources.requests]));
-    const facts: PoolFacts = { pool: name, current, ready: mine.filter((n) => n.ready).length };
+    // Nodes not ready count as capacity coming only shortly after a scale-up of the pool.
+    const lastScaleUp = input.history.filter((e) => e.target.kind === 'Pool' && e.target.name === name && e.to > e.from).map((e) => Date.parse(e.at) / 1000).filter((x) => x <= t).reduce((a, b) => Math.max(a, b), -Infinity);
+    const upcoming = t - lastScaleUp <= NODE_PROVISION_SECONDS ? mine.filter((n) => !n.ready) : [];
+    const facts: PoolFacts = { pool: name, current, ready: mine.filter((n) => n.ready).length, upcoming: upcoming.length };
     const util = dominant(mine, firstAt, pendingHere.map((b) => requestsOf.get(b.agent) ?? {}));
     if (util) facts.utilization = util;
     const maxCount = Math.min(doc.spec.max, pool.spec.size.max);
     const room = maxCount - current;
 
     // Scale-up: the fewest new nodes that place as many pending instances as `room` nodes would.
-    if (pendingHere.length && room > 0) {
+    if (pendingHere.length && (room > 0 || upcoming.length > 0)) {
       const names = new Set(pendingHere.map((b) => b.instance));
+      // Simulated as if the nodes still coming up were ready: what they will take needs no new node.
+      const coming = new Set(upcoming.map((n) => n.name));
+      const base = input.nodes.map((n) => (coming.has(n.name) ? { ...n, ready: true } : n));
       const placedWith = (k: number) => {
-        const r = sched([...input.nodes, ...newNodes(pool, mine, k)]);
+        const r = sched([...base, ...newNodes(pool, mine, k)]);
         return r.placements.filter((p) => names.has(p.instance)).length;
       };
-      const best = placedWith(room);
-      if (best > 0) {
+      const best = placedWith(Math.max(room, 0));
+      if (best > 0 && coming.size > 0 && placedWith(0) >= best) {
+        facts.kept = [`${best} pending instance${best === 1 ? '' : 's'} will fit on the ${coming.size} node${coming.size === 1 ? '' : 's'} still coming up`];
+      } else if (best > 0 && room > 0) {
         let lo = 1;
         let hi = room;
         while (lo < hi) {
@@ -110,7 +119,7 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
           else lo = mid + 1;
         }
         facts.pending = { instances: [...names].sort(), nodes: lo, placeable: best };
-      } else facts.kept = [`${pendingHere.length} pending instance${pendingHere.length === 1 ? '' : 's'} would not fit even on ${room} new node${room === 1 ? '' : 's'}`];
+      } else if (room > 0) facts.kept = [`${pendingHere.length} pending instance${pendingHere.length === 1 ? '' : 's'} would not fit even on ${room} new node${room === 1 ? '' : 's'}`];
     }
     if (facts.pending) {
       out.set(name, facts);

@@ -135,10 +135,28 @@ describe('pool utilisation with nodes that are not ready yet', () => {
     const pool = policy.pools[0]!;
     const nodes = newNodes(pool, [], 4).map((n, i) => ({ ...n, ready: i < 2 }));
     const instances = Array.from({ length: 7 }, (_, i) => ({ name: `a-${i}`, agent: 'a', node: nodes[i % 2]!.name, requests: { cpuMillis: 1000, memoryBytes: 1024 ** 3 }, startedAt: '2026-11-27T11:00:00Z' }));
-    const d = planScaling({ policy, observed: { nodes, instances, scalingHistory: [] }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    // The pool was scaled 2 → 4 five minutes ago: the two nodes not ready are still coming up.
+    const scaledUp = [{ target: { kind: 'Pool' as const, name: 'p' }, at: '2026-11-27T11:55:00Z', from: 2, to: 4 }];
+    const d = planScaling({ policy, observed: { nodes, instances, scalingHistory: scaledUp }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
     // 7 of 8 ready cpu = 87.5 % > 70 %: ceil(2 ready × 87.5 / 70) = 3 nodes are needed, 4 exist
     expect(d.from).toBe(4);
     expect(d.to).toBe(4);
+    // Not ready for longer than Cluster Autoscaler's 15-minute provisioning time: broken, replaced.
+    const old = [{ ...scaledUp[0]!, at: '2026-11-27T11:00:00Z' }];
+    const late = planScaling({ policy, observed: { nodes, instances, scalingHistory: old }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    expect(late.to).toBe(5);
+    expect(late.reason).toMatch(/^utilisation cpu 87\.5 % > target 70 % on 2 ready nodes of 4 \(2 not ready for over 15m count for nothing\) → 5 nodes \(\+1\)/);
+  });
+  it('pending instances that the nodes still coming up will take ask for no new node', () => {
+    const policy = policyFrom([POOL('p', { min: 1, max: 10, initial: 3 }), AGENT('a', 12), SP('p', '{kind: Pool, name: p}', 'min: 1\nmax: 10\nbehavior: {scaleUp: {cooldown: 0s}}')].join('\n---\n'));
+    const nodes = newNodes(policy.pools[0]!, [], 3).map((n, i) => ({ ...n, ready: i < 2 }));
+    const history = (at: string) => [{ target: { kind: 'Pool' as const, name: 'p' }, at, from: 2, to: 3 }];
+    // 12 replicas of 1 cpu, 4-cpu nodes: 8 fit on the 2 ready nodes, the other 4 on the node booting.
+    const soon = planScaling({ policy, observed: { nodes, instances: [], scalingHistory: history('2026-11-27T11:58:00Z') }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    expect(soon.to).toBe(3);
+    expect(soon.reason).toMatch(/4 pending instances will fit on the 1 node still coming up/);
+    const stuck = planScaling({ policy, observed: { nodes, instances: [], scalingHistory: history('2026-11-27T11:00:00Z') }, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    expect(stuck.to).toBe(4);
   });
   it('with every node ready the ratio scales up as before', () => {
     const policy = policyFrom([POOL('p', { min: 1, max: 10, initial: 2 }), AGENT('a', 7), SP('p', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 70\nbehavior: {scaleUp: {cooldown: 0s}}')].join('\n---\n'));
