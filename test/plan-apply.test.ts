@@ -218,6 +218,30 @@ describe('qm plan → qm apply on the sim driver', () => {
     expect(rerun.stdout).toMatch(/✓ a\d+ place etl-1/);
   });
 
+  it('rolls out a changed agent template (image, requests) within the disruption budget, then settles', async () => {
+    const r = await fleet({ 'agents/chat.yaml': agent('chat', 4, 'general').replace('spec:\n', 'spec:\n  runtime: {image: "chat:1"}\n') });
+    expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
+    expect(run(r, ['plan', '--detailed-exitcode']).code).toBe(0);
+    // A new image and bigger requests: the default budget (25 % of 4) recreates one instance per plan.
+    await r.write('agents/chat.yaml', agent('chat', 4, 'general', 1.5).replace('spec:\n', 'spec:\n  runtime: {image: "chat:2"}\n'));
+    const plan = JSON.parse(run(r, ['plan', '--format', 'json']).stdout) as { actions: { id: string; type: string; instance?: string; node?: string; reason: string; dependsOn?: string[]; requests?: Record<string, number> }[]; warnings: { message: string }[] };
+    // One instance, started anew: moved where it fits (make before break), else recreated on its node.
+    const chat = plan.actions.filter((a) => a.instance?.startsWith('chat-'));
+    expect([['move'], ['remove', 'place']]).toContainEqual(chat.map((a) => a.type));
+    expect(new Set(chat.map((a) => a.instance)).size).toBe(1);
+    expect(chat[0]!.reason).toMatch(/^agent chat's template \(runtime or resources\) changed: [0-9a-f]{16} → [0-9a-f]{16}; (recreated on|moved to) general-\d$/);
+    expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/4 instances of agent chat run an older template; 1 are recreated in this plan, the rest in later plans \(disruption budget 25 %\)/);
+    // Four plan-and-apply rounds roll every instance; then nothing is left to do.
+    for (let i = 0; i < 4; i++) expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
+    const settled = run(r, ['plan', '--detailed-exitcode']);
+    expect(settled.stdout).toContain('No changes.');
+    expect(settled.code).toBe(0);
+    const status = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { instances: { name: string; requests: Record<string, number>; template?: string }[] };
+    const chats = status.instances.filter((i) => i.name.startsWith('chat-'));
+    expect(chats.map((i) => i.requests.cpu)).toEqual(['1500m', '1500m', '1500m', '1500m']);
+    expect(new Set(chats.map((i) => i.template)).size).toBe(1);
+  });
+
   it('SIGINT during an apply finishes the action in flight, keeps the state consistent, and a re-run completes', async () => {
     const r = await fleet();
     await r.write('agents/chat.yaml', agent('chat', 6, 'general', 0.5));

@@ -128,6 +128,7 @@ export function readSnapshot(path: string, text: string, policy: PolicySet): Sna
     const inst: ObservedInstance = { name, agent: String(x.agent), node: String(x.node), requests: req ?? agent?.spec.resources.requests ?? {} };
     if (typeof x.startedAt === 'string') inst.startedAt = x.startedAt;
     if (Array.isArray(x.gpuDevices)) inst.gpuDevices = x.gpuDevices as number[];
+    if (typeof x.template === 'string') inst.template = x.template;
     instances.push(inst);
   });
   const scalingHistory = (v.scalingHistory as ScalingEvent[]).map((e) => ({ target: { ...e.target }, at: e.at, from: e.from, to: e.to }));

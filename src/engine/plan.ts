@@ -8,7 +8,7 @@ import type { PolicySet } from '../model/documents.js';
 import { QmError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
-import { digest } from '../planner/digest.js';
+import { digest } from '../model/digest.js';
 import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';

@@ -31,6 +31,8 @@ export interface ObservedInstance {
   startedAt?: string;
   /** GPU device indices on the node. */
   gpuDevices?: number[];
+  /** The agent's template (runtime and resources) it was started from, as recorded by the driver (templateDigest). */
+  template?: string;
 }
 
 export interface ScalingEvent {

@@ -7,7 +7,7 @@
 import type { PolicySet } from '../model/documents.js';
 import type { PlanAction } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
-import { digest } from './digest.js';
+import { digest } from '../model/digest.js';
 
 export const ABSENT = 'absent';
 

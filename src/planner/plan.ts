@@ -10,7 +10,7 @@ import type { ForecastFn, MetricData } from '../autoscaler/index.js';
 import { forecast as defaultForecast } from '../forecast/index.js';
 import { schedule } from '../scheduler/index.js';
 import type { Decision, ScheduleResult } from '../scheduler/index.js';
-import { digest } from './digest.js';
+import { digest } from '../model/digest.js';
 import { fingerprintScope, stateFingerprint } from './fingerprint.js';
 import type { AgentChange, NodeChange } from './autoscaling.js';
 import { planScaling } from './autoscaling.js';
@@ -160,6 +160,12 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
       deps.push(id);
     }
     const prev = observedAt.get(p.instance);
+    if (p.recreate && prev?.node === p.node) {
+      // Recreated where it runs (its agent's template changed): the old one goes, then the new one starts.
+      const gone = next();
+      actions.push({ id: gone, type: 'remove', instance: p.instance, agent: p.agent, node: p.node, reason: p.reason, ...(deps.length ? { dependsOn: sortIds(deps) } : {}) });
+      deps.push(gone);
+    }
     const id = next();
     placedAs.set(p.instance, id);
     if (prev && prev.node !== p.node) {

@@ -90,7 +90,11 @@ class Scheduler {
 
   run(): ScheduleResult {
     for (const p of this.snap.pending) {
-      if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
+      const stale = this.snap.stale.get(p.id);
+      if (stale) {
+        this.cause.set(p.id, stale);
+        this.disrupted[p.agent.index]!++;
+      } else if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
     }
     const levels = dependencyLevels(this.cluster.agents);
     const byLevel = new Map<number, Pod[]>();
@@ -200,7 +204,8 @@ class Scheduler {
     const st = pod.agent.statics!;
     const cause = this.cause.get(pod.id) ?? 'new instance';
     const reason = `${cause}; best of ${st.feasible.length}/${this.cluster.nodes.length} nodes its placement rules allow`;
-    if (pod.observedNode >= 0 && !this.cause.get(pod.id)?.startsWith('preempted')) {
+    const recreate = pod.observedNode === node && this.snap.stale.has(pod.id);
+    if (pod.observedNode >= 0 && !recreate && !this.cause.get(pod.id)?.startsWith('preempted')) {
       this.moves.push({
         instance: pod.name,
         agent: pod.agent.name,
@@ -218,7 +223,8 @@ class Scheduler {
         requests: this.cluster.res.list(pod.req),
         ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
         score: Math.round(score),
-        reason,
+        reason: recreate ? `${cause}; recreated on ${n.name}` : reason,
+        ...(recreate ? { recreate: true } : {}),
       });
     }
     this.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'placed', node: n.name, ...(candidates ? { candidates } : {}) });
@@ -292,7 +298,8 @@ class Scheduler {
   private improvePass(): number {
     // A pod's id is its index in snap.pods.
     const blocked = [...this.blocked.keys()].map((id) => this.snap.pods[id]!).filter((p) => p.node < 0);
-    const swaps = improve(this.cluster, this.ev, blocked, (p) => this.placements.has(p.id) && this.movable(p), {
+    // A running instance being recreated never gives way: it would end up blocked while it runs.
+    const swaps = improve(this.cluster, this.ev, blocked, (p) => this.placements.has(p.id) && !this.snap.stale.has(p.id) && this.movable(p), {
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
     });

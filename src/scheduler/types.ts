@@ -48,6 +48,8 @@ export interface Placement {
   /** Weighted score 0–100 of the chosen node. */
   score: number;
   reason: string;
+  /** A running instance recreated on its own node (its agent's template changed): the old one goes first. */
+  recreate?: boolean;
 }
 
 export interface Blocked {

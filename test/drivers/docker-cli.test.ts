@@ -226,6 +226,12 @@ describe.skipIf(SKIP_DOCKER)('the README section "Run agents on Docker"', { time
       await demo.write('agents/hello.yaml', files[1]![2]!.replace('replicas: 2', 'replicas: 3'));
       step(['apply', '--auto-approve']);
       expect(hello()).toHaveLength(3);
+      // A changed template (command, memory) rolls out: every container recreated with it, then no changes.
+      await demo.write('agents/hello.yaml', files[1]![2]!.replace('replicas: 2', 'replicas: 3').replace('"86400"', '"86401"').replace('memory: 64Mi', 'memory: 96Mi'));
+      step(['apply', '--auto-approve']);
+      for (const name of ['hello-0', 'hello-1', 'hello-2']) expect(dockerCli(d, ['inspect', '-f', '{{.HostConfig.Memory}} {{.Config.Cmd}}', name])).toMatch(/^100663296 \[sleep 86401\]/);
+      expect(qm(['plan', '--detailed-exitcode'], { cwd: demo.dir, env }).code).toBe(0);
+      await demo.write('agents/hello.yaml', files[1]![2]!.replace('replicas: 2', 'replicas: 3').replace('"86400"', '"86401"').replace('memory: 64Mi', 'memory: 96Mi'));
       await demo.write('pools/local.yaml', files[0]![2]!.replace('  driver: docker\n', '  driver: docker\n  state: draining\n'));
       step(['apply', '--auto-approve']);
       expect(hello()).toEqual(['hello-0@green-1', 'hello-1@green-1', 'hello-2@green-1']);

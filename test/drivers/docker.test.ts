@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyContext, DriverContext } from '../../src/drivers/contract.js';
 import { DriverError } from '../../src/drivers/contract.js';
 import { DockerDriver } from '../../src/drivers/docker/driver.js';
+import { templateDigest } from '../../src/model/digest.js';
 import { dockerOptions } from '../../src/drivers/docker/options.js';
 import { createDriver } from '../../src/drivers/registry.js';
 import type { DriverDoc, PolicySet } from '../../src/model/documents.js';
@@ -144,7 +145,8 @@ describe.skipIf(SKIP_DOCKER)('docker driver on real engines', { timeout: 120_000
       expect(c.Config.Env).toEqual(expect.arrayContaining(['MODE=test', 'TOKEN=s3cret']));
       expect(JSON.stringify(c.Config.Labels)).not.toContain('s3cret');
       const obs = await driver.observe(ctxOf(policy));
-      expect(obs.instances).toEqual([{ name: 'bot-0', agent: 'bot', node: 'n1', requests: { cpuMillis: 500, memoryBytes: 128 * 2 ** 20 }, startedAt: NOW }]);
+      // The agent's template travels in a label, so a later change of its runtime or resources is seen.
+      expect(obs.instances).toEqual([{ name: 'bot-0', agent: 'bot', node: 'n1', requests: { cpuMillis: 500, memoryBytes: 128 * 2 ** 20 }, startedAt: NOW, template: templateDigest(policy.agents.find((a) => a.metadata.name === 'bot')!) }]);
     } finally {
       await driver.close();
       removeManaged();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { schedule } from '../../src/scheduler/index.js';
+import { templateDigest } from '../../src/model/digest.js';
+import { makePlan } from '../../src/planner/plan.js';
 import { makeAgent, makeInstance, makeNode, makePolicy } from './builders.js';
 
 describe('schedule() result', () => {
@@ -150,5 +152,30 @@ describe('ordinal order', () => {
     });
     expect(r.placements.map((p) => p.instance).sort()).toEqual(['bot-0', 'bot-1', 'bot-2', 'bot-3', 'bot-4', 'bot-5', 'bot-6', 'bot-7']);
     expect(r.blocked.map((b) => b.instance)).toEqual(['bot-8', 'bot-9', 'bot-10', 'bot-11']);
+  });
+});
+
+describe('instances started from an older agent template', () => {
+  const policy = makePolicy({ agents: [makeAgent('w').replicas(4).req({ cpu: 1 }).obj()] });
+  const current = templateDigest(policy.agents[0]!);
+  const nodes = [makeNode('only').capacity({ cpu: 4, memory: '16Gi' }).obj()];
+  const running = (template: string | undefined) => [0, 1, 2, 3].map((i) => makeInstance(`w-${i}`, 'w', 'only', template ? { template } : {}));
+
+  it('are recreated on their node, at most the disruption budget per plan (25 % of 4 = 1), lowest ordinal first', () => {
+    const r = schedule({ policy, nodes, instances: running('0123456789abcdef') });
+    expect(r.placements).toMatchObject([{ instance: 'w-0', node: 'only', recreate: true }]);
+    expect(r.placements[0]!.reason).toBe(`agent w's template (runtime or resources) changed: 0123456789abcdef → ${current}; recreated on only`);
+    expect(r.warnings.join('\n')).toContain('4 instances of agent w run an older template; 1 are recreated in this plan');
+    // The plan removes the old one first; the new one depends on that.
+    const { plan } = makePlan({ policy, observed: { nodes, instances: running('0123456789abcdef'), scalingHistory: [] }, now: '2026-11-28T10:00:00Z', policyDigest: 'sha256:x', gitCommit: null, source: 'test', stateId: null, metrics: {} });
+    expect(plan.actions.map((a) => [a.type, 'instance' in a ? a.instance : '', a.dependsOn ?? []])).toEqual([
+      ['remove', 'w-0', []],
+      ['place', 'w-0', ['a1']],
+    ]);
+  });
+
+  it('are left alone when their template is current or unknown (recorded before templates were)', () => {
+    expect(schedule({ policy, nodes, instances: running(current) }).placements).toEqual([]);
+    expect(schedule({ policy, nodes, instances: running(undefined) }).placements).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ export const LABEL = {
   requests: 'quartermaster.dev/requests',
   gpuDevices: 'quartermaster.dev/gpu-devices',
   startedAt: 'quartermaster.dev/started-at',
+  template: 'quartermaster.dev/template',
 } as const;
 
 /** Everything a container needs that the driver decides. */
@@ -30,6 +31,8 @@ export interface InstanceSpec {
   requests: ResourceList;
   gpuDevices?: number[];
   startedAt: string;
+  /** The agent's templateDigest, recorded so a later change of its runtime or resources is seen. */
+  template?: string;
 }
 
 export type BuiltConfig = { ok: true; config: Record<string, unknown> } | { ok: false; message: string };
@@ -54,6 +57,7 @@ export function labelsFor(s: InstanceSpec): Record<string, string> {
     [LABEL.startedAt]: s.startedAt,
   };
   if (s.gpuDevices?.length) labels[LABEL.gpuDevices] = s.gpuDevices.join(',');
+  if (s.template) labels[LABEL.template] = s.template;
   return labels;
 }
 
@@ -97,6 +101,7 @@ export function instanceFromLabels(labels: Record<string, string>, node: string)
   }
   const inst: ObservedInstance = { name, agent, node, requests };
   if (labels[LABEL.startedAt]) inst.startedAt = labels[LABEL.startedAt];
+  if (labels[LABEL.template]) inst.template = labels[LABEL.template];
   const gpus = labels[LABEL.gpuDevices];
   if (gpus) inst.gpuDevices = gpus.split(',').map(Number).filter((n) => Number.isInteger(n));
   return inst;

@@ -5,6 +5,7 @@
  * evict = stop with a grace period, then remove. Only containers labelled quartermaster.dev/instance
  * are ever observed or touched. Engine calls are bounded per engine by a small semaphore.
  */
+import { templateDigest } from '../../model/digest.js';
 import type { AgentDoc, DriverDoc } from '../../model/documents.js';
 import type { MoveAction, PlaceAction, PlanAction } from '../../model/plan.js';
 import type { ResourceList } from '../../model/quantity.js';
@@ -123,7 +124,10 @@ export class DockerDriver implements Driver {
       if (!('error' in e)) {
         const old = await e.client.list([`${LABEL.instance}=${a.instance}`]).catch(() => []);
         const mine = old.find((x) => x.Labels[LABEL.node] === a.fromNode);
-        if (mine) requests = instanceFromLabels(mine.Labels, a.fromNode)?.requests;
+        const was = mine ? instanceFromLabels(mine.Labels, a.fromNode) : undefined;
+        // An instance moved because its agent's template changed takes the agent's current requests.
+        const doc = this.agentDoc(a.agent, ctx);
+        if (was && !(was.template && doc && was.template !== templateDigest(doc))) requests = was.requests;
       }
     }
     const agent = this.agentDoc(a.agent, ctx);
@@ -159,6 +163,8 @@ export class DockerDriver implements Driver {
   private spec(instance: string, agent: string, t: NodeTarget, ctx: ApplyContext, requests: ResourceList, gpuDevices?: number[]): InstanceSpec {
     const s: InstanceSpec = { instance, agent, pool: t.node.pool, node: t.node.name, planId: ctx.planId, requests, startedAt: ctx.now };
     if (gpuDevices?.length) s.gpuDevices = gpuDevices;
+    const doc = this.agentDoc(agent, ctx);
+    if (doc) s.template = templateDigest(doc);
     return s;
   }
 

@@ -5,6 +5,7 @@
 import type { PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
+import { templateDigest } from '../../model/digest.js';
 import { initialNodes, newNodes } from '../../planner/nodes.js';
 import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
 import { DriverError, describeAction } from '../contract.js';
@@ -108,7 +109,11 @@ export class SimDriver implements Driver {
       case 'place': {
         if (!nodes.has(action.node)) fail(`node ${action.node} does not exist`);
         if (instance && instance.node !== action.node) fail(`${action.instance} already runs on ${instance.node}`);
-        const placed = { name: action.instance, agent: action.agent, node: action.node, requests: { ...action.requests }, startedAt: instance?.startedAt ?? ctx.now };
+        const agent = ctx.policy.agents.find((x) => x.metadata.name === action.agent);
+        // Placed again on the node it runs on (a recreate after its agent's template changed): it starts anew.
+        const fresh = !instance || (agent !== undefined && instance.template !== undefined && instance.template !== templateDigest(agent));
+        const placed: ObservedInstance = { name: action.instance, agent: action.agent, node: action.node, requests: { ...action.requests }, startedAt: fresh ? ctx.now : (instance.startedAt ?? ctx.now) };
+        if (agent) placed.template = templateDigest(agent);
         ops.push({ op: 'putInstance', instance: action.gpuDevices ? { ...placed, gpuDevices: [...action.gpuDevices] } : placed });
         break;
       }
@@ -116,6 +121,12 @@ export class SimDriver implements Driver {
         if (!nodes.has(action.toNode)) fail(`node ${action.toNode} does not exist`);
         if (!instance) fail(`${action.instance} is not running`);
         const moved = { ...instance!, node: action.toNode, startedAt: ctx.now };
+        const movedAgent = ctx.policy.agents.find((x) => x.metadata.name === action.agent);
+        if (movedAgent) {
+          // Moved because its agent's template changed: it takes the agent's current requests.
+          if (moved.template !== undefined && moved.template !== templateDigest(movedAgent)) moved.requests = { ...movedAgent.spec.resources.requests };
+          moved.template = templateDigest(movedAgent);
+        }
         delete moved.gpuDevices;
         ops.push({ op: 'putInstance', instance: action.gpuDevices ? { ...moved, gpuDevices: [...action.gpuDevices] } : moved });
         break;

@@ -3,7 +3,8 @@
  * with the running instances attached, agents with merged placement rules and terms, the
  * instances still to place, and the instances to remove.
  */
-import type { AgentDoc, PolicySet, PoolDoc, Selector } from '../../model/documents.js';
+import { DEFAULT_PROFILE_SPEC, type AgentDoc, type PolicySet, type PoolDoc, type Selector } from '../../model/documents.js';
+import { templateDigest } from '../../model/digest.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import type { Removal } from '../types.js';
 import { agentView, matchesSelector, nodeView, selectorReadsInstanceName } from '../views.js';
@@ -20,6 +21,8 @@ export interface Snapshot {
   pods: Pod[];
   /** Instances without a valid node, in the same order. */
   pending: Pod[];
+  /** Running instances re-placed because their agent's template changed (pod id → why). */
+  stale: Map<number, string>;
   removals: Removal[];
   warnings: string[];
 }
@@ -142,12 +145,21 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
 
   const pods: Pod[] = [];
   const pending: Pod[] = [];
+  const stale = new Map<number, string>();
+  const unavailable = (policy.profile?.spec ?? DEFAULT_PROFILE_SPEC).disruptionBudget.maxUnavailablePercent;
   for (const a of infos) {
     const observed = slots[a.index]!;
+    const template = templateDigest(a.doc);
+    // A rolling update: at most the disruption budget's share of an agent's instances per plan.
+    let recreate = Math.max(1, Math.floor((a.doc.spec.replicas * unavailable) / 100));
+    let outdated = 0;
     for (let ordinal = 0; ordinal < a.doc.spec.replicas; ordinal++) {
       const inst = observed[ordinal];
-      const req = inst && hasRequests(inst.requests) && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
       const nodeIdx = inst ? (cluster.byName.get(inst.node) ?? -1) : -1;
+      const old = inst !== undefined && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready && inst.template !== undefined && inst.template !== template;
+      if (old) outdated++;
+      const renew = old && recreate-- > 0;
+      const req = inst && !renew && hasRequests(inst.requests) && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
       const pod: Pod = {
         id: pods.length,
         name: inst ? inst.name : `${a.name}-${ordinal}`,
@@ -163,7 +175,10 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
         observedDevices: inst?.gpuDevices,
       };
       pods.push(pod);
-      if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {
+      if (renew) {
+        stale.set(pod.id, `agent ${a.name}'s template (runtime or resources) changed: ${inst.template} → ${template}`);
+        pending.push(pod);
+      } else if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {
         const n = nodes[nodeIdx]!;
         const valid = pod.observedDevices && pod.observedDevices.every((d) => d >= 0 && d < n.gpuUsed.length);
         const devices = valid ? pod.observedDevices! : (chooseDevices(n.gpuUsed, pod.gpuMillis) ?? NO_DEVICES);
@@ -173,8 +188,9 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
         pending.push(pod);
       }
     }
+    if (outdated > 0 && recreate < 0) warnings.push(`${outdated} instances of agent ${a.name} run an older template; ${outdated + recreate} are recreated in this plan, the rest in later plans (disruption budget ${unavailable} %)`);
   }
-  return { cluster, pods, pending, removals, warnings };
+  return { cluster, pods, pending, stale, removals, warnings };
 }
 
 function hasRequests(r: Record<string, number>): boolean {

@@ -23,3 +23,12 @@ function sortKeys(v: unknown): unknown {
 export function digest(value: unknown): string {
   return 'sha256:' + createHash('sha256').update(typeof value === 'string' ? value : canonicalJson(value)).digest('hex');
 }
+
+/**
+ * What an instance of an agent is made from — runtime (image, command, env, …) and resources —
+ * as a short digest. Drivers record it on each instance they start; an instance whose recorded
+ * template differs from its agent's current one is recreated (within the disruption budget).
+ */
+export function templateDigest(agent: { spec: { runtime: unknown; resources: unknown } }): string {
+  return digest({ runtime: agent.spec.runtime, resources: agent.spec.resources }).slice('sha256:'.length, 'sha256:'.length + 16);
+}
