@@ -9,7 +9,7 @@ import { containerConfig, instanceFromLabels, labelsFor } from '../../src/driver
 import type { InstanceSpec } from '../../src/drivers/docker/container-spec.js';
 import { DockerDriver } from '../../src/drivers/docker/driver.js';
 import { parseEndpoint } from '../../src/drivers/docker/endpoint.js';
-import { assemble } from '../../src/drivers/docker/observe.js';
+import { assemble, readEngine } from '../../src/drivers/docker/observe.js';
 import { defaultAddress, dockerOptions, resolveEnvRefs } from '../../src/drivers/docker/options.js';
 import { nodeTargets } from '../../src/drivers/docker/nodes.js';
 import { Semaphore } from '../../src/drivers/docker/semaphore.js';
@@ -53,7 +53,8 @@ describe('docker endpoints', () => {
   });
 
   it.each([
-    ['npipe:////./pipe/docker_engine', /does not speak/],
+    ['npipe:////./pipe/docker_engine', /does not speak; use unix:\/\/, tcp:\/\/, http:\/\/, https:\/\/, ssh:\/\//],
+    ['unxi:///var/run/docker.sock', /scheme unxi:\/\/, which the docker driver does not speak/],
     ['docker-1:2376', /not a Docker endpoint/],
     ['unix://relative.sock', /absolute socket path/],
   ])('refuses %s', (address, message) => {
@@ -136,6 +137,18 @@ describe('docker nodes', () => {
       expect.stringMatching(/^docker engine unix:\/\/\/1.sock has no NVIDIA runtime/),
       'docker engine unix:///2.sock is unreachable (connect ENOENT /2.sock): node n2 marked not ready; check the engine (docker -H unix:///2.sock info)',
     ]);
+  });
+
+  it('says an address the driver cannot speak is wrong, rather than asking to check an engine behind it', async () => {
+    const policy = policyOf({ 'pools/a.yaml': pool('edge', '  nodes: [{name: n0}]\n') });
+    const targets = nodeTargets(policy.pools, [], 'unxi:///var/run/docker.sock');
+    const p = parseEndpoint('unxi:///var/run/docker.sock');
+    const reading = await readEngine('unxi:///var/run/docker.sock', { error: p.ok ? '' : p.message });
+    const r = assemble(targets, [reading]);
+    expect(r.nodes.map((n) => [n.name, n.ready])).toEqual([['n0', false]]);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/^docker engine address 'unxi:\/\/\/var\/run\/docker.sock' uses the scheme unxi:\/\/, which the docker driver does not speak; .*: node n0 marked not ready; correct the address/);
+    expect(r.warnings[0]).not.toMatch(/docker -H/);
   });
 });
 
