@@ -2,7 +2,7 @@
 import type { Rule } from './context.js';
 import { singleProfile, uniqueNames } from './names.js';
 import { dependencyCycles, references } from './references.js';
-import { limitsMatchRequests, satisfiableRequests } from './resources.js';
+import { limitsFitNodes, limitsMatchRequests, satisfiableRequests } from './resources.js';
 import { bounds } from './bounds.js';
 import { schedules } from './schedules.js';
 import { jsonLogic } from './logic.js';
@@ -21,6 +21,6 @@ function register(list: Rule[]): readonly Rule[] {
 }
 
 export const RULES = register([
-  uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests,
+  uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests, limitsFitNodes,
   bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, policies,
 ]);
