@@ -227,6 +227,20 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
   return out;
 }
 
+/**
+ * A Driver's settings stay as written (each driver reads its own block), but its durations are
+ * checked here, so `stopGracePeriod: 2 seconds` is an error of qm validate rather than of qm plan.
+ */
+const DRIVER_DURATIONS: Record<string, readonly string[]> = { docker: ['stopGracePeriod', 'startTimeout'] };
+
+function driver(spec: Obj, c: Collector): DriverDoc['spec'] {
+  for (const [type, fields] of Object.entries(DRIVER_DURATIONS)) {
+    const block = obj(spec[type]);
+    for (const f of fields) if (block[f] !== undefined) c.duration(block[f], `/spec/${type}/${f}`, 0);
+  }
+  return spec as unknown as DriverDoc['spec'];
+}
+
 /** Turn one schema-valid document into its typed form; problems point into the document. */
 export function normalizeDocument(kind: Kind, value: unknown, source: SourceRef): { doc: AnyDoc; problems: NormalizeProblem[] } {
   const v = obj(value);
@@ -245,7 +259,7 @@ export function normalizeDocument(kind: Kind, value: unknown, source: SourceRef)
     case 'SchedulingProfile': doc = { ...base, kind, spec: profile(spec, c) }; break;
     case 'Policy': doc = { ...base, kind, spec: spec as unknown as PolicyDoc['spec'] }; break;
     case 'MetricSource': doc = { ...base, kind, spec: metricSource(spec, c) }; break;
-    case 'Driver': doc = { ...base, kind, spec: spec as unknown as DriverDoc['spec'] }; break;
+    case 'Driver': doc = { ...base, kind, spec: driver(spec, c) }; break;
   }
   return { doc, problems: c.problems };
 }

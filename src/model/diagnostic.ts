@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
   UnsatisfiableRequest: 'no node of any allowed pool can ever hold the request',
   GuaranteedLimitsMismatch: 'a guaranteed agent whose limits differ from its requests',
   LimitBelowRequest: 'a limit below its request',
+  LimitAboveCapacity: 'a limit above the capacity of every node the agent may use',
   MinGreaterThanMax: 'a lower bound above its upper bound',
   StaticNodesOutOfBounds: 'a static pool whose node count is outside size bounds',
   InvalidCron: 'a cron expression that does not parse or never fires',

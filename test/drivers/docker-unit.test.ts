@@ -9,7 +9,9 @@ import { containerConfig, instanceFromLabels, labelsFor } from '../../src/driver
 import type { InstanceSpec } from '../../src/drivers/docker/container-spec.js';
 import { DockerDriver } from '../../src/drivers/docker/driver.js';
 import { parseEndpoint } from '../../src/drivers/docker/endpoint.js';
-import { assemble } from '../../src/drivers/docker/observe.js';
+import { EngineClient, EngineError } from '../../src/drivers/docker/engine-client.js';
+import { waitRunning } from '../../src/drivers/docker/containers.js';
+import { assemble, readEngine } from '../../src/drivers/docker/observe.js';
 import { defaultAddress, dockerOptions, resolveEnvRefs } from '../../src/drivers/docker/options.js';
 import { nodeTargets } from '../../src/drivers/docker/nodes.js';
 import { Semaphore } from '../../src/drivers/docker/semaphore.js';
@@ -53,7 +55,8 @@ describe('docker endpoints', () => {
   });
 
   it.each([
-    ['npipe:////./pipe/docker_engine', /does not speak/],
+    ['npipe:////./pipe/docker_engine', /does not speak; use unix:\/\/, tcp:\/\/, http:\/\/, https:\/\/, ssh:\/\//],
+    ['unxi:///var/run/docker.sock', /scheme unxi:\/\/, which the docker driver does not speak/],
     ['docker-1:2376', /not a Docker endpoint/],
     ['unix://relative.sock', /absolute socket path/],
   ])('refuses %s', (address, message) => {
@@ -136,6 +139,18 @@ describe('docker nodes', () => {
       expect.stringMatching(/^docker engine unix:\/\/\/1.sock has no NVIDIA runtime/),
       'docker engine unix:///2.sock is unreachable (connect ENOENT /2.sock): node n2 marked not ready; check the engine (docker -H unix:///2.sock info)',
     ]);
+  });
+
+  it('says an address the driver cannot speak is wrong, rather than asking to check an engine behind it', async () => {
+    const policy = policyOf({ 'pools/a.yaml': pool('edge', '  nodes: [{name: n0}]\n') });
+    const targets = nodeTargets(policy.pools, [], 'unxi:///var/run/docker.sock');
+    const p = parseEndpoint('unxi:///var/run/docker.sock');
+    const reading = await readEngine('unxi:///var/run/docker.sock', { error: p.ok ? '' : p.message });
+    const r = assemble(targets, [reading]);
+    expect(r.nodes.map((n) => [n.name, n.ready])).toEqual([['n0', false]]);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/^docker engine address 'unxi:\/\/\/var\/run\/docker.sock' uses the scheme unxi:\/\/, which the docker driver does not speak; .*: node n0 marked not ready; correct the address/);
+    expect(r.warnings[0]).not.toMatch(/docker -H/);
   });
 });
 
@@ -229,6 +244,44 @@ describe('docker driver wiring', () => {
       expect(driver.throughput.report().map((r) => r.started)).toEqual([12]);
     } finally {
       await driver.close();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['an engine that shuts down is blamed, not the container it stopped', true],
+    ['a container that stops on a live engine is blamed', false],
+  ])('%s', async (_title, shutdown) => {
+    // A fake engine whose container runs, then stops with 143 (SIGTERM); with `shutdown`, the engine then stops answering.
+    const dir = mkdtempSync('/tmp/qmd-fake-');
+    const sock = `${dir}/docker.sock`;
+    let inspects = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (req.url?.includes('/info')) return res.end(JSON.stringify({ NCPU: 2, MemTotal: 1, ServerVersion: '24', Name: 'h' }));
+      const running = inspects++ === 0;
+      if (!running && shutdown) res.on('finish', () => {
+        server.close();
+        server.closeAllConnections();
+      });
+      res.end(JSON.stringify({ Id: 'c1', Name: '/bot-0', RestartCount: 0, State: { Status: running ? 'running' : 'exited', Running: running, Restarting: false, ExitCode: running ? 0 : 143, StartedAt: 't0' }, HostConfig: { NanoCpus: 0, Memory: 0 }, Config: { Labels: {} } }));
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    const client = new EngineClient({ kind: 'unix', address: `unix://${sock}`, socketPath: sock }, { maxSockets: 2 });
+    try {
+      const err = await waitRunning(client, 'c1', 5).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(EngineError);
+      if (shutdown) {
+        expect((err as EngineError).unreachable).toBe(true);
+        expect((err as Error).message).toMatch(new RegExp(`^the docker engine unix://${sock} went away while the new container was starting \\(the container stopped with exit code 143, as when the engine shuts down\\), and it no longer answers: `));
+      } else {
+        expect((err as EngineError).unreachable).toBe(false);
+        expect((err as Error).message).toBe('the new container keeps stopping (restarted 0 times, last exit code 143)');
+      }
+    } finally {
+      client.close();
       server.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,13 +2,14 @@
 import type { Rule } from './context.js';
 import { singleProfile, uniqueNames } from './names.js';
 import { dependencyCycles, references } from './references.js';
-import { limitsMatchRequests, satisfiableRequests } from './resources.js';
+import { limitsFitNodes, limitsMatchRequests, satisfiableRequests } from './resources.js';
 import { bounds } from './bounds.js';
 import { schedules } from './schedules.js';
 import { jsonLogic } from './logic.js';
 import { quotaCohorts } from './quotas.js';
 import { crossField } from './misc.js';
 import { policies } from './policies.js';
+import { driverSettings } from './drivers.js';
 
 function register(list: Rule[]): readonly Rule[] {
   const seen = new Set<string>();
@@ -20,6 +21,6 @@ function register(list: Rule[]): readonly Rule[] {
 }
 
 export const RULES = register([
-  uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests,
-  bounds, schedules, jsonLogic, quotaCohorts, crossField, policies,
+  uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests, limitsFitNodes,
+  bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, policies,
 ]);

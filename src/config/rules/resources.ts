@@ -79,6 +79,26 @@ function hintFor(pointer: string): string {
   return "check placement.pools, tiers, nodeSelector, tolerations and the pools' access lists";
 }
 
+/** The node shapes an agent may be placed on (capacity aside), and why every other one is shut out. */
+function candidatesFor(agent: AgentDoc, pools: readonly PoolDoc[]): { candidates: { pool: PoolDoc; shape: Shape }[]; exclusions: { reason: string; pointer: string }[] } {
+  const exclusions: { reason: string; pointer: string }[] = [];
+  const candidates: { pool: PoolDoc; shape: Shape }[] = [];
+  for (const pool of pools) {
+    const why = poolExclusionDetail(agent, pool);
+    if (why) {
+      exclusions.push(why);
+      continue;
+    }
+    for (const shape of shapesOf(pool)) {
+      const sel = agent.spec.placement.nodeSelector ?? {};
+      const bad = Object.entries(sel).find(([k, v]) => shape.labels[k] !== v);
+      if (bad) exclusions.push({ reason: `${shape.label} lacks label ${bad[0]}=${bad[1]}`, pointer: `/spec/placement/nodeSelector/${pointerSegment(bad[0])}` });
+      else candidates.push({ pool, shape });
+    }
+  }
+  return { candidates, exclusions };
+}
+
 export const satisfiableRequests: Rule = {
   name: 'satisfiable-requests',
   description: 'every agent request fits at least one node of a pool it may use (pools, tiers, access, nodeSelector, NoSchedule taints, overcommit, reserve)',
@@ -91,24 +111,10 @@ export const satisfiableRequests: Rule = {
     for (const e of entriesOf(ctx, 'Agent')) {
       const agent = e.doc;
       if (agent.spec.replicas === 0 || e.partial) continue;
-      const exclusions: { reason: string; pointer: string }[] = [];
-      const candidates: { pool: PoolDoc; shape: Shape }[] = [];
       const listed = agent.spec.placement.pools;
       // Every pool the agent lists is unknown: that is the UnknownReference already reported.
       if (listed && listed.length > 0 && !listed.some((n) => pools.some((p) => p.metadata.name === n))) continue;
-      for (const pool of pools) {
-        const why = poolExclusionDetail(agent, pool);
-        if (why) {
-          exclusions.push(why);
-          continue;
-        }
-        for (const shape of shapesOf(pool)) {
-          const sel = agent.spec.placement.nodeSelector ?? {};
-          const bad = Object.entries(sel).find(([k, v]) => shape.labels[k] !== v);
-          if (bad) exclusions.push({ reason: `${shape.label} lacks label ${bad[0]}=${bad[1]}`, pointer: `/spec/placement/nodeSelector/${pointerSegment(bad[0])}` });
-          else candidates.push({ pool, shape });
-        }
-      }
+      const { candidates, exclusions } = candidatesFor(agent, pools);
       if (candidates.length === 0) {
         // Point at the one field that shuts out every pool the agent could otherwise use, if there is one.
         const decisive = exclusions.filter((x) => !(listed && x.pointer === '/spec/placement/pools'));
@@ -155,6 +161,46 @@ export const limitsMatchRequests: Rule = {
         } else if (r !== undefined && l !== undefined && l < r) {
           ctx.report(e, at, 'LimitBelowRequest', `${docName(e.doc)} limits ${formatResource(k, l)}, below its request of ${formatResource(k, r)}`, { hint: 'raise the limit to at least the request' });
         }
+      }
+    }
+  },
+};
+
+/**
+ * A limit is a hard cap the driver hands to the runtime (Docker's NanoCpus and Memory): one above
+ * the node's own capacity can never be honoured, and Docker refuses it at apply time ("Range of CPUs
+ * is from 0.01 to 2.00"). Compared with the declared capacity, without overcommit or reserve. An
+ * error when every node the agent may use declares the resource; a warning when some declare none
+ * (qm cannot tell what those nodes have). Agents whose requests fit no node are UnsatisfiableRequest.
+ */
+export const limitsFitNodes: Rule = {
+  name: 'limits-fit-nodes',
+  description: 'no agent limit exceeds the declared capacity of the largest node it may be placed on',
+  check(ctx) {
+    const poolEntries = entriesOf(ctx, 'Pool');
+    const pools = poolEntries.map((e) => e.doc);
+    const unknownCapacity = new Set(poolEntries.filter((e) => e.partial).map((e) => e.doc));
+    if (pools.length === 0) return;
+    for (const e of entriesOf(ctx, 'Agent')) {
+      const agent = e.doc;
+      const limits = agent.spec.resources.limits;
+      if (!limits || agent.spec.replicas === 0 || e.partial) continue;
+      const { candidates } = candidatesFor(agent, pools);
+      if (candidates.length === 0 || candidates.some((c) => unknownCapacity.has(c.pool))) continue;
+      if (candidates.every((c) => misfit(agent.spec.resources.requests, usableCapacity(agent, c.pool, c.shape.capacity)) !== undefined)) continue;
+      for (const [k, want] of Object.entries(limits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const declared = candidates.filter((c) => c.shape.capacity[k] !== undefined);
+        if (declared.length === 0 || want === 0) continue;
+        const best = declared.reduce((a, c) => ((c.shape.capacity[k] ?? 0) > (a.shape.capacity[k] ?? 0) ? c : a));
+        const have = best.shape.capacity[k] ?? 0;
+        if (want <= have) continue;
+        const undeclared = candidates.filter((c) => c.shape.capacity[k] === undefined);
+        const name = resourceName(k);
+        const tail = undeclared.length ? `; ${undeclared.map((c) => c.shape.label).join(', ')} declare${undeclared.length === 1 ? 's' : ''} no ${name}, so it can be honoured at most there` : ': the limit can never be honoured, and the runtime refuses it at apply';
+        ctx.report(e, `/spec/resources/limits/${pointerSegment(name)}`, 'LimitAboveCapacity', `${docName(agent)} limits ${formatResource(k, want)} per instance, more than the largest node it may use, ${best.shape.label}, has (${formatResource(k, have)})${tail}`, {
+          hint: `lower resources.limits.${name} to at most ${formatResource(k, have)}, or allow a pool with larger nodes (placement.pools, tiers, nodeSelector, tolerations)`,
+          ...(undeclared.length ? { severity: 'warning' as const } : {}),
+        });
       }
     }
   },

@@ -49,6 +49,36 @@ export async function ensureRunning(c: EngineClient, instance: string, node: str
   return { id, name, started: true };
 }
 
+/** Exit codes of a container stopped by a signal from outside (SIGTERM 143, SIGKILL 137), as when its engine shuts down. */
+const SIGNALLED = new Set([143, 137]);
+
+/**
+ * Before blaming a container that stopped, ask whether its engine is still there: a dockerd that is
+ * shutting down stops its containers (exit code 143) and then stops answering. Returns why the engine
+ * is gone, or undefined when it answers. A signalled container gets a few tries, as the engine may
+ * still answer for a moment while it shuts down.
+ */
+export async function engineGone(c: EngineClient, exitCode: number | undefined, tries = exitCode !== undefined && SIGNALLED.has(exitCode) ? 4 : 1, pauseMs = 250): Promise<string | undefined> {
+  for (let i = 0; i < tries; i++) {
+    if (i > 0) await sleep(pauseMs);
+    try {
+      await c.info(2000);
+    } catch (e) {
+      if (e instanceof EngineError && !e.unreachable) return undefined;
+      return (e as Error).message;
+    }
+  }
+  return undefined;
+}
+
+/** The failure of a new container that stopped: the engine's, when it went away, else the container's. */
+async function stopped(c: EngineClient, exitCode: number | undefined, message: string): Promise<EngineError> {
+  const gone = await engineGone(c, exitCode);
+  if (gone === undefined) return new EngineError(message, 500);
+  // No status: the engine did not answer, so the driver reports it unreachable and names the host.
+  return new EngineError(`the docker engine ${c.endpoint.address} went away while the new container was starting (the container stopped${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}, as when the engine shuts down), and it no longer answers: ${gone}`);
+}
+
 /** How long a new container must keep running, unrestarted, before a move removes the old one. */
 const SETTLE_MS = 300;
 
@@ -66,7 +96,7 @@ export async function waitRunning(c: EngineClient, id: string, timeoutSeconds: n
     if (up && (s.StartedAt !== up.startedAt || d.RestartCount !== up.restarts || !s.Running)) {
       // Once restarted it runs again and reports exit code 0: only a stopped one has its last code.
       const last = s.Running ? '' : `, last exit code ${s.ExitCode}${s.Error ? ` (${s.Error})` : ''}`;
-      throw new EngineError(`the new container keeps stopping (restarted ${d.RestartCount} time${d.RestartCount === 1 ? '' : 's'}${last})`, 500);
+      throw await stopped(c, s.Running ? undefined : s.ExitCode, `the new container keeps stopping (restarted ${d.RestartCount} time${d.RestartCount === 1 ? '' : 's'}${last})`);
     }
     if (up) return;
     if (s.Running && !s.Restarting && (!s.Health || s.Health.Status === 'healthy')) {
@@ -74,7 +104,7 @@ export async function waitRunning(c: EngineClient, id: string, timeoutSeconds: n
       await sleep(SETTLE_MS);
       continue;
     }
-    if (s.Status === 'exited' || s.Status === 'dead' || d.RestartCount > 0) throw new EngineError(`the new container exited with code ${s.ExitCode}${s.Error ? ` (${s.Error})` : ''}`, 500);
+    if (s.Status === 'exited' || s.Status === 'dead' || d.RestartCount > 0) throw await stopped(c, s.ExitCode, `the new container exited with code ${s.ExitCode}${s.Error ? ` (${s.Error})` : ''}`);
     if (performance.now() > deadline) throw new EngineError(`the new container is not ${s.Health ? 'healthy' : 'running'} after ${timeoutSeconds}s (state ${s.Status}${s.Health ? `, health ${s.Health.Status}` : ''})`, 500);
     await sleep(delay);
   }

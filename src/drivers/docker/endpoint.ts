@@ -18,13 +18,16 @@ export type Endpoint =
   | { kind: 'tcp'; address: string; host: string; port: number; tls?: TlsFiles }
   | { kind: 'ssh'; address: string; target: string; port?: number };
 
+/** The schemes the driver speaks (http and https are tcp, as for the docker CLI). */
+export const DOCKER_SCHEMES = ['unix', 'tcp', 'http', 'https', 'ssh'] as const;
+
 export type ParsedEndpoint = { ok: true; endpoint: Endpoint } | { ok: false; message: string };
 
 /** Parse an endpoint address; `tls` applies to tcp:// endpoints (then the default port is 2376, else 2375). */
 export function parseEndpoint(address: string, tls?: TlsFiles): ParsedEndpoint {
   const a = address.trim();
   if (a.startsWith('/')) return { ok: true, endpoint: { kind: 'unix', address: `unix://${a}`, socketPath: a } };
-  const m = /^([a-z]+):\/\/(.*)$/.exec(a);
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(a);
   if (!m) return { ok: false, message: `'${address}' is not a Docker endpoint; write unix:///path/docker.sock, tcp://host:2376 or ssh://user@host` };
   const [, scheme, rest] = m as unknown as [string, string, string];
   switch (scheme) {
@@ -47,6 +50,6 @@ export function parseEndpoint(address: string, tls?: TlsFiles): ParsedEndpoint {
       return { ok: true, endpoint: sp[3] ? { kind: 'ssh', address: a, target, port: Number(sp[3]) } : { kind: 'ssh', address: a, target } };
     }
     default:
-      return { ok: false, message: `'${address}' uses the scheme ${scheme}://, which the docker driver does not speak; use unix://, tcp:// or ssh://` };
+      return { ok: false, message: `'${address}' uses the scheme ${scheme}://, which the docker driver does not speak; use ${DOCKER_SCHEMES.map((x) => `${x}://`).join(', ')}` };
   }
 }

@@ -15,11 +15,13 @@ export interface EngineReading {
   containers?: ContainerSummary[];
   /** Why the engine could not be read. */
   error?: string;
+  /** The address itself is wrong (not an engine that is down): qm validate reports it too. */
+  invalid?: boolean;
 }
 
 /** Read one engine: its info and its managed containers. */
 export async function readEngine(address: string, client: EngineClient | { error: string }): Promise<EngineReading> {
-  if ('error' in client) return { address, error: client.error };
+  if ('error' in client) return { address, error: client.error, invalid: true };
   try {
     const info = await client.info();
     const containers = await client.list([LABEL.instance]);
@@ -42,6 +44,10 @@ export function assemble(targets: readonly NodeTarget[], readings: readonly Engi
     const r = byAddress.get(address);
     const ready = Boolean(r && !r.error);
     for (const n of here) nodes.push({ ...n, ready });
+    if (r?.invalid) {
+      warnings.push(`docker engine address ${r.error}: node${here.length === 1 ? '' : 's'} ${here.map((n) => n.name).join(', ')} marked not ready; correct the address in Pool.spec.nodes or spec.docker.endpoints (qm validate reports it)`);
+      continue;
+    }
     if (!r || r.error) {
       warnings.push(`docker engine ${address} is unreachable (${r?.error ?? 'not read'}): node${here.length === 1 ? '' : 's'} ${here.map((n) => n.name).join(', ')} marked not ready; check the engine (docker -H ${address} info)`);
       continue;

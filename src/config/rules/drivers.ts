@@ -1,0 +1,59 @@
+/** Driver settings the schema cannot check: Docker endpoint addresses the docker driver can speak. */
+import type { PoolDoc } from '../../model/documents.js';
+import { didYouMean } from '../../model/diagnostic.js';
+import { DOCKER_SCHEMES, parseEndpoint } from '../../drivers/docker/endpoint.js';
+import type { DocumentEntry } from '../validate.js';
+import type { Rule, RuleContext } from './context.js';
+import { docName, entriesOf } from './context.js';
+
+const SCHEMES = DOCKER_SCHEMES.map((s) => `${s}://`).join(', ');
+
+/** Why the docker driver could never use this address, with a hint; undefined when it could (reachable or not). */
+function endpointProblem(address: string): { message: string; hint: string } | undefined {
+  // Resolved from the environment at plan time: only the part before the first reference can be judged.
+  if (/^\s*\$\{/.test(address)) return undefined;
+  const scheme = /^\s*([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(address)?.[1];
+  if (scheme !== undefined && !(DOCKER_SCHEMES as readonly string[]).includes(scheme)) {
+    const guess = didYouMean(scheme.toLowerCase(), DOCKER_SCHEMES);
+    const hint =
+      guess ? `did you mean '${address.replace(scheme, guess)}'?`
+      : scheme === 'npipe' ? `Windows named pipes are not supported: expose the engine on tcp://host:2376 (with tls) or reach it over ssh://user@host`
+      : `write unix:///var/run/docker.sock, tcp://host:2376, https://host:2376 or ssh://user@host`;
+    return { message: `'${address}' uses the scheme ${scheme}://, which the docker driver does not speak (it speaks ${SCHEMES})`, hint };
+  }
+  if (address.includes('${')) return undefined;
+  const p = parseEndpoint(address);
+  if (p.ok) return undefined;
+  return { message: p.message.replace(/;.*$/, ''), hint: `write unix:///var/run/docker.sock, tcp://host:2376, https://host:2376 or ssh://user@host` };
+}
+
+function check(ctx: RuleContext, e: DocumentEntry, pointer: string, field: string, address: string): void {
+  const p = endpointProblem(address);
+  if (p) ctx.report(e, pointer, 'InvalidValue', `${docName(e.doc)}: ${field} ${p.message}`, { hint: p.hint });
+}
+
+export const driverSettings: Rule = {
+  name: 'driver-settings',
+  description: 'Docker endpoints (Driver spec.docker.endpoints, static node addresses of docker pools) use a scheme the docker driver speaks and are well formed',
+  check(ctx) {
+    const dockerDrivers = new Set<string>(['docker']);
+    for (const e of entriesOf(ctx, 'Driver')) {
+      if (e.doc.spec.type !== 'docker') continue;
+      dockerDrivers.add(e.doc.metadata.name);
+      const endpoints = (e.doc.spec.docker as { endpoints?: unknown } | undefined)?.endpoints;
+      if (!Array.isArray(endpoints)) continue;
+      endpoints.forEach((a, i) => {
+        if (typeof a === 'string') check(ctx, e, `/spec/docker/endpoints/${i}`, `spec.docker.endpoints[${i}]`, a);
+      });
+    }
+    // A Driver document named `docker` of another type shadows the built-in type.
+    for (const e of entriesOf(ctx, 'Driver')) if (e.doc.metadata.name === 'docker' && e.doc.spec.type !== 'docker') dockerDrivers.delete('docker');
+    for (const e of entriesOf(ctx, 'Pool')) {
+      const pool: PoolDoc = e.doc;
+      if (!dockerDrivers.has(pool.spec.driver)) continue;
+      (pool.spec.nodes ?? []).forEach((n, i) => {
+        if (n.address !== undefined) check(ctx, e, `/spec/nodes/${i}/address`, `spec.nodes[${i}].address`, n.address);
+      });
+    }
+  },
+};
