@@ -349,6 +349,31 @@ describe('qm status: drivers down, locks', () => {
     expect(back.locks).toEqual([]);
   });
 
+  it('a node that could not be observed (one engine of a driver down): drift of its pool is unknown, not "missing"', async () => {
+    const r = await fleet();
+    expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
+    // The sim has no per-node outage knob: make its stored cluster look as the Docker driver reports
+    // an engine that does not answer — the node not ready, the instances on it unseen.
+    const store = await openStateStore(path.join(r.dir, '.qm/state.db'));
+    let lost: string;
+    try {
+      const c = await store.cluster.get('sim');
+      const node = c.nodes.find((n) => n.pool === 'general' && c.instances.some((i) => i.node === n.name))!;
+      lost = node.name;
+      await store.cluster.write('sim', [...c.instances.filter((i) => i.node === node.name).map((i) => ({ op: 'deleteInstance' as const, name: i.name })), { op: 'putNode', node: { ...node, ready: false } }]);
+    } finally {
+      await store.close();
+    }
+    const text = run(r, ['status']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(/missing \(to place\)/);
+    expect(text.stdout).toMatch(new RegExp(`^ {2}general +1/2 nodes ready .*partly observed: ${lost} not ready$`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`\nDrift\n {2}unknown: pool general: node ${lost} is not ready, what runs there cannot be seen — `));
+    const json = JSON.parse(run(r, ['status', '--format', 'json']).stdout) as { pools: { name: string; observed: boolean; unobservedNodes?: string[] }[]; drift: unknown };
+    expect(json.drift).toEqual({ inSync: null, unknown: `pool general: node ${lost} is not ready, what runs there cannot be seen` });
+    expect(json.pools.map((p) => [p.name, p.observed, p.unobservedNodes])).toEqual([['batch', true, undefined], ['general', false, [lost]]]);
+  });
+
   it('lists the locks with the id qm force-unlock takes, expired ones marked', async () => {
     const r = await fleet();
     expect(run(r, ['status']).stdout).toMatch(/\nLocks\n {2}none: no apply or reconcile is running\n/);

@@ -85,6 +85,57 @@ instances:
   });
 });
 
+describe('duplicates: the same instance on two nodes (an engine that came back)', () => {
+  type Pools = { actions: { type: string; instance: string; node: string }[]; pools: { name: string; utilizationPercent: Record<string, { current: number; planned: number }> }[] };
+  it('removing the duplicate leaves the kept copy counted in its pool', async () => {
+    // chat-0 runs on general-1 (listed first, kept) and on general-0; chat-1 on general-1: 3 of 8 cpu.
+    const r = await fleet({
+      'snap.yaml': `nodes:
+  - {name: general-0, pool: general, zone: z-a}
+  - {name: general-1, pool: general, zone: z-b}
+instances:
+  - {name: chat-0, agent: chat, node: general-1, startedAt: "2026-11-28T09:00:00Z"}
+  - {name: chat-0, agent: chat, node: general-0, startedAt: "2026-11-27T09:00:00Z"}
+  - {name: chat-1, agent: chat, node: general-1}
+`,
+    });
+    const res = plan(r, 'snap.yaml', '--format', 'json');
+    expect(res.code, res.stderr).toBe(0);
+    const p = JSON.parse(res.stdout) as Pools;
+    expect(p.actions.map((a) => [a.type, a.instance, a.node])).toEqual([['remove', 'chat-0', 'general-0']]);
+    expect(p.pools[0]!.utilizationPercent.cpu).toEqual({ current: 37.5, planned: 25 });
+    expect(plan(r, 'snap.yaml').stdout).toMatch(/cpu\s+\S+\s+38% → \S+\s+25%/);
+  });
+
+  it('a duplicate in another pool changes only that pool', async () => {
+    const r = await fleet({
+      'pools/batch.yaml': POOL.replace('name: general', 'name: batch').replace('min: 2, max: 6, initial: 2', 'min: 1, max: 2, initial: 1'),
+      'snap.yaml': `nodes:
+  - {name: general-0, pool: general, zone: z-a}
+  - {name: general-1, pool: general, zone: z-b}
+  - {name: batch-0, pool: batch, zone: z-a}
+instances:
+  - {name: chat-0, agent: chat, node: general-0}
+  - {name: chat-0, agent: chat, node: batch-0}
+  - {name: chat-1, agent: chat, node: general-1}
+`,
+    });
+    const res = plan(r, 'snap.yaml', '--format', 'json');
+    expect(res.code, res.stderr).toBe(0);
+    const p = JSON.parse(res.stdout) as Pools;
+    expect(p.actions.map((a) => [a.type, a.instance, a.node])).toEqual([['remove', 'chat-0', 'batch-0']]);
+    const cpu = Object.fromEntries(p.pools.map((x) => [x.name, x.utilizationPercent.cpu]));
+    expect(cpu).toEqual({ batch: { current: 25, planned: 0 }, general: { current: 25, planned: 25 } });
+  });
+
+  it('the same instance twice on one node is still a mistake in the file', async () => {
+    const r = await fleet({ 'snap.yaml': 'nodes:\n  - {name: general-0, pool: general}\ninstances:\n  - {name: chat-0, agent: chat, node: general-0}\n  - {name: chat-0, agent: chat, node: general-0}\n' });
+    const res = plan(r, 'snap.yaml');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^snap\.yaml:5:\d+ - error DuplicateName: snapshot: instance 'chat-0' is listed twice on node 'general-0'/m);
+  });
+});
+
 describe('a snapshot with problems', () => {
   it('prints every problem with file:line:column and a code frame, as qm validate does', async () => {
     const r = await fleet({

@@ -120,8 +120,11 @@ export function readSnapshot(path: string, text: string, policy: PolicySet): Sna
   const seenInst = new Set<string>();
   (v.instances as Obj[]).forEach((x, i) => {
     const name = String(x.name);
-    if (seenInst.has(name)) report(`/instances/${i}/name`, 'DuplicateName', `snapshot: instance '${name}' is listed twice`);
-    seenInst.add(name);
+    // The same instance on two nodes is a duplicate the planner removes (an engine that came back,
+    // as qm status --format json prints it); twice on one node is a mistake in the file.
+    const at = `${name}\u0000${String(x.node)}`;
+    if (seenInst.has(at)) report(`/instances/${i}/name`, 'DuplicateName', `snapshot: instance '${name}' is listed twice on node '${String(x.node)}'`);
+    seenInst.add(at);
     if (!seenNodes.has(String(x.node))) report(`/instances/${i}/node`, 'UnknownReference', `snapshot: instance '${name}' runs on node '${String(x.node)}', which the snapshot does not list`, 'add the node to nodes');
     const agent = agents.get(String(x.agent));
     const req = resources(x.requests, `/instances/${i}/requests`);

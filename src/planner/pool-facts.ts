@@ -27,16 +27,36 @@ export interface FactsInput {
   history: readonly ScalingEvent[];
 }
 
-/** Where every instance is after a schedule: name → {node, requests}. */
-export function positions(instances: readonly ObservedInstance[], r: ScheduleResult): Map<string, { node: string; agent: string; requests: ResourceList }> {
-  const at = new Map(instances.map((i) => [i.name, { node: i.node, agent: i.agent, requests: i.requests }]));
-  for (const x of r.removals) at.delete(x.instance);
-  for (const e of r.evictions) at.delete(e.instance);
+/** Where an instance is after a schedule. */
+export interface Position {
+  name: string;
+  node: string;
+  agent: string;
+  requests: ResourceList;
+}
+
+/** The key of one copy of an instance: the same instance may run on two nodes (a duplicate). */
+const copyKey = (name: string, node: string) => `${name}\u0000${node}`;
+
+/**
+ * Where every instance is after a schedule, one entry per copy (keyed by name and node): a removal
+ * or eviction drops only the copy on its node, so the copy a duplicate's removal keeps still counts.
+ */
+export function positions(instances: readonly ObservedInstance[], r: ScheduleResult): Map<string, Position> {
+  const at = new Map(instances.map((i) => [copyKey(i.name, i.node), { name: i.name, node: i.node, agent: i.agent, requests: i.requests }]));
+  for (const x of r.removals) at.delete(copyKey(x.instance, x.node));
+  for (const e of r.evictions) at.delete(copyKey(e.instance, e.node));
   for (const m of r.moves) {
-    const i = at.get(m.instance);
-    if (i) at.set(m.instance, { ...i, node: m.toNode });
+    const i = at.get(copyKey(m.instance, m.fromNode));
+    if (i) {
+      at.delete(copyKey(m.instance, m.fromNode));
+      at.set(copyKey(m.instance, m.toNode), { ...i, node: m.toNode });
+    }
   }
-  for (const p of r.placements) at.set(p.instance, { node: p.node, agent: p.agent, requests: p.requests });
+  // A placement is the instance's only copy from then on (one stranded elsewhere is replaced).
+  const placed = new Set(r.placements.map((p) => p.instance));
+  for (const [k, i] of at) if (placed.has(i.name)) at.delete(k);
+  for (const p of r.placements) at.set(copyKey(p.instance, p.node), { name: p.instance, node: p.node, agent: p.agent, requests: p.requests });
   return at;
 }
 
@@ -133,7 +153,7 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
       .filter((n) => n.ready)
       .map((n) => {
         const u = dominant([n], firstAt);
-        const on = [...firstAt].filter(([, i]) => i.node === n.name);
+        const on = [...firstAt.values()].filter((i) => i.node === n.name);
         const started = input.instances.filter((i) => i.node === n.name && i.startedAt).map((i) => Date.parse(i.startedAt!) / 1000);
         const since = Math.max(lastPoolChange, ...started);
         return { node: n, percent: u?.percent ?? 0, instances: on, unneededFor: t - since };
@@ -151,10 +171,10 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
         kept.push(`${c.node.name} under ${doc.spec.scaleDownUtilizationPercent} % but changed ${duration(c.unneededFor)} ago, less than ${duration(doc.spec.scaleDownUnneededTime)}`);
         continue;
       }
-      const over = c.instances.map(([, i]) => i.agent).find((agent) => {
+      const over = c.instances.map((i) => i.agent).find((agent) => {
         const a = input.policy.agents.find((x) => x.metadata.name === agent);
         const allowed = Math.max(1, Math.floor(((a?.spec.replicas ?? 1) * budget) / 100));
-        return (disrupted.get(agent) ?? 0) + c.instances.filter(([, i]) => i.agent === agent).length > allowed;
+        return (disrupted.get(agent) ?? 0) + c.instances.filter((i) => i.agent === agent).length > allowed;
       });
       if (over) {
         kept.push(`removing ${c.node.name} would disrupt more ${over} instances than the disruption budget (${budget} %) allows`);
@@ -162,7 +182,7 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
       }
       const gone = new Set([...removable.map((r) => r.node), c.node.name]);
       const r = sched(input.nodes.filter((n) => !gone.has(n.name)));
-      const moving = new Set(c.instances.map(([k]) => k));
+      const moving = new Set(c.instances.map((i) => i.name));
       if (r.blocked.length > input.first.blocked.length || r.blocked.some((b) => moving.has(b.instance))) {
         kept.push(`the instances on ${c.node.name} do not all fit elsewhere`);
         continue;
@@ -175,7 +195,7 @@ export function poolFacts(input: FactsInput, scaled: readonly { pool: PoolDoc; d
           continue;
         }
       }
-      for (const [, i] of c.instances) disrupted.set(i.agent, (disrupted.get(i.agent) ?? 0) + 1);
+      for (const i of c.instances) disrupted.set(i.agent, (disrupted.get(i.agent) ?? 0) + 1);
       removable.push({ node: c.node.name, utilizationPercent: c.percent, unneededFor: c.unneededFor, instances: c.instances.length });
     }
     if (removable.length) facts.removable = removable;

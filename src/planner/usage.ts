@@ -5,17 +5,33 @@ import type { ResourceList } from '../model/quantity.js';
 import { resourceName } from '../model/quantity.js';
 import type { ObservedInstance, ObservedNode, ObservedState } from '../model/state.js';
 
-/** Instances after the plan's actions: placed and moved ones where the plan puts them, removed ones gone. */
+/**
+ * Instances after the plan's actions: placed and moved ones where the plan puts them, removed ones
+ * gone. The same instance may run on two nodes (a duplicate): a removal, eviction or move names its
+ * node, so it takes only the copy on that node and the copy that is kept still counts.
+ */
 export function instancesAfter(observed: readonly ObservedInstance[], actions: readonly PlanAction[]): ObservedInstance[] {
-  const by = new Map(observed.map((i) => [i.name, { ...i }]));
-  for (const a of actions) {
-    if (a.type === 'place') by.set(a.instance, { name: a.instance, agent: a.agent, node: a.node, requests: a.requests });
-    else if (a.type === 'move') {
-      const i = by.get(a.instance);
-      if (i) i.node = a.toNode;
-    } else if (a.type === 'evict' || a.type === 'remove') by.delete(a.instance);
+  // name → node → copy
+  const by = new Map<string, Map<string, ObservedInstance>>();
+  for (const i of observed) {
+    let copies = by.get(i.name);
+    if (!copies) by.set(i.name, (copies = new Map()));
+    copies.set(i.node, { ...i });
   }
-  return [...by.values()];
+  for (const a of actions) {
+    if (a.type === 'place') {
+      // The placed instance is its only copy from then on (one stranded elsewhere is replaced).
+      by.set(a.instance, new Map([[a.node, { name: a.instance, agent: a.agent, node: a.node, requests: a.requests }]]));
+    } else if (a.type === 'move') {
+      const copies = by.get(a.instance);
+      const i = copies?.get(a.fromNode);
+      if (copies && i) {
+        copies.delete(a.fromNode);
+        copies.set(a.toNode, { ...i, node: a.toNode });
+      }
+    } else if (a.type === 'evict' || a.type === 'remove') by.get(a.instance)?.delete(a.node);
+  }
+  return [...by.values()].flatMap((copies) => [...copies.values()]);
 }
 
 function percent(used: number, cap: number): number {

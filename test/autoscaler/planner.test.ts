@@ -150,6 +150,23 @@ describe('agent replicas from metrics feed the placement engine in the same plan
   });
 });
 
+describe('duplicates: the same instance on two nodes, the first kept and the other removed', () => {
+  // a-0 (3 cpu) runs on p-0 and again on p-1, as after an unreachable engine came back.
+  const copy = (node: string): ObservedInstance => ({ name: 'a-0', agent: 'a', node, requests: { cpuMillis: 3000, memoryBytes: 1024 ** 3 }, startedAt: HOUR_AGO });
+  const fleet = (extra = '') => policyFrom([POOL('p', { min: 1, max: 10, initial: 2 }), AGENT('a', 1, 3), extra].filter(Boolean).join('\n---\n'));
+  it('the plan\'s pool utilisation after removing the duplicate still counts the kept copy', () => {
+    const p = plan(fleet(), { instances: [copy('p-0'), copy('p-1')] });
+    expect(p.actions.map((a) => a.type === 'remove' && [a.instance, a.node])).toEqual([['a-0', 'p-1']]);
+    expect(p.pools[0]!.utilizationPercent.cpu).toEqual({ current: 75, planned: 37.5 });
+  });
+  it('the autoscaler measures the pool with the kept copy (positions drop only the removed copy)', () => {
+    const policy = fleet(SP('p', '{kind: Pool, name: p}', 'min: 1\nmax: 10\ntargetUtilizationPercent: 30'));
+    const observed = { nodes: newNodes(policy.pools[0]!, [], 2), instances: [copy('p-0'), copy('p-1')], scalingHistory: [] };
+    const d = planScaling({ policy, observed, now: NOW, metrics: {}, forecast }).decisions.pools[0]!;
+    expect(d).toMatchObject({ from: 2, to: 3, reason: 'utilisation cpu 37.5 % > target 30 % → 3 nodes (+1)' });
+  });
+});
+
 describe('static pools never scale', () => {
   it('a policy on a static pool is ignored with a warning', async () => {
     const { validateFiles } = await import('../../src/config/validate.js');

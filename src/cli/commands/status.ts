@@ -1,7 +1,10 @@
 /**
  * `qm status [DIR] [--format text|json] [--state LOC]`: drivers' health, locks, the last apply,
  * pools, nodes, utilisation, quotas, drift. A driver that is down is shown unhealthy and the rest
- * is shown as far as it can be observed; drift is then unknown. Exit 0 either way.
+ * is shown as far as it can be observed; drift is then unknown, as it is when a node could not be
+ * observed (not ready: an engine that does not answer), since what runs there cannot be seen.
+ * Duplicates (the same instance on two nodes, one copy to remove) are told apart from instances
+ * nobody declared. Exit 0 either way.
  */
 import type { PolicySet } from '../../model/documents.js';
 import { QmError } from '../../model/errors.js';
@@ -16,6 +19,8 @@ function human(key: string, v: number): string {
   return String(v);
 }
 import type { Plan } from '../../model/plan.js';
+import type { ObservedInstance } from '../../model/state.js';
+import { instancesAfter } from '../../planner/usage.js';
 import { loadValidPolicy, runPlan } from '../../engine/plan.js';
 import { openEnginePort } from '../../engine/store-port.js';
 import { driversFor, observeFleet } from '../../engine/observe.js';
@@ -52,26 +57,86 @@ export interface StatusReport {
   lastApply?: LastApply | undefined;
 }
 
-/** Why the drift is unknown: the drivers that could not be observed. */
-function unobserved(failed: readonly DriverFailure[]): string {
+/** A pool some of whose nodes could not be observed, with the observation warnings naming them. */
+export interface PartlyObserved {
+  pool: string;
+  nodes: string[];
+  warnings: string[];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Pools with a node that is not ready: the driver could not see into it (a Docker engine that does
+ * not answer), so the instances running there are unknown and so is the pool's drift.
+ */
+export function partlyObserved(observed: ObservedFleet): PartlyObserved[] {
+  const byPool = new Map<string, string[]>();
+  for (const n of observed.nodes) if (!n.ready) byPool.set(n.pool, [...(byPool.get(n.pool) ?? []), n.name]);
+  const names = (w: string, node: string) => new RegExp(`(^|[^\\w.-])${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`).test(w);
+  return [...byPool].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pool, nodes]) => ({ pool, nodes, warnings: observed.warnings.filter((w) => nodes.some((n) => names(w, n))) }));
+}
+
+/** Why the drift is unknown: the drivers that could not be observed, the nodes that could not be seen into. */
+function unobserved(failed: readonly DriverFailure[], partial: readonly PartlyObserved[] = []): string {
+  const parts: string[] = [];
   const names = failed.map((f) => f.driver);
-  const list = names.length === 1 ? `driver ${names[0]}` : `drivers ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-  return `${list} could not be observed`;
+  if (names.length) parts.push(`${names.length === 1 ? 'driver' : 'drivers'} ${listed(names)} could not be observed`);
+  for (const p of partial) {
+    parts.push(`pool ${p.pool}: node${p.nodes.length === 1 ? '' : 's'} ${listed(p.nodes)} ${p.nodes.length === 1 ? 'is' : 'are'} not ready, what runs there cannot be seen${p.warnings.length ? ` (${p.warnings.join('; ')})` : ''}`);
+  }
+  return parts.join('; ');
+}
+
+/** A removal of one copy of an instance another copy of which the plan keeps. */
+export interface Duplicate {
+  instance: string;
+  node: string;
+  keptOn: string;
+}
+
+/** The plan's removals that are duplicates: the same instance stays on another node. */
+export function duplicates(instances: readonly ObservedInstance[], plan: Plan): Duplicate[] {
+  const kept = new Map(instancesAfter(instances, plan.actions).map((i) => [i.name, i.node]));
+  const out: Duplicate[] = [];
+  for (const a of plan.actions) {
+    const on = a.type === 'remove' ? kept.get(a.instance) : undefined;
+    if (a.type === 'remove' && on !== undefined && on !== a.node) out.push({ instance: a.instance, node: a.node, keptOn: on });
+  }
+  return out;
+}
+
+/** The drift in words: what the plan would change, duplicates told apart from removals of undeclared instances. */
+function driftParts(plan: Plan, dups: number): string[] {
+  const s = plan.summary;
+  const parts: [number, string][] = [[s.place, 'missing (to place)'], [s.move, 'on the wrong node (to move)'], [dups, 'duplicated (to remove)'], [s.remove - dups, 'not declared (to remove)'], [s.evict, 'to evict'], [s.scalePool, 'pool node counts off'], [s.scaleAgent, 'agent replica changes']];
+  return parts.filter(([n]) => n > 0).map(([n, t]) => `${n} ${t}`);
 }
 
 /** The snapshot of SPEC §3 (quantities as people write them), plus pools, quotas, drift, drivers, locks and the last apply. */
 export function statusJson(r: StatusReport): unknown {
   const { observed, plan } = r;
   const down = new Set(r.observed.failed.flatMap((f) => f.pools));
+  const partial = partlyObserved(observed);
+  const unseen = new Map(partial.map((p) => [p.pool, p.nodes]));
+  const drift = () => {
+    if (!plan) return { inSync: null, unknown: `${unobserved(observed.failed)}; qm plan needs every driver` };
+    if (partial.length) return { inSync: null, unknown: unobserved([], partial) };
+    const dups = duplicates(observed.instances, plan);
+    return { inSync: !plan.changes, summary: plan.summary, duplicated: dups.length, ...(dups.length ? { duplicates: dups } : {}) };
+  };
   return {
     nodes: observed.nodes.map((n) => ({ name: n.name, pool: n.pool, region: n.region, zone: n.zone, labels: n.labels, taints: n.taints, ready: n.ready, capacity: toQuantities(n.capacity), ...(n.address ? { address: n.address } : {}) })),
     instances: observed.instances.map((i) => ({ name: i.name, agent: i.agent, node: i.node, requests: toQuantities(i.requests), ...(i.startedAt ? { startedAt: i.startedAt } : {}), ...(i.gpuDevices ? { gpuDevices: i.gpuDevices } : {}), ...(i.template ? { template: i.template } : {}) })),
     scalingHistory: observed.scalingHistory,
     pools: plan
-      ? plan.pools.map((p) => ({ name: p.name, observed: true, nodes: p.nodes.current, utilizationPercent: Object.fromEntries(Object.entries(p.utilizationPercent).map(([k, v]) => [k, v.current])) }))
+      ? plan.pools.map((p) => ({ name: p.name, observed: !unseen.has(p.name), ...(unseen.has(p.name) ? { unobservedNodes: unseen.get(p.name) } : {}), nodes: p.nodes.current, utilizationPercent: Object.fromEntries(Object.entries(p.utilizationPercent).map(([k, v]) => [k, v.current])) }))
       : r.policy.pools.map((p) => (down.has(p.metadata.name) ? { name: p.metadata.name, observed: false, nodes: null } : { name: p.metadata.name, observed: true, nodes: observed.nodes.filter((n) => n.pool === p.metadata.name).length })),
     quotas: plan ? plan.quotas : null,
-    drift: plan ? { inSync: !plan.changes, summary: plan.summary } : { inSync: null, unknown: `${unobserved(observed.failed)}; qm plan needs every driver` },
+    drift: drift(),
     drivers: r.drivers,
     locks: r.locks,
     lastApply: r.lastApply ?? null,
@@ -108,13 +173,16 @@ export function statusText(r: StatusReport, c: Palette): string {
   const { observed, plan } = r;
   const out: string[] = [];
   const down = new Map(observed.failed.flatMap((f) => f.pools.map((p) => [p, f.driver] as const)));
+  const partial = partlyObserved(observed);
+  const unseen = new Map(partial.map((p) => [p.pool, p.nodes]));
   out.push(c.bold('Pools'));
   if (plan) {
     for (const p of plan.pools) {
       const nodes = observed.nodes.filter((n) => n.pool === p.name);
       const ready = nodes.filter((n) => n.ready).length;
       const util = Object.entries(p.utilizationPercent).map(([k, v]) => `${k} ${bar(v.current, c)} ${String(v.current).padStart(5)}%`).join('  ');
-      out.push(`  ${p.name.padEnd(16)} ${String(ready).padStart(3)}/${nodes.length} nodes ready  ${util}`);
+      const missing = unseen.get(p.name);
+      out.push(`  ${p.name.padEnd(16)} ${String(ready).padStart(3)}/${nodes.length} nodes ready  ${util}${missing ? `  ${c.yellow(`partly observed: ${listed(missing)} not ready`)}` : ''}`);
     }
   } else {
     for (const p of r.policy.pools) {
@@ -138,10 +206,11 @@ export function statusText(r: StatusReport, c: Palette): string {
   }
   out.push('', c.bold('Drift'));
   if (!plan) out.push(`  ${c.yellow('unknown')}: ${unobserved(observed.failed)} — see Drivers above; qm plan and qm apply need every driver`);
+  else if (partial.length) out.push(`  ${c.yellow('unknown')}: ${unobserved([], partial)} — qm plan would place copies elsewhere of what it cannot see; once the nodes are back, qm plan removes the older copies as duplicates`);
   else if (!plan.changes) out.push(`  ${c.green('in sync')}: the fleet matches the policy${plan.summary.blocked ? ` (${plan.summary.blocked} instance${plan.summary.blocked === 1 ? '' : 's'} blocked)` : ''}`);
   else {
     const s = plan.summary;
-    const parts = [[s.place, 'missing (to place)'], [s.move, 'on the wrong node (to move)'], [s.remove, 'not declared (to remove)'], [s.evict, 'to evict'], [s.scalePool, 'pool node counts off'], [s.scaleAgent, 'agent replica changes']].filter(([n]) => (n as number) > 0).map(([n, t]) => `${n} ${t}`);
+    const parts = driftParts(plan, duplicates(observed.instances, plan).length);
     out.push(`  ${c.yellow('drift')}: ${parts.join(', ')}${s.blocked ? `; ${s.blocked} blocked` : ''} — qm plan shows the changes, qm apply or qm reconcile --mode fix makes them`);
   }
   return out.join('\n') + '\n';
