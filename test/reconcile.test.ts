@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../src/state/index.js';
+import { describeDrift } from '../src/engine/reconcile.js';
+import type { Plan, PlanAction } from '../src/model/plan.js';
 import { qm, QM } from './helpers/cli.js';
 import { tempRepo } from './helpers/repo.js';
 import type { TempRepo } from './helpers/repo.js';
@@ -117,5 +119,26 @@ describe('qm reconcile', () => {
     }
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
+  });
+});
+
+describe('describeDrift', () => {
+  const plan = (actions: PlanAction[]) => ({ actions }) as unknown as Plan;
+  it('names duplicates and outdated templates as such, and a recreate once', () => {
+    const lines = describeDrift(
+      plan([
+        { id: 'a1', type: 'remove', instance: 'web-0', agent: 'web', node: 'n1', reason: "agent web's template (runtime or resources) changed: aaaa → bbbb; recreated on n1" },
+        { id: 'a2', type: 'place', instance: 'web-0', agent: 'web', pool: 'p', node: 'n1', requests: {}, score: 50, reason: 'x', dependsOn: ['a1'] },
+        { id: 'a3', type: 'remove', instance: 'web-1', agent: 'web', node: 'n2', reason: 'duplicate of web-1 on n1' },
+        { id: 'a4', type: 'remove', instance: 'old-0', agent: 'old', node: 'n2', reason: 'agent old no longer exists' },
+        { id: 'a5', type: 'place', instance: 'web-2', agent: 'web', pool: 'p', node: 'n2', requests: {}, score: 50, reason: 'new instance' },
+      ]),
+    );
+    expect(lines).toEqual([
+      "instance web-0 on n1 runs an older template of its agent (would be recreated: agent web's template (runtime or resources) changed: aaaa → bbbb; recreated on n1)",
+      'instance web-1 on n2 is a duplicate (duplicate of web-1 on n1)',
+      'instance old-0 on n2 is not declared (agent old no longer exists)',
+      'instance web-2 is missing (would place on n2)',
+    ]);
   });
 });

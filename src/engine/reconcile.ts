@@ -18,11 +18,20 @@ export interface ReconcileRun {
 /** Drift in words, one line per kind: instances missing, on the wrong node, undeclared, node counts off. */
 export function describeDrift(plan: Plan): string[] {
   const out: string[] = [];
+  const removed = new Set<string>();
   for (const a of plan.actions) {
     switch (a.type) {
-      case 'place': out.push(`instance ${a.instance} is missing (would place on ${a.node})`); break;
+      case 'place':
+        // Removed just before: recreated from the agent's current template (said with the remove).
+        if (!removed.has(a.instance)) out.push(`instance ${a.instance} is missing (would place on ${a.node})`);
+        break;
       case 'move': out.push(`instance ${a.instance} is on ${a.fromNode} (would move to ${a.toNode}: ${a.reason})`); break;
-      case 'remove': out.push(`instance ${a.instance} on ${a.node} is not declared (${a.reason})`); break;
+      case 'remove':
+        removed.add(a.instance);
+        if (a.reason.startsWith('duplicate of')) out.push(`instance ${a.instance} on ${a.node} is a duplicate (${a.reason})`);
+        else if (/template \(runtime or resources\) changed/.test(a.reason)) out.push(`instance ${a.instance} on ${a.node} runs an older template of its agent (would be recreated: ${a.reason})`);
+        else out.push(`instance ${a.instance} on ${a.node} is not declared (${a.reason})`);
+        break;
       case 'evict': out.push(`instance ${a.instance} on ${a.node} would be evicted (${a.reason})`); break;
       case 'scalePool': out.push(`pool ${a.pool} has ${a.from} nodes, wants ${a.to} (${a.reason})`); break;
       case 'scaleAgent': out.push(`agent ${a.agent} has ${a.from} replicas, wants ${a.to} (${a.reason})`); break;
