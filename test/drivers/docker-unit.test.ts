@@ -183,6 +183,12 @@ describe('docker containers', () => {
     expect(r.ok && r.config).toMatchObject({ Image: 'default:1', HostConfig: { NanoCpus: 2_000_000_000, Memory: 2 ** 30, NetworkMode: 'agents' } });
   });
 
+  it('caps a CPU limit taken from overcommitted requests at the node\'s CPUs (Docker refuses more)', () => {
+    const big = { ...spec, requests: { cpuMillis: 3000, memoryBytes: 2 ** 30 }, nodeCpuMillis: 2000 };
+    expect(containerConfig(big, agent('{image: x}', 'requests: {cpu: 3, memory: 1Gi}'), { network: 'none' }, {})).toMatchObject({ ok: true, config: { HostConfig: { NanoCpus: 2_000_000_000, Memory: 2 ** 30 } } });
+    expect(containerConfig({ ...big, nodeCpuMillis: 4000 }, agent('{image: x}', 'requests: {cpu: 3, memory: 1Gi}'), { network: 'none' }, {})).toMatchObject({ config: { HostConfig: { NanoCpus: 3_000_000_000 } } });
+  });
+
   it('says how to fix a missing image or variable', () => {
     expect(containerConfig(spec, agent('{}'), { network: 'none' }, {})).toEqual({ ok: false, message: "Agent 'bot' has no spec.runtime.image and the driver has no spec.docker.image: set one of them" });
     const r = containerConfig(spec, agent('{image: x, env: {T: "${env:API_TOKEN}"}}'), { network: 'none' }, {});

@@ -33,6 +33,8 @@ export interface InstanceSpec {
   startedAt: string;
   /** The agent's templateDigest, recorded so a later change of its runtime or resources is seen. */
   template?: string;
+  /** The node's CPU capacity: a CPU limit taken from requests (overcommitted) never exceeds it. */
+  nodeCpuMillis?: number;
 }
 
 export type BuiltConfig = { ok: true; config: Record<string, unknown> } | { ok: false; message: string };
@@ -71,7 +73,10 @@ export function containerConfig(s: InstanceSpec, agent: AgentDoc | undefined, op
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${resolveEnvRefs(String(v), env, missing)}`);
   if (missing.length) return { ok: false, message: `Agent '${s.agent}' spec.runtime.env references ${missing.map((m) => `\${env:${m}}`).join(', ')}, not set in the environment of qm apply: export ${missing.join(', ')}` };
-  const { nanoCpus, memory } = limitsFor(agent, s.requests);
+  const limits = limitsFor(agent, s.requests);
+  const memory = limits.memory;
+  // Docker refuses a CPU limit above the engine's CPUs; overcommitted requests are capped at the node.
+  const nanoCpus = s.nodeCpuMillis && s.nodeCpuMillis > 0 ? Math.min(limits.nanoCpus, s.nodeCpuMillis * 1_000_000) : limits.nanoCpus;
   const hostConfig: Record<string, unknown> = {
     NetworkMode: opts.network,
     // tini as PID 1: the agent gets SIGTERM on stop (and zombies are reaped), so grace periods mean something.

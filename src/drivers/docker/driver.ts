@@ -165,6 +165,7 @@ export class DockerDriver implements Driver {
     if (gpuDevices?.length) s.gpuDevices = gpuDevices;
     const doc = this.agentDoc(agent, ctx);
     if (doc) s.template = templateDigest(doc);
+    if (t.node.capacity.cpuMillis) s.nodeCpuMillis = t.node.capacity.cpuMillis;
     return s;
   }
 
