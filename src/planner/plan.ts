@@ -5,7 +5,7 @@
 import type { PolicySet } from '../model/documents.js';
 import type { Plan, PlanAction, PlanBlocked, PlanWarning } from '../model/plan.js';
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
-import type { ObservedState } from '../model/state.js';
+import type { ObservedInstance, ObservedState } from '../model/state.js';
 import type { ForecastFn, MetricData } from '../autoscaler/index.js';
 import { forecast as defaultForecast } from '../forecast/index.js';
 import { schedule } from '../scheduler/index.js';
@@ -111,7 +111,9 @@ function count(actions: readonly PlanAction[], type: PlanAction['type']): number
 function buildActions(input: PlanInput, changes: readonly NodeChange[], agentChanges: readonly AgentChange[], r: ScheduleResult): PlanAction[] {
   const actions: PlanAction[] = [];
   const next = () => `a${actions.length + 1}`;
-  const observedAt = new Map(input.observed.instances.map((i) => [i.name, i]));
+  // The copy the scheduler keeps when an instance runs twice is the first observed (see build.ts).
+  const observedAt = new Map<string, ObservedInstance>();
+  for (const i of input.observed.instances) if (!observedAt.has(i.name)) observedAt.set(i.name, i);
   const scaleUpOf = new Map<string, string>();
   for (const c of changes.filter((c) => c.add.length)) {
     const id = next();
