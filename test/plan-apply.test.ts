@@ -230,7 +230,7 @@ describe('qm plan → qm apply on the sim driver', () => {
     expect([['move'], ['remove', 'place']]).toContainEqual(chat.map((a) => a.type));
     expect(new Set(chat.map((a) => a.instance)).size).toBe(1);
     expect(chat[0]!.reason).toMatch(/^agent chat's template \(runtime or resources\) changed: [0-9a-f]{16} → [0-9a-f]{16}; (recreated on|moved to) general-\d$/);
-    expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/4 instances of agent chat run an older template; 1 are recreated in this plan, the rest in later plans \(disruption budget 25 %\)/);
+    expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/4 instances of agent chat run an older template; 1 are started anew in this plan where the new one fits, the rest in later plans \(disruption budget 25 %\)/);
     // Four plan-and-apply rounds roll every instance; then nothing is left to do.
     for (let i = 0; i < 4; i++) expect(run(r, ['apply', '--auto-approve']).code).toBe(0);
     const settled = run(r, ['plan', '--detailed-exitcode']);

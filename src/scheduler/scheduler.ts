@@ -90,11 +90,7 @@ class Scheduler {
 
   run(): ScheduleResult {
     for (const p of this.snap.pending) {
-      const stale = this.snap.stale.get(p.id);
-      if (stale) {
-        this.cause.set(p.id, stale);
-        this.disrupted[p.agent.index]!++;
-      } else if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
+      if (p.observedNode >= 0) this.cause.set(p.id, `node ${this.cluster.nodes[p.observedNode]!.name} is not ready`);
     }
     const levels = dependencyLevels(this.cluster.agents);
     const byLevel = new Map<number, Pod[]>();
@@ -114,6 +110,7 @@ class Scheduler {
     }
     if (this.algorithm.improve) this.improve();
     this.drain();
+    this.rollout();
     if (this.algorithm.consolidate) this.consolidate();
     if (this.profile.rebalance.enabled) this.rebalance();
     return this.result();
@@ -383,6 +380,39 @@ class Scheduler {
     });
     const d = this.decisions.get(p.id);
     if (d) d.node = n.name;
+  }
+
+  /**
+   * Instances started from an older template of their agent are placed again from the current one
+   * (its requests), after the new instances: a move where another node has room, else recreated on
+   * their node; one the new template fits nowhere stays as it is.
+   */
+  private rollout(): void {
+    for (const [id, why] of this.snap.stale) {
+      const pod = this.snap.pods[id]!;
+      if (pod.node < 0 || !this.running(pod)) continue;
+      if (this.budgetLeft(pod.agent.index) <= 0) continue;
+      const from = pod.node;
+      const devices = pod.devices;
+      const req = pod.req;
+      this.unbind(pod);
+      pod.req = pod.agent.req;
+      pod.gpuMillis = pod.agent.gpuMillis;
+      this.ev.begin(pod);
+      const node = this.algorithm.select(this.ev, pod, this.env);
+      if (node < 0) {
+        pod.req = req;
+        pod.gpuMillis = req[this.cluster.res.gpu] ?? 0;
+        this.cluster.place(pod, from, devices);
+        this.quotas.add(pod, this.poolOf(from));
+        this.placed[pod.agent.index]!++;
+        this.warnings.push(`${pod.name} keeps running its older template: ${why}, and the new one fits on no node`);
+        continue;
+      }
+      this.cause.set(pod.id, why);
+      this.disrupted[pod.agent.index]!++;
+      this.bind(pod, node, this.ev.score(pod, node));
+    }
   }
 
   /** A draining pool moves everything away, within each agent's disruption budget. */

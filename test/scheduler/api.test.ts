@@ -165,13 +165,38 @@ describe('instances started from an older agent template', () => {
     const r = schedule({ policy, nodes, instances: running('0123456789abcdef') });
     expect(r.placements).toMatchObject([{ instance: 'w-0', node: 'only', recreate: true }]);
     expect(r.placements[0]!.reason).toBe(`agent w's template (runtime or resources) changed: 0123456789abcdef → ${current}; recreated on only`);
-    expect(r.warnings.join('\n')).toContain('4 instances of agent w run an older template; 1 are recreated in this plan');
+    expect(r.warnings.join('\n')).toContain('4 instances of agent w run an older template; 1 are started anew in this plan where the new one fits');
     // The plan removes the old one first; the new one depends on that.
     const { plan } = makePlan({ policy, observed: { nodes, instances: running('0123456789abcdef'), scalingHistory: [] }, now: '2026-11-28T10:00:00Z', policyDigest: 'sha256:x', gitCommit: null, source: 'test', stateId: null, metrics: {} });
     expect(plan.actions.map((a) => [a.type, 'instance' in a ? a.instance : '', a.dependsOn ?? []])).toEqual([
       ['remove', 'w-0', []],
       ['place', 'w-0', ['a1']],
     ]);
+  });
+
+  it('hold their node while new instances are placed: a preemptor evicts one as it would a current one', () => {
+    const both = makePolicy({ agents: [makeAgent('w').priority(50).req({ cpu: 2 }).obj(), makeAgent('hi').priority(100).req({ cpu: 3 }).obj()] });
+    const r = schedule({ policy: both, nodes, instances: [makeInstance('w-0', 'w', 'only', { template: '0123456789abcdef' })] });
+    expect(r.placements.map((p) => [p.instance, p.node])).toEqual([['hi-0', 'only']]);
+    expect(r.evictions.map((e) => e.instance)).toEqual(['w-0']);
+  });
+
+  it('stay as they are, with a warning, when the new template fits on no node', () => {
+    const grown = makePolicy({ agents: [makeAgent('w').replicas(4).req({ cpu: 2 }).obj()] });
+    // Four instances of 1 cpu fill the node; the new template asks 2 cpu each.
+    const r = schedule({ policy: grown, nodes, instances: running('0123456789abcdef').map((i) => ({ ...i, requests: { cpuMillis: 1000 } })) });
+    expect(r.placements).toEqual([]);
+    expect(r.moves).toEqual([]);
+    expect(r.blocked).toEqual([]);
+    expect(r.warnings.join('\n')).toMatch(/w-0 keeps running its older template: .* and the new one fits on no node/);
+  });
+
+  it('off a node that is not ready take the current requests, so the scheduler reserves what the driver starts', () => {
+    const two = [makeNode('n1').capacity({ cpu: 4, memory: '16Gi' }).notReady().obj(), makeNode('n2').capacity({ cpu: 4, memory: '16Gi' }).obj()];
+    const big = makePolicy({ agents: [makeAgent('w').req({ cpu: 3 }).obj(), makeAgent('f').req({ cpu: 2 }).obj()] });
+    const r = schedule({ policy: big, nodes: two, instances: [makeInstance('w-0', 'w', 'n1', { template: '0123456789abcdef', requests: { cpuMillis: 1000 } }), makeInstance('f-0', 'f', 'n2')] });
+    expect(r.moves).toEqual([]);
+    expect(r.blocked.map((b) => b.instance)).toEqual(['w-0']);
   });
 
   it('are left alone when their template is current or unknown (recorded before templates were)', () => {

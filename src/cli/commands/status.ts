@@ -112,7 +112,10 @@ export function duplicates(instances: readonly ObservedInstance[], plan: Plan): 
 /** The drift in words: what the plan would change, duplicates told apart from removals of undeclared instances. */
 function driftParts(plan: Plan, dups: number): string[] {
   const s = plan.summary;
-  const parts: [number, string][] = [[s.place, 'missing (to place)'], [s.move, 'on the wrong node (to move)'], [dups, 'duplicated (to remove)'], [s.remove - dups, 'not declared (to remove)'], [s.evict, 'to evict'], [s.scalePool, 'pool node counts off'], [s.scaleAgent, 'agent replica changes']];
+  // A remove then a place of the same instance on the same node: recreated from its agent's current template.
+  const placedOn = new Set(plan.actions.flatMap((a) => (a.type === 'place' ? [`${a.instance}@${a.node}`] : [])));
+  const outdated = plan.actions.filter((a) => a.type === 'remove' && placedOn.has(`${a.instance}@${a.node}`)).length;
+  const parts: [number, string][] = [[s.place - outdated, 'missing (to place)'], [s.move, 'on the wrong node (to move)'], [outdated, 'on an older template (to recreate)'], [dups, 'duplicated (to remove)'], [s.remove - dups - outdated, 'not declared (to remove)'], [s.evict, 'to evict'], [s.scalePool, 'pool node counts off'], [s.scaleAgent, 'agent replica changes']];
   return parts.filter(([n]) => n > 0).map(([n, t]) => `${n} ${t}`);
 }
 

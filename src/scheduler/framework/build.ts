@@ -21,7 +21,7 @@ export interface Snapshot {
   pods: Pod[];
   /** Instances without a valid node, in the same order. */
   pending: Pod[];
-  /** Running instances re-placed because their agent's template changed (pod id → why). */
+  /** Running instances to re-place because their agent's template changed (pod id → why), within the budget. */
   stale: Map<number, string>;
   removals: Removal[];
   warnings: string[];
@@ -156,10 +156,14 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
     for (let ordinal = 0; ordinal < a.doc.spec.replicas; ordinal++) {
       const inst = observed[ordinal];
       const nodeIdx = inst ? (cluster.byName.get(inst.node) ?? -1) : -1;
-      const old = inst !== undefined && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready && inst.template !== undefined && inst.template !== template;
+      const behind = inst !== undefined && inst.template !== undefined && inst.template !== template;
+      const running = inst !== undefined && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready;
+      const old = behind && running;
       if (old) outdated++;
       const renew = old && recreate-- > 0;
-      const req = inst && !renew && hasRequests(inst.requests) && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
+      // An outdated instance placed again (off a lost node) starts from the current template, so
+      // with the agent's requests; one that stays keeps what it runs with.
+      const req = inst && !(behind && !running) && hasRequests(inst.requests) && !sameRequests(inst.requests, a.doc.spec.resources.requests) ? res.vector(inst.requests) : a.req;
       const pod: Pod = {
         id: pods.length,
         name: inst ? inst.name : `${a.name}-${ordinal}`,
@@ -175,10 +179,10 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
         observedDevices: inst?.gpuDevices,
       };
       pods.push(pod);
-      if (renew) {
-        stale.set(pod.id, `agent ${a.name}'s template (runtime or resources) changed: ${inst.template} → ${template}`);
-        pending.push(pod);
-      } else if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {
+      // Outdated ones stay on their node for now (they hold its capacity); the scheduler re-places
+      // them after the new instances, and leaves them where they are when the new template fits nowhere.
+      if (renew) stale.set(pod.id, `agent ${a.name}'s template (runtime or resources) changed: ${inst.template} → ${template}`);
+      if (inst && nodeIdx >= 0 && nodes[nodeIdx]!.node.ready) {
         const n = nodes[nodeIdx]!;
         const valid = pod.observedDevices && pod.observedDevices.every((d) => d >= 0 && d < n.gpuUsed.length);
         const devices = valid ? pod.observedDevices! : (chooseDevices(n.gpuUsed, pod.gpuMillis) ?? NO_DEVICES);
@@ -188,7 +192,7 @@ export function buildSnapshot(policy: PolicySet, observedNodes: ObservedNode[], 
         pending.push(pod);
       }
     }
-    if (outdated > 0 && recreate < 0) warnings.push(`${outdated} instances of agent ${a.name} run an older template; ${outdated + recreate} are recreated in this plan, the rest in later plans (disruption budget ${unavailable} %)`);
+    if (outdated > 0 && recreate < 0) warnings.push(`${outdated} instances of agent ${a.name} run an older template; ${outdated + recreate} are started anew in this plan where the new one fits, the rest in later plans (disruption budget ${unavailable} %)`);
   }
   return { cluster, pods, pending, stale, removals, warnings };
 }
