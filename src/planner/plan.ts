@@ -104,8 +104,8 @@ function count(actions: readonly PlanAction[], type: PlanAction['type']): number
 }
 
 /**
- * Actions in apply order: scale up → (preemption evictions, then the place they make room for) →
- * moves → removals and other evictions → scale down. Ids follow that order; dependsOn only names
+ * Actions in apply order: scale up → removals of duplicates → (preemption evictions, then the place
+ * they make room for) → moves → removals and other evictions → scale down. Ids follow that order; dependsOn only names
  * earlier ids.
  */
 function buildActions(input: PlanInput, changes: readonly NodeChange[], agentChanges: readonly AgentChange[], r: ScheduleResult): PlanAction[] {
@@ -127,11 +127,25 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
     actions.push({ id, type: 'scaleAgent', agent: c.agent, from: c.from, to: c.to, reason: c.reason });
     scaleAgentOf.set(c.agent, id);
   }
+  const emittedRemovals = new Set<ScheduleResult['removals'][number]>();
+  const noteLeaving0: [string, string][] = [];
+  // Duplicates (an instance seen on two nodes) go first: the copy that stays keeps it running, and
+  // a place or move of that instance onto the duplicate's node must not find the old copy there.
+  const duplicateGone = new Map<string, string[]>();
+  for (const x of r.removals) {
+    if (!x.reason.startsWith('duplicate of')) continue;
+    const id = next();
+    actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason: x.reason });
+    emittedRemovals.add(x);
+    noteLeaving0.push([x.node, id]);
+    duplicateGone.set(x.instance, [...(duplicateGone.get(x.instance) ?? []), id]);
+  }
   const evictionsBy = new Map<string, ScheduleResult['evictions']>();
   for (const e of r.evictions) evictionsBy.set(e.by, [...(evictionsBy.get(e.by) ?? []), e]);
   const emitted = new Set<string>();
   const leaving = new Map<string, string[]>();
   const noteLeaving = (node: string, id: string) => leaving.set(node, [...(leaving.get(node) ?? []), id]);
+  for (const [node, id] of noteLeaving0) noteLeaving(node, id);
 
   // Agent dependsOn: a placement waits for the placements of its dependencies' instances in this
   // plan (running ones need nothing), so apply skips it when one of them fails.
@@ -147,6 +161,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
     if (scaleAgentOf.has(p.agent) && !observedAt.has(p.instance)) deps.push(scaleAgentOf.get(p.agent)!);
     if (scaleUpOf.has(p.node)) deps.push(scaleUpOf.get(p.node)!);
     for (const d of agentDeps.get(p.agent) ?? []) deps.push(...(placedIds.get(d) ?? []));
+    deps.push(...(duplicateGone.get(p.instance) ?? []));
     for (const e of evictionsBy.get(p.instance) ?? []) {
       emitted.add(`${e.instance}@${e.node}`);
       // A victim that is placed again elsewhere in this plan is one move (started there, then
@@ -182,7 +197,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
   for (const p of r.placements) emitPlacement(p);
   for (const m of r.moves) {
     const id = next();
-    const deps = scaleUpOf.has(m.toNode) ? [scaleUpOf.get(m.toNode)!] : [];
+    const deps = [...(scaleUpOf.has(m.toNode) ? [scaleUpOf.get(m.toNode)!] : []), ...(duplicateGone.get(m.instance) ?? [])];
     actions.push({ id, type: 'move', instance: m.instance, agent: m.agent, fromNode: m.fromNode, toNode: m.toNode, reason: m.reason, ...(m.gpuDevices ? { gpuDevices: m.gpuDevices } : {}), ...(deps.length ? { dependsOn: deps } : {}) });
     noteLeaving(m.fromNode, id);
   }
@@ -196,6 +211,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
   const observedCount = new Map<string, number>();
   for (const i of input.observed.instances) observedCount.set(i.agent, (observedCount.get(i.agent) ?? 0) + 1);
   for (const x of r.removals) {
+    if (emittedRemovals.has(x)) continue;
     const id = next();
     const reason = x.reason.replace(/^replicas \d+ → (\d+)$/, (_m, to: string) => `replicas ${observedCount.get(x.agent) ?? to} → ${to}`);
     const deps = scaleAgentOf.has(x.agent) ? [scaleAgentOf.get(x.agent)!] : [];

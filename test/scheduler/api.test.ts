@@ -204,3 +204,17 @@ describe('instances started from an older agent template', () => {
     expect(schedule({ policy, nodes, instances: running(undefined) }).placements).toEqual([]);
   });
 });
+
+describe('an instance observed on two nodes', () => {
+  it('has its duplicate removed first, and a move onto that node waits for it', () => {
+    const policy = makePolicy({ agents: [makeAgent('a').req({ cpu: 1 }).obj()] });
+    const nodes = [makeNode('n1').notReady().obj(), makeNode('n2').obj()];
+    // The first copy is the one kept; it is on a node that is not ready, so it moves — to n2, where the duplicate runs.
+    const instances = [makeInstance('a-0', 'a', 'n1'), makeInstance('a-0', 'a', 'n2')];
+    const { plan } = makePlan({ policy, observed: { nodes, instances, scalingHistory: [] }, now: '2026-11-28T10:00:00Z', policyDigest: 'sha256:x', gitCommit: null, source: 'test', stateId: null, metrics: {} });
+    expect(plan.actions.map((a) => [a.id, a.type, a.type === 'move' ? `${a.fromNode}→${a.toNode}` : 'node' in a ? a.node : '', a.dependsOn ?? []])).toEqual([
+      ['a1', 'remove', 'n2', []],
+      ['a2', 'move', 'n1→n2', ['a1']],
+    ]);
+  });
+});
