@@ -30,5 +30,13 @@ export function digest(value: unknown): string {
  * template differs from its agent's current one is recreated (within the disruption budget).
  */
 export function templateDigest(agent: { spec: { runtime: unknown; resources: unknown } }): string {
-  return digest({ runtime: agent.spec.runtime, resources: agent.spec.resources }).slice('sha256:'.length, 'sha256:'.length + 16);
+  // Drivers ask once per action: one digest per (immutable) agent document.
+  let d = templates.get(agent);
+  if (d === undefined) {
+    d = digest({ runtime: agent.spec.runtime, resources: agent.spec.resources }).slice('sha256:'.length, 'sha256:'.length + 16);
+    templates.set(agent, d);
+  }
+  return d;
 }
+
+const templates = new WeakMap<object, string>();

@@ -127,8 +127,9 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
     actions.push({ id, type: 'scaleAgent', agent: c.agent, from: c.from, to: c.to, reason: c.reason });
     scaleAgentOf.set(c.agent, id);
   }
-  const emittedRemovals = new Set<ScheduleResult['removals'][number]>();
-  const noteLeaving0: [string, string][] = [];
+  const emitted = new Set<string>();
+  const leaving = new Map<string, string[]>();
+  const noteLeaving = (node: string, id: string) => leaving.set(node, [...(leaving.get(node) ?? []), id]);
   // Duplicates (an instance seen on two nodes) go first: the copy that stays keeps it running, and
   // a place or move of that instance onto the duplicate's node must not find the old copy there.
   const duplicateGone = new Map<string, string[]>();
@@ -136,16 +137,11 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
     if (!x.reason.startsWith('duplicate of')) continue;
     const id = next();
     actions.push({ id, type: 'remove', instance: x.instance, agent: x.agent, node: x.node, reason: x.reason });
-    emittedRemovals.add(x);
-    noteLeaving0.push([x.node, id]);
+    noteLeaving(x.node, id);
     duplicateGone.set(x.instance, [...(duplicateGone.get(x.instance) ?? []), id]);
   }
   const evictionsBy = new Map<string, ScheduleResult['evictions']>();
   for (const e of r.evictions) evictionsBy.set(e.by, [...(evictionsBy.get(e.by) ?? []), e]);
-  const emitted = new Set<string>();
-  const leaving = new Map<string, string[]>();
-  const noteLeaving = (node: string, id: string) => leaving.set(node, [...(leaving.get(node) ?? []), id]);
-  for (const [node, id] of noteLeaving0) noteLeaving(node, id);
 
   // Agent dependsOn: a placement waits for the placements of its dependencies' instances in this
   // plan (running ones need nothing), so apply skips it when one of them fails.
@@ -211,7 +207,7 @@ function buildActions(input: PlanInput, changes: readonly NodeChange[], agentCha
   const observedCount = new Map<string, number>();
   for (const i of input.observed.instances) observedCount.set(i.agent, (observedCount.get(i.agent) ?? 0) + 1);
   for (const x of r.removals) {
-    if (emittedRemovals.has(x)) continue;
+    if (x.reason.startsWith('duplicate of')) continue; // emitted first, above
     const id = next();
     const reason = x.reason.replace(/^replicas \d+ → (\d+)$/, (_m, to: string) => `replicas ${observedCount.get(x.agent) ?? to} → ${to}`);
     const deps = scaleAgentOf.has(x.agent) ? [scaleAgentOf.get(x.agent)!] : [];

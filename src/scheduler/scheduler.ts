@@ -1,7 +1,8 @@
 /**
  * The placement pipeline: snapshot → per dependency level, instances in the algorithm's order →
- * filter, score, bind (or preempt, or block) → swap improvement → draining moves →
- * consolidation → rebalancing. Pure and deterministic.
+ * filter, score, bind (or preempt, or block) → swap improvement → draining moves and template
+ * rollouts (replace.ts) → consolidation → rebalancing. What it decides is kept in an Outcome
+ * (outcome.ts). Pure and deterministic.
  */
 import { DEFAULT_PROFILE_SPEC, type SchedulingProfileSpec } from '../model/documents.js';
 import { ALGORITHM_REGISTRY, type AlgorithmEnv, type PlacementAlgorithm } from './algorithms/index.js';
@@ -11,16 +12,18 @@ import type { ClusterState } from './framework/cluster.js';
 import { Evaluator } from './framework/evaluator.js';
 import { chooseDevices, NO_DEVICES } from './framework/gpu-devices.js';
 import type { CycleContext } from './framework/plugin.js';
-import { moreImportant, type Pod } from './framework/workload.js';
+import type { Pod } from './framework/workload.js';
 import { findPreemption } from './preemption/preempt.js';
 import { dependencyLevels } from './dependencies.js';
 import { QuotaTracker } from './quota/quota-tracker.js';
 import { FILTERS, SCORES } from './registry.js';
-import type { Blocked, BlockedReason, Decision, Eviction, Move, Placement, ScheduleInput, ScheduleResult } from './types.js';
+import type { Decision, ScheduleInput, ScheduleResult } from './types.js';
 import { gpuWorkload } from './workload-classes.js';
 import { consolidate } from './consolidate.js';
 import { rebalance } from './rebalance.js';
 import { improve } from './improve.js';
+import { Outcome } from './outcome.js';
+import { drain, rollout, type ReplaceHooks } from './replace.js';
 
 /** One run of the pipeline with the profile's algorithm, or `override`. */
 export function scheduleOnce(input: ScheduleInput, override?: PlacementAlgorithm): ScheduleResult {
@@ -41,12 +44,7 @@ class Scheduler {
   private readonly quotas: QuotaTracker;
   private readonly ev: Evaluator;
   private readonly env: AlgorithmEnv;
-  private readonly warnings: string[] = [];
-  private readonly placements = new Map<number, Placement>();
-  private readonly blocked = new Map<number, Blocked>();
-  private readonly evictions: Eviction[] = [];
-  private readonly moves: Move[] = [];
-  private readonly decisions = new Map<number, Decision>();
+  private readonly out = new Outcome();
   /** Placed instances per agent. */
   private readonly placed: Int32Array;
   /** Evictions and moves per agent in this plan, against the disruption budget. */
@@ -61,12 +59,12 @@ class Scheduler {
     this.profile = input.policy.profile?.spec ?? DEFAULT_PROFILE_SPEC;
     let algorithm = override ?? ALGORITHM_REGISTRY.get(this.profile.algorithm);
     if (!algorithm) {
-      this.warnings.push(`algorithm '${this.profile.algorithm}' needs scheduleAsync(); schedule() used best-fit-decreasing instead`);
+      this.out.warnings.push(`algorithm '${this.profile.algorithm}' needs scheduleAsync(); schedule() used best-fit-decreasing instead`);
       algorithm = ALGORITHM_REGISTRY.get('best-fit-decreasing')!;
     }
     this.algorithm = algorithm;
     this.snap = buildSnapshot(input.policy, input.nodes, input.instances);
-    this.warnings.push(...this.snap.warnings);
+    this.out.warnings.push(...this.snap.warnings);
     this.cluster = this.snap.cluster;
     this.quotas = new QuotaTracker(input.policy.quotas, this.cluster.res, this.cluster.pools);
     this.placed = new Int32Array(this.cluster.agents.length);
@@ -76,7 +74,7 @@ class Scheduler {
       this.quotas.add(p, this.poolOf(p.node));
       this.placed[p.agent.index]!++;
       // Running instances that stay put get a record only when asked for, so decisions stay bounded.
-      if (this.explains(p)) this.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
+      if (this.explains(p)) this.out.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
     }
     const weights = algorithm.weights ? algorithm.weights(this.profile.scoreWeights) : this.profile.scoreWeights;
     const ctx: CycleContext = { cluster: this.cluster, quotas: this.quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(this.snap.pods) };
@@ -101,7 +99,7 @@ class Scheduler {
       else byLevel.set(l, [p]);
     }
     for (const p of byLevel.get(-1) ?? []) {
-      this.block(p, [{ code: 'DependencyNotPlaced', message: `agent ${p.agent.name} is part of a dependsOn cycle` }]);
+      this.out.block(p, [{ code: 'DependencyNotPlaced', message: `agent ${p.agent.name} is part of a dependsOn cycle` }]);
     }
     for (const level of [...byLevel.keys()].filter((l) => l >= 0).sort((a, b) => a - b)) {
       let queue = byLevel.get(level)!;
@@ -109,11 +107,13 @@ class Scheduler {
       while (queue.length > 0) queue = this.placeAll(this.algorithm.order(queue, this.env));
     }
     if (this.algorithm.improve) this.improve();
-    this.drain();
-    this.rollout();
+    // Draining pools, then instances of an older agent template (see replace.ts).
+    const hooks = this.replaceHooks();
+    drain(this.cluster, this.snap.pods, hooks);
+    rollout(this.cluster, this.snap.pods, this.snap.stale, hooks);
     if (this.algorithm.consolidate) this.consolidate();
     if (this.profile.rebalance.enabled) this.rebalance();
-    return this.result();
+    return this.out.result(this.algorithm.name, this.snap.removals);
   }
 
   /** Places a queue in order; returns the instances displaced by preemption. */
@@ -124,7 +124,7 @@ class Scheduler {
       mark?.();
       const missing = this.missingDependency(pod);
       if (missing) {
-        this.block(pod, [{ code: 'DependencyNotPlaced', message: missing }]);
+        this.out.block(pod, [{ code: 'DependencyNotPlaced', message: missing }]);
         continue;
       }
       this.ev.begin(pod);
@@ -139,7 +139,7 @@ class Scheduler {
       const same = this.lastBlocked && this.lastBlocked.agent === pod.agent && pod.req === pod.agent.req && this.lastBlocked.log === this.cluster.changeLog.length;
       if (same) {
         const d = this.lastBlocked!.diagnosis;
-        this.block(pod, d.reasons, d.filtered, d.summary);
+        this.out.block(pod, d.reasons, d.filtered, d.summary);
         continue;
       }
       if (this.profile.preemption) {
@@ -153,7 +153,7 @@ class Scheduler {
         }
       }
       const d = diagnose(this.ev, pod);
-      this.block(pod, d.reasons, d.filtered, d.summary);
+      this.out.block(pod, d.reasons, d.filtered, d.summary);
       this.lastBlocked = { agent: pod.agent, log: this.cluster.changeLog.length, diagnosis: d };
     }
     mark?.();
@@ -197,13 +197,13 @@ class Scheduler {
     this.cluster.place(pod, node, devices);
     this.quotas.add(pod, n.node.pool);
     this.placed[pod.agent.index]!++;
-    this.blocked.delete(pod.id);
+    this.out.blocked.delete(pod.id);
     const st = pod.agent.statics!;
     const cause = this.cause.get(pod.id) ?? 'new instance';
     const reason = `${cause}; best of ${st.feasible.length}/${this.cluster.nodes.length} nodes its placement rules allow`;
     const recreate = pod.observedNode === node && this.snap.stale.has(pod.id);
     if (pod.observedNode >= 0 && !recreate && !this.cause.get(pod.id)?.startsWith('preempted')) {
-      this.moves.push({
+      this.out.moves.push({
         instance: pod.name,
         agent: pod.agent.name,
         fromNode: this.cluster.nodes[pod.observedNode]!.name,
@@ -212,7 +212,7 @@ class Scheduler {
         ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
       });
     } else {
-      this.placements.set(pod.id, {
+      this.out.placements.set(pod.id, {
         instance: pod.name,
         agent: pod.agent.name,
         pool: n.node.pool,
@@ -224,22 +224,17 @@ class Scheduler {
         ...(recreate ? { recreate: true } : {}),
       });
     }
-    this.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'placed', node: n.name, ...(candidates ? { candidates } : {}) });
+    this.out.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'placed', node: n.name, ...(candidates ? { candidates } : {}) });
   }
 
   private unbind(pod: Pod): void {
     this.quotas.remove(pod, this.poolOf(pod.node));
     this.placed[pod.agent.index]!--;
     this.cluster.unplace(pod);
-    this.placements.delete(pod.id);
+    this.out.placements.delete(pod.id);
     // A pod moved earlier in this plan (off a lost node) and now displaced again: drop that move.
-    const m = this.moves.findIndex((x) => x.instance === pod.name);
-    if (m >= 0) this.moves.splice(m, 1);
-  }
-
-  private block(pod: Pod, reasons: BlockedReason[], filtered?: Record<string, number>, summary?: string): void {
-    this.blocked.set(pod.id, { instance: pod.name, agent: pod.agent.name, reasons, ...(summary ? { summary } : {}) });
-    this.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'blocked', ...(filtered ? { filtered } : {}) });
+    const m = this.out.moves.findIndex((x) => x.instance === pod.name);
+    if (m >= 0) this.out.moves.splice(m, 1);
   }
 
   /** Whether the instance is running where it was observed (so removing it disrupts it). */
@@ -257,7 +252,7 @@ class Scheduler {
   private evict(victim: Pod, by: Pod): Pod {
     const node = this.cluster.nodes[victim.node]!;
     if (this.running(victim)) {
-      this.evictions.push({
+      this.out.evictions.push({
         instance: victim.name,
         agent: victim.agent.name,
         node: node.name,
@@ -270,7 +265,7 @@ class Scheduler {
       this.cause.set(victim.id, `displaced by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`);
     }
     this.unbind(victim);
-    this.decisions.delete(victim.id);
+    this.out.decisions.delete(victim.id);
     return victim;
   }
 
@@ -294,21 +289,21 @@ class Scheduler {
 
   private improvePass(): number {
     // A pod's id is its index in snap.pods.
-    const blocked = [...this.blocked.keys()].map((id) => this.snap.pods[id]!).filter((p) => p.node < 0);
+    const blocked = [...this.out.blocked.keys()].map((id) => this.snap.pods[id]!).filter((p) => p.node < 0);
     // A running instance being recreated never gives way: it would end up blocked while it runs.
-    const swaps = improve(this.cluster, this.ev, blocked, (p) => this.placements.has(p.id) && !this.snap.stale.has(p.id) && this.movable(p), {
+    const swaps = improve(this.cluster, this.ev, blocked, (p) => this.out.placements.has(p.id) && !this.snap.stale.has(p.id) && this.movable(p), {
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
     });
     for (const s of swaps) {
       const d = s.displaced;
       this.placed[d.agent.index]!--;
-      this.placements.delete(d.id);
+      this.out.placements.delete(d.id);
       for (const b of s.placed) {
         this.placed[b.agent.index]!++;
-        this.blocked.delete(b.id);
+        this.out.blocked.delete(b.id);
         const n = this.cluster.nodes[b.node]!;
-        this.placements.set(b.id, {
+        this.out.placements.set(b.id, {
           instance: b.name,
           agent: b.agent.name,
           pool: n.node.pool,
@@ -318,12 +313,12 @@ class Scheduler {
           score: Math.round(this.ev.score(b, b.node)),
           reason: `new instance; takes the place of ${d.name}, whose request left capacity on ${n.name} no other instance could use`,
         });
-        this.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
+        this.out.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
       }
     }
     for (const s of swaps) {
       const diag = diagnose(this.ev, s.displaced);
-      this.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
+      this.out.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
     }
     return swaps.length;
   }
@@ -331,18 +326,18 @@ class Scheduler {
   /** Narrows each pool's utilisation spread with at most maxMovesPerRun moves (see rebalance.ts). */
   private rebalance(): void {
     const { maxImbalancePercent, maxMovesPerRun } = this.profile.rebalance;
-    const movesSoFar = this.moves.length;
+    const movesSoFar = this.out.moves.length;
     rebalance(this.cluster, this.ev, maxImbalancePercent, Math.max(0, maxMovesPerRun - movesSoFar), {
       running: (p) => this.running(p),
       // Like running instances, planned ones move when their own filters pass at the target.
-      planned: (p) => this.placements.has(p.id),
+      planned: (p) => this.out.placements.has(p.id),
       replanned: (p, from, reason) => this.replanned(p, from, `${reason}; rebalanced from`),
       budgetLeft: (p) => this.budgetLeft(p.agent.index),
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
       moved: (p, from, reason) => {
         this.disrupted[p.agent.index]!++;
-        this.moves.push({
+        this.out.moves.push({
           instance: p.name,
           agent: p.agent.name,
           fromNode: this.cluster.nodes[from]!.name,
@@ -350,7 +345,7 @@ class Scheduler {
           reason,
           ...(p.gpuMillis > 0 ? { gpuDevices: p.devices } : {}),
         });
-        const d = this.decisions.get(p.id);
+        const d = this.out.decisions.get(p.id);
         if (d) d.node = this.cluster.nodes[p.node]!.name;
       },
     });
@@ -358,19 +353,19 @@ class Scheduler {
 
   /** Empties lightly loaded nodes that hold only instances planned in this run (see consolidate.ts). */
   private consolidate(): void {
-    const emptied = consolidate(this.cluster, this.ev, (p) => this.placements.has(p.id) && this.movable(p), {
+    const emptied = consolidate(this.cluster, this.ev, (p) => this.out.placements.has(p.id) && this.movable(p), {
       remove: (p) => this.quotas.remove(p, this.poolOf(p.node)),
       add: (p) => this.quotas.add(p, this.poolOf(p.node)),
       moved: (p, from, score) => this.replanned(p, from, 'consolidated from', score),
     });
-    if (emptied > 0) this.warnings.push(`consolidation emptied ${emptied} node(s) by moving planned instances onto nodes already in use`);
+    if (emptied > 0) this.out.warnings.push(`consolidation emptied ${emptied} node(s) by moving planned instances onto nodes already in use`);
   }
 
   /** A planned instance now goes to another node: its placement says why (`note` + the first node). */
   private replanned(p: Pod, from: number, note: string, score = this.ev.score(p, p.node)): void {
     const n = this.cluster.nodes[p.node]!;
-    const old = this.placements.get(p.id)!;
-    this.placements.set(p.id, {
+    const old = this.out.placements.get(p.id)!;
+    this.out.placements.set(p.id, {
       ...old,
       pool: n.node.pool,
       node: n.name,
@@ -378,85 +373,30 @@ class Scheduler {
       score: Math.round(score),
       reason: `${old.reason.replace(/; (consolidated|rebalance) .*$/, '')}; ${note} ${this.cluster.nodes[from]!.name}`,
     });
-    const d = this.decisions.get(p.id);
+    const d = this.out.decisions.get(p.id);
     if (d) d.node = n.name;
   }
 
-  /**
-   * Instances started from an older template of their agent are placed again from the current one
-   * (its requests), after the new instances: a move where another node has room, else recreated on
-   * their node; one the new template fits nowhere stays as it is.
-   */
-  private rollout(): void {
-    for (const [id, why] of this.snap.stale) {
-      const pod = this.snap.pods[id]!;
-      if (pod.node < 0 || !this.running(pod)) continue;
-      if (this.budgetLeft(pod.agent.index) <= 0) continue;
-      const from = pod.node;
-      const devices = pod.devices;
-      const req = pod.req;
-      this.unbind(pod);
-      pod.req = pod.agent.req;
-      pod.gpuMillis = pod.agent.gpuMillis;
-      this.ev.begin(pod);
-      const node = this.algorithm.select(this.ev, pod, this.env);
-      if (node < 0) {
-        pod.req = req;
-        pod.gpuMillis = req[this.cluster.res.gpu] ?? 0;
-        this.cluster.place(pod, from, devices);
-        this.quotas.add(pod, this.poolOf(from));
-        this.placed[pod.agent.index]!++;
-        this.warnings.push(`${pod.name} keeps running its older template: ${why}, and the new one fits on no node`);
-        continue;
-      }
-      this.cause.set(pod.id, why);
-      this.disrupted[pod.agent.index]!++;
-      this.bind(pod, node, this.ev.score(pod, node));
-    }
-  }
-
-  /** A draining pool moves everything away, within each agent's disruption budget. */
-  private drain(): void {
-    if (![...this.cluster.pools.values()].some((p) => p.spec.state === 'draining')) return;
-    const draining = this.snap.pods
-      .filter((p) => p.node >= 0 && this.running(p) && this.cluster.nodes[p.node]!.pool?.spec.state === 'draining')
-      .sort(moreImportant);
-    for (const pod of draining) {
-      if (this.budgetLeft(pod.agent.index) <= 0) {
-        this.warnings.push(`${pod.name} stays on draining pool ${this.poolOf(pod.node)}: agent ${pod.agent.name}'s disruption budget is used up in this plan`);
-        continue;
-      }
-      const from = pod.node;
-      const devices = pod.devices;
-      this.unbind(pod);
-      this.ev.begin(pod);
-      const node = this.algorithm.select(this.ev, pod, this.env);
-      if (node < 0) {
-        this.cluster.place(pod, from, devices);
-        this.quotas.add(pod, this.poolOf(from));
-        this.placed[pod.agent.index]!++;
-        this.warnings.push(`${pod.name} stays on draining pool ${this.poolOf(from)}: no other node fits it`);
-        continue;
-      }
-      this.cause.set(pod.id, `pool ${this.poolOf(from)} is draining`);
-      this.disrupted[pod.agent.index]!++;
-      this.bind(pod, node, this.ev.score(pod, node));
-    }
-  }
-
-  private result(): ScheduleResult {
-    const byInstance = <T extends { instance: string }>(a: T, b: T) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0);
+  private replaceHooks(): ReplaceHooks {
     return {
-      algorithm: this.algorithm.name,
-      placements: [...this.placements.values()],
-      // By agent, then ordinal as a number (pod id order): web-2 before web-10.
-      blocked: [...this.blocked.keys()].sort((a, b) => a - b).map((id) => this.blocked.get(id)!),
-      evictions: this.evictions,
-      moves: this.moves,
-      removals: [...this.snap.removals].sort(byInstance),
-      // Pod order (agent name, then ordinal): a pod's id is its index in that order.
-      decisions: [...this.decisions.keys()].sort((a, b) => a - b).map((id) => this.decisions.get(id)!),
-      warnings: this.warnings,
+      running: (p) => this.running(p),
+      budgetLeft: (p) => this.budgetLeft(p.agent.index),
+      unbind: (p) => this.unbind(p),
+      restore: (p, node, devices) => {
+        this.cluster.place(p, node, devices);
+        this.quotas.add(p, this.poolOf(node));
+        this.placed[p.agent.index]!++;
+      },
+      select: (p) => {
+        this.ev.begin(p);
+        return this.algorithm.select(this.ev, p, this.env);
+      },
+      bind: (p, node, cause) => {
+        this.cause.set(p.id, cause);
+        this.disrupted[p.agent.index]!++;
+        this.bind(p, node, this.ev.score(p, node));
+      },
+      warn: (m) => this.out.warnings.push(m),
     };
   }
 }

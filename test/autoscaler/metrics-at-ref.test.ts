@@ -62,15 +62,15 @@ describe('metric files at a revision', () => {
 
   it('follows a committed symbolic link inside the revision, not into the work tree', async () => {
     const { symlink } = await import('node:fs/promises');
-    await repo.write('shared/rpm.csv', csv(300));
+    await repo.write('common/rpm.csv', csv(300));
     await repo.write('fleet/pools/general.yaml', files['pools/general.yaml']!);
     await repo.write('fleet/agents/chat.yaml', files['agents/chat.yaml']!);
     await repo.write('fleet/policies/metrics.yaml', files['policies/metrics.yaml']!);
     await repo.write('fleet/snap.yaml', files['snap.yaml']!);
     await repo.write('fleet/metrics/.keep', '');
-    await symlink('../../shared/rpm.csv', `${repo.dir}/fleet/metrics/rpm.csv`);
+    await symlink('../../common/rpm.csv', `${repo.dir}/fleet/metrics/rpm.csv`);
     const linked = await repo.commit('a fleet in a subdirectory whose metrics file is a link');
-    await repo.write('shared/rpm.csv', csv(500));
+    await repo.write('common/rpm.csv', csv(500));
     const dir = `${repo.dir}/fleet`;
     expect((await readFileAtCommit(dir, linked, 'metrics/rpm.csv'))?.toString()).toBe(csv(300));
     const plan = async (ref?: string) => (await runPlan({ dir, ref, snapshot: `${dir}/snap.yaml`, now: NOW })).plan.actions.find((a) => a.type === 'scaleAgent');

@@ -3,7 +3,7 @@ import type { AgentDoc, PoolDoc, Toleration } from '../../model/documents.js';
 import { formatResource, resourceName } from '../../model/quantity.js';
 import { pointerSegment } from '../../model/diagnostic.js';
 import type { ResourceList } from '../../model/quantity.js';
-import type { Rule } from './context.js';
+import type { Rule, RuleContext } from './context.js';
 import { docName, entriesOf } from './context.js';
 
 interface Shape {
@@ -99,14 +99,17 @@ function candidatesFor(agent: AgentDoc, pools: readonly PoolDoc[]): { candidates
   return { candidates, exclusions };
 }
 
+/** The Pool documents, and those whose capacity is unknown: a quantity that did not parse leaves no verdict on what fits them. */
+function poolsOf(ctx: RuleContext): { pools: PoolDoc[]; unknownCapacity: Set<PoolDoc> } {
+  const entries = entriesOf(ctx, 'Pool');
+  return { pools: entries.map((e) => e.doc), unknownCapacity: new Set(entries.filter((e) => e.partial).map((e) => e.doc)) };
+}
+
 export const satisfiableRequests: Rule = {
   name: 'satisfiable-requests',
   description: 'every agent request fits at least one node of a pool it may use (pools, tiers, access, nodeSelector, NoSchedule taints, overcommit, reserve)',
   check(ctx) {
-    const poolEntries = entriesOf(ctx, 'Pool');
-    const pools = poolEntries.map((e) => e.doc);
-    // A pool with a quantity that did not parse has an unknown capacity: no verdict on what fits it.
-    const unknownCapacity = new Set(poolEntries.filter((e) => e.partial).map((e) => e.doc));
+    const { pools, unknownCapacity } = poolsOf(ctx);
     if (pools.length === 0) return;
     for (const e of entriesOf(ctx, 'Agent')) {
       const agent = e.doc;
@@ -177,9 +180,7 @@ export const limitsFitNodes: Rule = {
   name: 'limits-fit-nodes',
   description: 'no agent limit exceeds the declared capacity of the largest node it may be placed on',
   check(ctx) {
-    const poolEntries = entriesOf(ctx, 'Pool');
-    const pools = poolEntries.map((e) => e.doc);
-    const unknownCapacity = new Set(poolEntries.filter((e) => e.partial).map((e) => e.doc));
+    const { pools, unknownCapacity } = poolsOf(ctx);
     if (pools.length === 0) return;
     for (const e of entriesOf(ctx, 'Agent')) {
       const agent = e.doc;

@@ -2,7 +2,7 @@
  * The built-in simulated driver: a cluster kept in the state store. A pool it has not seen starts
  * with size.initial nodes (or its static nodes); actions change the stored cluster transactionally.
  */
-import type { PoolDoc } from '../../model/documents.js';
+import type { AgentDoc, PolicySet, PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import { templateDigest } from '../../model/digest.js';
@@ -109,7 +109,7 @@ export class SimDriver implements Driver {
       case 'place': {
         if (!nodes.has(action.node)) fail(`node ${action.node} does not exist`);
         if (instance && instance.node !== action.node) fail(`${action.instance} already runs on ${instance.node}`);
-        const agent = ctx.policy.agents.find((x) => x.metadata.name === action.agent);
+        const agent = agentOf(ctx.policy, action.agent);
         // Placed again on the node it runs on (a recreate after its agent's template changed): it starts anew.
         const fresh = !instance || (agent !== undefined && instance.template !== undefined && instance.template !== templateDigest(agent));
         const placed: ObservedInstance = { name: action.instance, agent: action.agent, node: action.node, requests: { ...action.requests }, startedAt: fresh ? ctx.now : (instance.startedAt ?? ctx.now) };
@@ -121,7 +121,7 @@ export class SimDriver implements Driver {
         if (!nodes.has(action.toNode)) fail(`node ${action.toNode} does not exist`);
         if (!instance) fail(`${action.instance} is not running`);
         const moved = { ...instance!, node: action.toNode, startedAt: ctx.now };
-        const movedAgent = ctx.policy.agents.find((x) => x.metadata.name === action.agent);
+        const movedAgent = agentOf(ctx.policy, action.agent);
         if (movedAgent) {
           // Moved because its agent's template changed: it takes the agent's current requests.
           if (moved.template !== undefined && moved.template !== templateDigest(movedAgent)) moved.requests = { ...movedAgent.spec.resources.requests };
@@ -170,4 +170,13 @@ function hostOf(a: PlanAction): string {
     case 'scalePool': return `pool ${a.pool}`;
     case 'scaleAgent': return `agent ${a.agent}`;
   }
+}
+
+const agentsByName = new WeakMap<PolicySet, Map<string, AgentDoc>>();
+
+/** An agent of the policy by name, without a scan per action. */
+function agentOf(policy: PolicySet, name: string): AgentDoc | undefined {
+  let m = agentsByName.get(policy);
+  if (!m) agentsByName.set(policy, (m = new Map(policy.agents.map((a) => [a.metadata.name, a]))));
+  return m.get(name);
 }
