@@ -8,7 +8,12 @@ import type { PlanAction } from '../model/plan.js';
 import type { ObservedInstance, ObservedNode, ScalingEvent } from '../model/state.js';
 
 export interface DriverCapabilities {
-  /** Can add and remove nodes (scalePool). */
+  /**
+   * Can add and remove nodes (scalePool). A provisioner (a pool's `provisioner`) only changes the
+   * count: it returns once the cloud accepted the new size. Nodes it adds register later under
+   * names it does not choose; the engine waits for them through the pool's placing driver and binds
+   * the plan's planned node names to them by zone (src/engine/registration.ts).
+   */
   scaleNodes: boolean;
   /** Places an instance on the node the plan chose (rather than letting its own scheduler pick). */
   placeOnNode: boolean;
@@ -32,6 +37,14 @@ export interface DriverContext {
 
 export interface ApplyContext extends DriverContext {
   planId: string;
+  /**
+   * For a scalePool action: the pool's nodes as its placing driver observed them at apply time
+   * (names, zones, providerId), so a provisioner can map the nodes the plan chose to remove onto
+   * its machines or cloud instances.
+   */
+  poolNodes?: ObservedNode[];
+  /** Aborted when the apply is interrupted or loses its lock: stop waiting and start nothing new. */
+  signal?: AbortSignal;
 }
 
 export interface Health {

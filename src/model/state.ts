@@ -18,6 +18,8 @@ export interface ObservedNode {
   powerWatts: number;
   /** Driver-specific address (a Docker endpoint, …). */
   address?: string;
+  /** The cloud's id of the machine (Kubernetes `spec.providerID`, e.g. `aws:///us-east-1a/i-0abc…`). */
+  providerId?: string;
 }
 
 export interface ObservedInstance {
