@@ -161,7 +161,7 @@ export class PostgresStateStore implements StateStore {
     try {
       return (await this.pool.query<R>(sql, params)).rows;
     } catch (err) {
-      throw mapPostgresError(err, this.endpoint);
+      throw mapPostgresError(err, this.endpoint, 'run');
     }
   }
 
@@ -186,7 +186,7 @@ export class PostgresStateStore implements StateStore {
         throw err;
       }
     } catch (err) {
-      throw mapPostgresError(err, this.endpoint);
+      throw mapPostgresError(err, this.endpoint, 'run');
     } finally {
       client?.release();
     }
@@ -324,7 +324,7 @@ export class PostgresStateStore implements StateStore {
         return inserted.length > 0 ? { ok: true, lock } : undefined;
       });
       if (result) return result;
-      if (attempt >= 5) throw mapPostgresError(new Error(`could not settle the "${name}" lock after ${attempt + 1} attempts`), this.endpoint);
+      if (attempt >= 5) throw mapPostgresError(new Error(`could not settle the "${name}" lock after ${attempt + 1} attempts`), this.endpoint, 'run');
     }
   }
 }
