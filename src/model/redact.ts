@@ -42,6 +42,8 @@ export interface RedactUrlOptions {
   user?: 'keep' | 'drop';
   /** 'drop' (default): the query string becomes `?…`; 'mask': values of keys that name a secret become ***. */
   query?: 'drop' | 'mask';
+  /** 'mask' (default): secret-looking path segments become ***; 'keep': the path is a name (a database), shown as is. */
+  path?: 'mask' | 'keep';
 }
 
 const SECRET_KEY = /pass|token|secret|key|auth|sig|cred/i;
@@ -60,10 +62,12 @@ export function redactUrl(url: string, opts: RedactUrlOptions = {}): string | un
     u.username = '';
     u.password = '';
   }
-  u.pathname = u.pathname
-    .split('/')
-    .map((seg) => (looksLikeSecret(seg) ? '***' : seg))
-    .join('/');
+  if (opts.path !== 'keep') {
+    u.pathname = u.pathname
+      .split('/')
+      .map((seg) => (looksLikeSecret(seg) ? '***' : seg))
+      .join('/');
+  }
   u.hash = '';
   if (opts.query === 'mask') {
     for (const key of [...u.searchParams.keys()]) if (SECRET_KEY.test(key)) u.searchParams.set(key, '***');

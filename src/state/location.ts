@@ -37,9 +37,9 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** A URL as messages may show it: the password, secret query values and secret-looking path segments replaced. */
+/** A URL as messages may show it: the password and secret query values replaced (the path is the database's name). */
 export function redactUrl(location: string): string {
-  return sharedRedactUrl(location, { user: 'keep', query: 'mask' }) ?? redact(location);
+  return sharedRedactUrl(location, { user: 'keep', query: 'mask', path: 'keep' }) ?? redact(location);
 }
 
 function hasScheme(location: string): boolean {

@@ -154,5 +154,6 @@ describe('credentials in URLs are redacted (one helper)', () => {
   test('a PostgreSQL URL keeps the user and database, not the password or secret query values', () => {
     expect(stateRedactUrl('postgres://qm:s3cret@db:5432/qm?sslmode=require&sslpassword=x')).toBe('postgres://qm:***@db:5432/qm?sslmode=require&sslpassword=***');
     expect(stateRedactUrl('not a url qm://a:b@c')).toBe('not a url qm://a:***@c');
+    expect(stateRedactUrl('postgres://qm@db/qm_test_0123456789ab')).toBe('postgres://qm@db/qm_test_0123456789ab');
   });
 });
