@@ -106,7 +106,12 @@ describe('npm pack', () => {
     expect(version.code, version.out).toBe(0);
     expect(version.stdout.trim()).toBe(`qm ${pkg.version}`);
 
-    const init = run('npx', ['--no-install', 'qm', 'init', 'fleet'], project);
+    // The README's first command names the package (npx quartermaster init fleet); qm is its bin.
+    const byName = run('npx', ['--no-install', 'quartermaster', '--version'], project);
+    expect(byName.code, byName.out).toBe(0);
+    expect(byName.stdout.trim()).toBe(`qm ${pkg.version}`);
+
+    const init = run('npx', ['--no-install', 'quartermaster', 'init', 'fleet'], project);
     expect(init.code, init.out).toBe(0);
     expect(init.stdout).toContain('9 files written');
     const fleet = path.join(project, 'fleet');
