@@ -107,7 +107,9 @@ export async function initCommand(args: { dir?: string | undefined; force: boole
   for (const f of files) io.stdout.write(`  ${overwritten.includes(f.target) ? 'overwrote' : unchanged.includes(f.target) ? 'unchanged' : 'created  '} ${f.target}\n`);
   const cd = shown === '.' ? '' : `cd ${shown} && `;
   io.stdout.write(
-    `\nNext: ${cd}npx qm validate && npx qm plan, then push it to GitHub, set the secret QM_STATE,\n` +
+    // `npx quartermaster`, not `npx qm`: outside a project that installed it, npx looks a bin name
+    // up as a package name, and the npm package called qm is not this one.
+    `\nNext: ${cd}npx quartermaster validate && npx quartermaster plan, then push it to GitHub, set the secret QM_STATE,\n` +
       `and open a pull request: the plan workflow comments its plan. ${path.join(shown, 'README.md')} says more.\n`,
   );
   return 0;
