@@ -45,8 +45,16 @@ function consumerLock(repoLock: { packages: Record<string, LockEntry & Record<st
   return { name: 'consumer', lockfileVersion: 3, requires: true, packages };
 }
 
+/**
+ * The environment of the commands: this process's, without what an enclosing `npm test` exports
+ * (npm_config_local_prefix and friends would point the consumer's npm at this repository), but
+ * with the same npm cache.
+ */
+const baseEnv: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(npm_|INIT_CWD$)/i.test(k)) as [string, string][]);
+if (process.env.npm_config_cache) baseEnv.npm_config_cache = process.env.npm_config_cache;
+
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', QM_STATE: '', ...env }, timeout: 15 * 60_000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...baseEnv, NO_COLOR: '1', QM_STATE: '', ...env }, timeout: 15 * 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
