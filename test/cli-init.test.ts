@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { qm } from './helpers/cli.js';
+import { qm, ROOT } from './helpers/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qm-init-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -155,5 +155,11 @@ describe('qm init', () => {
 
   it('is listed in qm --help', () => {
     expect(qm(['--help']).stdout).toContain('qm init [DIR] [--force]');
+  });
+
+  it('is where the README starts: its first section is the adoption path', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const first = readme.slice(readme.indexOf('\n## '), readme.indexOf('\n## ', readme.indexOf('\n## ') + 1));
+    for (const s of ['npx quartermaster init fleet', 'git push', 'QM_STATE', 'action.yml', 'docs/github.md']) expect(first).toContain(s);
   });
 });
