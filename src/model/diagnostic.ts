@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   InvalidCron: 'a cron expression that does not parse or never fires',
   InvalidTimeZone: 'a time zone that is not an IANA zone',
   InvalidJsonLogic: 'a JSON Logic rule with an unknown operator or malformed arguments',
+  JsonLogicBudget: 'a JSON Logic rule exceeds the evaluation budget (operations, list or string size)',
   MultipleSchedulingProfiles: 'more than one SchedulingProfile, or one not named default',
   InconsistentCohort: 'quota cohort settings that contradict each other',
   InvalidSelector: 'a selector or toleration that can never match as written',
