@@ -43,6 +43,71 @@ export interface ParseResult {
 /** Aliases a file may expand before it counts as an alias bomb (the yaml library's own default). */
 export const MAX_ALIAS_COUNT = 100;
 
+/**
+ * How many lists and mappings may sit inside each other. Policy documents need about ten; the YAML
+ * parsers and the validators recurse, so thousands of levels would end in "maximum call stack size
+ * exceeded" instead of a sentence about the file.
+ */
+export const MAX_NESTING_DEPTH = 128;
+
+/** Depth of a plain value (collections only), without recursion; stops counting past `max`. */
+function valueDepth(root: unknown, max: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const depth = d + 1;
+    if (depth > deepest) deepest = depth;
+    if (depth > max) return depth;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth]);
+  }
+  return deepest;
+}
+
+interface CstNode {
+  type: string;
+  offset: number;
+  value?: CstNode;
+  items?: { key?: CstNode | null; value?: CstNode | null }[];
+}
+
+/**
+ * The offset of the first list or mapping nested deeper than `max`, from the yaml library's
+ * concrete syntax tree (its parser keeps an explicit stack, so any depth is safe to read).
+ */
+function tooDeepAt(text: string, max: number): number | undefined {
+  let first: number | undefined;
+  for (const doc of new (Y().Parser)().parse(text) as Iterable<CstNode>) {
+    if (doc.type !== 'document' || !doc.value) continue;
+    const stack: [CstNode, number][] = [[doc.value, 0]];
+    while (stack.length) {
+      const [tok, d] = stack.pop()!;
+      const collection = tok.type === 'block-map' || tok.type === 'block-seq' || tok.type === 'flow-collection';
+      if (!collection) continue;
+      if (d + 1 > max) {
+        if (first === undefined || tok.offset < first) first = tok.offset;
+        continue;
+      }
+      for (const it of tok.items ?? []) {
+        if (it.key) stack.push([it.key, d + 1]);
+        if (it.value) stack.push([it.value, d + 1]);
+      }
+    }
+  }
+  return first;
+}
+
+function tooDeepDiagnostic(file: SourceFile, lc: LineIndex, offset: number): Diagnostic {
+  return diag(
+    file.path,
+    'NestingTooDeep',
+    rangeOf(lc, offset, offset + 1),
+    `the YAML nests lists and mappings more than ${MAX_NESTING_DEPTH} levels deep here, the most qm reads, so the file is not read`,
+    'flatten the structure: a policy document needs only a few levels',
+  );
+}
+
 type Located = { node: YamlNode | null; pair?: Pair };
 
 /**
@@ -297,6 +362,8 @@ function parseFast(file: SourceFile): ParseResult | undefined {
   } catch {
     return undefined;
   }
+  // Too deep for the rules that recurse: the careful path says where.
+  if (values.some((v) => valueDepth(v, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH)) return undefined;
   let positions: { docs: Document.Parsed[]; lc: LineIndex } | undefined;
   const located = () => {
     // Non-empty documents, in order: the n-th non-empty js-yaml document is the n-th here.
@@ -338,11 +405,15 @@ function parseWithPositions(file: SourceFile): ParseResult {
   const lc = new LineIndex(file.text);
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
+  // Before composing (which recurses): a file nested thousands deep gets one sentence with a position.
+  const deep = tooDeepAt(file.text, MAX_NESTING_DEPTH);
+  if (deep !== undefined) return { documents, diagnostics: [tooDeepDiagnostic(file, lc, deep)] };
   let docs: Document.Parsed[];
   try {
     docs = Y().parseAllDocuments(file.text, { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' }) as Document.Parsed[];
   } catch (e) {
-    diagnostics.push(diag(file.path, 'YamlSyntax', rangeOf(lc, 0, 0), `the file could not be parsed as YAML: ${(e as Error).message}`));
+    const msg = e instanceof RangeError ? `the file nests too deeply to be read (the limit is ${MAX_NESTING_DEPTH} levels)` : `the file could not be parsed as YAML: ${(e as Error).message}`;
+    diagnostics.push(diag(file.path, e instanceof RangeError ? 'NestingTooDeep' : 'YamlSyntax', rangeOf(lc, 0, 0), msg));
     return { documents, diagnostics };
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];

@@ -8,6 +8,7 @@ export const DIAGNOSTIC_CODES = {
   YamlSyntax: 'the file is not valid YAML',
   DuplicateKey: 'a mapping has the same key twice',
   AliasLimit: 'the file expands too many YAML aliases (an alias bomb)',
+  NestingTooDeep: 'lists and mappings nested deeper than the parser accepts',
   FileTooLarge: 'the file is larger than the loader accepts',
   InvalidEncoding: 'the file is not UTF-8',
   SymlinkOutsideRepository: 'a symbolic link points outside the policy repository',
