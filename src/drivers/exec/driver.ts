@@ -3,7 +3,7 @@
  * protocol (docs/plugins.md). One program per driver per command, started on first use and
  * initialized once; every failure is one sentence naming the driver, the program and the method.
  */
-import type { DriverDoc, PolicySet } from '../../model/documents.js';
+import type { DriverDoc, PolicySet, PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
 import type { ApplyContext, Driver, DriverCapabilities, DriverContext, Health, Observation } from '../contract.js';
 import { describeAction, DriverError } from '../contract.js';
@@ -130,7 +130,7 @@ export class ExecDriver implements Driver {
 
   async observe(ctx: DriverContext): Promise<Observation> {
     await this.ready();
-    const answer = await this.call('observe', { pools: ctx.pools.map((p) => p.metadata.name), now: ctx.now });
+    const answer = await this.call('observe', { pools: ctx.pools.map(poolInfo), now: ctx.now });
     const obs = this.check('observe', () => observeAnswer(answer, ctx.pools));
     fillRequests(obs.instances, ctx.policy);
     return { ...obs, warnings: obs.warnings.map((w) => `driver ${this.name}: ${w}`), scalingHistory: await this.store.scalingHistory() };
@@ -144,7 +144,11 @@ export class ExecDriver implements Driver {
       throw new DriverError(this.name, hostOf(action), label, `the program ${this.opts.display} declared that it cannot add or remove nodes (capabilities.scaleNodes: false)`, 'give the pool a provisioner that can scale, or make it static');
     }
     const params: Record<string, unknown> = { action, planId: ctx.planId, now: ctx.now };
-    if (action.type === 'scalePool') params.poolNodes = (ctx.poolNodes ?? []).filter((n) => n.pool === action.pool);
+    if (action.type === 'scalePool') {
+      const pool = ctx.policy.pools.find((p) => p.metadata.name === action.pool);
+      if (pool) params.pool = poolInfo(pool);
+      params.poolNodes = (ctx.poolNodes ?? []).filter((n) => n.pool === action.pool);
+    }
     await this.call('apply', params, action);
     if (action.type === 'scalePool' || action.type === 'scaleAgent') {
       const target = action.type === 'scalePool' ? { kind: 'Pool' as const, name: action.pool } : { kind: 'Agent' as const, name: action.agent };
@@ -173,6 +177,11 @@ function fillRequests(instances: Observation['instances'], policy: PolicySet): v
     const agent = policy.agents.find((a) => a.metadata.name === i.agent);
     if (agent) i.requests = { ...agent.spec.resources.requests };
   }
+}
+
+/** What a program learns of a pool: enough to name, place and count its machines. */
+function poolInfo(p: PoolDoc): { name: string; region: string; zones: string[]; size: PoolDoc['spec']['size'] } {
+  return { name: p.metadata.name, region: p.spec.region, zones: [...p.spec.zones], size: { ...p.spec.size } };
 }
 
 function hostOf(a: PlanAction): string {

@@ -92,9 +92,8 @@ export class RpcProcess {
         this.fail({ kind: 'timeout', detail: `the program did not answer within ${secs}s (spec.exec.timeout), so it was stopped` }, id);
       }, this.spec.timeoutMs);
       this.pending.set(id, { method, resolve, reject, timer });
-      child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`, (err) => {
-        if (err && !this.broken) this.fail(this.exitFailure(undefined, undefined), id);
-      });
+      // A failed write means the program is gone: its exit (or failure to start) reports it.
+      child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
     });
   }
 
@@ -124,7 +123,8 @@ export class RpcProcess {
       this.spec.log(line);
     });
     this.exited = child.then(
-      (r) => this.onExit(r.exitCode, r.signal, r.failed && r.exitCode === undefined && r.signal === undefined ? (r as { cause?: unknown }).cause : undefined),
+      // No exit code and no signal: it never started (the result carries the spawn error's code).
+      (r) => this.onExit(r.exitCode, r.signal, r.exitCode === undefined && r.signal === undefined ? r : undefined),
       (e: unknown) => this.onExit(undefined, undefined, e),
     );
     return child;
@@ -170,7 +170,7 @@ export class RpcProcess {
     const causeCode = (cause as { code?: string } | undefined)?.code;
     if (causeCode === 'ENOENT') return { kind: 'start', detail: `the program could not be started: ${this.spec.command[0]} does not exist`, hint: 'correct spec.exec.command (a relative path is resolved against the policy repository root)' };
     if (causeCode === 'EACCES') return { kind: 'start', detail: `the program could not be started: ${this.spec.command[0]} is not executable`, hint: `chmod +x it, or name its interpreter first in spec.exec.command (["python3", "…"])` };
-    if (cause !== undefined && code === undefined && signal === undefined) return { kind: 'start', detail: `the program could not be started: ${(cause as Error).message ?? String(cause)}` };
+    if (causeCode !== undefined && code === undefined && signal === undefined) return { kind: 'start', detail: `the program could not be started (${causeCode})` };
     const how = signal ? `was killed by ${signal}` : code === undefined ? 'closed its output' : `exited with code ${code}`;
     const words = this.lastStderr ? ` (last line on stderr: ${JSON.stringify(truncate(this.lastStderr, 200))})` : ' (nothing on stderr)';
     return { kind: 'exited', detail: `the program ${how}${words}` };
