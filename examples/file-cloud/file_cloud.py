@@ -70,6 +70,7 @@ class FileCloud:
         self.noop = noop
         self.settings = {}
         self.state = None
+        self.index = {}  # instance name -> its entry in state["instances"]: no scan per action
         self.mtime = None
         self.dirty = False
 
@@ -82,10 +83,12 @@ class FileCloud:
         except FileNotFoundError:
             if self.state is None:
                 self.state = {"pools": [], "nodes": [], "instances": []}
+                self.index = {}
             return
         if mtime != self.mtime or self.state is None:
             with open(self.path, encoding="utf-8") as f:
                 self.state = json.load(f)
+            self.index = {i["name"]: i for i in self.state["instances"]}
             self.mtime = mtime
 
     def commit(self):
@@ -94,7 +97,9 @@ class FileCloud:
         directory = os.path.dirname(os.path.abspath(self.path))
         fd, tmp = tempfile.mkstemp(prefix=".file-cloud-", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(self.state, f, indent=1, sort_keys=True)
+            # Readable while small; compact once large, so a group commit stays cheap.
+            small = len(self.state["instances"]) + len(self.state["nodes"]) < 500
+            json.dump(self.state, f, indent=1 if small else None, separators=None if small else (",", ":"), sort_keys=True)
             f.write("\n")
         os.replace(tmp, self.path)
         self.mtime = os.stat(self.path).st_mtime_ns
@@ -104,10 +109,11 @@ class FileCloud:
         return [n for n in self.state["nodes"] if not visible_only or n.get("hiddenFor", 0) == 0]
 
     def node(self, name):
-        return next((n for n in self.nodes() if n["name"] == name), None)
+        n = next((n for n in self.state["nodes"] if n["name"] == name), None)
+        return n if n is not None and n.get("hiddenFor", 0) == 0 else None
 
     def instance(self, name):
-        return next((i for i in self.state["instances"] if i["name"] == name), None)
+        return self.index.get(name)
 
     def materialise(self, pools):
         """A pool never seen starts with size.initial nodes, spread over its zones."""
@@ -178,6 +184,7 @@ class FileCloud:
         if a.get("gpuDevices"):
             placed["gpuDevices"] = a["gpuDevices"]
         self.state["instances"].append(placed)
+        self.index[placed["name"]] = placed
         self.dirty = True
 
     def apply_move(self, a, params):
@@ -195,9 +202,9 @@ class FileCloud:
             self.dirty = True
 
     def apply_remove(self, a, params):
-        before = len(self.state["instances"])
-        self.state["instances"] = [i for i in self.state["instances"] if i["name"] != a["instance"]]
-        self.dirty = self.dirty or len(self.state["instances"]) != before
+        if self.index.pop(a["instance"], None) is not None:
+            self.state["instances"] = [i for i in self.state["instances"] if i["name"] != a["instance"]]
+            self.dirty = True
 
     apply_evict = apply_remove
 
@@ -265,7 +272,7 @@ def main(argv):
         try:
             cloud.commit()
         except OSError as e:
-            cloud.state, cloud.mtime, cloud.dirty = None, None, False  # forget the unwritten changes
+            cloud.state, cloud.index, cloud.mtime, cloud.dirty = None, {}, None, False  # forget the unwritten changes
             error = {"code": -32000, "message": "cannot write %s: %s" % (path, e.strerror), "data": {"host": path}}
             answers = [{"jsonrpc": "2.0", "id": a["id"], "error": error} if "result" in a else a for a in answers]
         send(answers)
