@@ -1,7 +1,8 @@
 // Benchmark: the exec driver (src/drivers/exec) with the example plugin (examples/file-cloud, Python).
 // 10,000 place actions through ExecDriver.apply with N requests in flight (as `qm apply
 // --concurrency N` keeps them), in two modes:
-//   - file-cloud: the real path, every action recorded in the plugin's JSON file (group commit);
+//   - file-cloud: the real path, every action recorded in the plugin's JSON file (a journal line
+//     per change, appended once per batch of requests read together, before they are answered);
 //   - no-op: the plugin started with --noop answers apply at once: what is left is the protocol
 //     (JSON encoding, the pipe, id matching, Python's loop) — it must not be the bottleneck
 //     (issue #12: ≥ 2,000 actions/s).
@@ -58,7 +59,7 @@ const results = { machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${
 const dir = mkdtempSync(path.join(tmpdir(), 'qm-bench-exec-'));
 try {
   const cases = [
-    ['file-cloud (JSON file, group commit)', ['--state', path.join(dir, 'cloud.json')], N, CONCURRENCY],
+    ['file-cloud (JSON file + journal)', ['--state', path.join(dir, 'cloud.json')], N, CONCURRENCY],
     ['no-op (protocol only)', ['--noop', '--state', path.join(dir, 'noop.json')], N, CONCURRENCY],
     ['no-op, one at a time', ['--noop', '--state', path.join(dir, 'noop1.json')], Math.min(N, 2000), 1],
   ];

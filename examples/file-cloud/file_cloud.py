@@ -18,9 +18,11 @@ Node names: scalePool adds exactly the nodes the plan names in addNodes (so a la
 finds them under those names) and removes exactly those in removeNodes. A pool the file has
 never seen starts with size.initial nodes named <pool>-0, <pool>-1, ... spread over its zones.
 
-Requests are processed one at a time, in the order they arrive; the file is written once per
-batch of requests read together (a group commit), atomically (write a temporary file, rename),
-and answers go out only after the write, so an answered apply is on disk.
+Requests are processed one at a time, in the order they arrive. The changes of a batch of
+requests read together are appended to PATH.journal (a group commit) before the batch is
+answered, so an answered apply is on disk; at shutdown the JSON file is rewritten atomically
+(temporary file, rename) and the journal removed. A crash leaves file + journal, read back
+together at the next start.
 """
 import json
 import os
@@ -71,39 +73,89 @@ class FileCloud:
         self.settings = {}
         self.state = None
         self.index = {}  # instance name -> its entry in state["instances"]: no scan per action
-        self.mtime = None
-        self.dirty = False
+        self.journal = path + ".journal"
+        self.journal_ops = 0
+        self.seen = None  # (file mtime, journal size) as last read or written: a change means someone else wrote
+        self.touched = set()  # instances changed since the last commit
+        self.nodes_dirty = False  # nodes or pools changed since the last commit
 
     # --- the file -----------------------------------------------------------------------------
+    # The state is the JSON file plus a journal beside it (PATH.journal, one JSON line per change):
+    # a commit appends the changed entries to the journal, which stays cheap with 10,000 instances;
+    # the file is rewritten (atomically) and the journal removed at shutdown and every 20,000 changes.
+
+    def signature(self):
+        def stat(p, attr):
+            try:
+                return getattr(os.stat(p), attr)
+            except FileNotFoundError:
+                return None
+        return (stat(self.path, "st_mtime_ns"), stat(self.journal, "st_size"))
 
     def load(self):
-        """Read the file when it changed on disk (another command, or a person, edited it)."""
-        try:
-            mtime = os.stat(self.path).st_mtime_ns
-        except FileNotFoundError:
-            if self.state is None:
-                self.state = {"pools": [], "nodes": [], "instances": []}
-                self.index = {}
+        """Read the file and replay the journal, unless nobody else wrote since we last did."""
+        sig = self.signature()
+        if self.state is not None and sig == self.seen:
             return
-        if mtime != self.mtime or self.state is None:
+        state = {"pools": [], "nodes": [], "instances": []}
+        if sig[0] is not None:
             with open(self.path, encoding="utf-8") as f:
-                self.state = json.load(f)
-            self.index = {i["name"]: i for i in self.state["instances"]}
-            self.mtime = mtime
+                state = json.load(f)
+        index = {i["name"]: i for i in state["instances"]}
+        self.journal_ops = 0
+        if sig[1] is not None:
+            with open(self.journal, encoding="utf-8") as f:
+                for line in f:
+                    if not line.endswith("\n"):
+                        break  # a torn last line: that batch was never answered
+                    entry = json.loads(line)
+                    self.journal_ops += 1
+                    if "put" in entry:
+                        index[entry["put"]["name"]] = entry["put"]
+                    elif "del" in entry:
+                        index.pop(entry["del"], None)
+                    else:
+                        state["nodes"], state["pools"] = entry["nodes"], entry["pools"]
+        state["instances"] = list(index.values())
+        self.state, self.index, self.seen = state, index, sig
+        self.touched, self.nodes_dirty = set(), False
 
     def commit(self):
-        if not self.dirty:
+        """Make this batch's changes durable before it is answered."""
+        if not self.touched and not self.nodes_dirty:
             return
+        lines = []
+        for name in sorted(self.touched):
+            entry = self.index.get(name)
+            lines.append({"put": entry} if entry is not None else {"del": name})
+        if self.nodes_dirty:
+            lines.append({"nodes": self.state["nodes"], "pools": self.state["pools"]})
+        with open(self.journal, "a", encoding="utf-8") as f:
+            f.write("".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines))
+        self.journal_ops += len(lines)
+        self.touched, self.nodes_dirty = set(), False
+        if self.journal_ops > 20000:
+            self.compact()
+        else:
+            self.seen = self.signature()
+
+    def compact(self):
+        """Rewrite the JSON file from memory (atomically: a temporary file, then rename) and drop the journal."""
+        if self.state is None or (self.journal_ops == 0 and self.seen is not None and self.seen[0] is not None):
+            return
+        self.state["instances"] = list(self.index.values())
         directory = os.path.dirname(os.path.abspath(self.path))
         fd, tmp = tempfile.mkstemp(prefix=".file-cloud-", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            # Readable while small; compact once large, so a group commit stays cheap.
-            small = len(self.state["instances"]) + len(self.state["nodes"]) < 500
-            json.dump(self.state, f, indent=1 if small else None, separators=None if small else (",", ":"), sort_keys=True)
+            json.dump(self.state, f, indent=1, sort_keys=True)
             f.write("\n")
         os.replace(tmp, self.path)
-        self.mtime = os.stat(self.path).st_mtime_ns
-        self.dirty = False
+        try:
+            os.unlink(self.journal)
+        except FileNotFoundError:
+            pass
+        self.journal_ops = 0
+        self.seen = self.signature()
 
     def nodes(self, visible_only=True):
         return [n for n in self.state["nodes"] if not visible_only or n.get("hiddenFor", 0) == 0]
@@ -125,7 +177,7 @@ class FileCloud:
             for i in range(pool.get("size", {}).get("initial", 0)):
                 name = "%s-%d" % (pool["name"], i)
                 self.state["nodes"].append({"name": name, "pool": pool["name"], "zone": zones[i % len(zones)], "providerId": "file-cloud:///%s" % name})
-            self.dirty = True
+            self.nodes_dirty = True
 
     # --- the methods --------------------------------------------------------------------------
 
@@ -149,7 +201,7 @@ class FileCloud:
         served = {p["name"] for p in pools}
         nodes = [{k: v for k, v in n.items() if k != "hiddenFor"} for n in self.nodes() if n["pool"] in served]
         names = {n["name"] for n in nodes}
-        instances = [dict(i, requests=quantities(i["requests"])) for i in self.state["instances"] if i["node"] in names]
+        instances = [dict(i, requests=quantities(i["requests"])) for i in self.index.values() if i["node"] in names]
         warnings = []
         booting = [n for n in self.nodes(visible_only=False) if n.get("hiddenFor", 0) > 0 and n["pool"] in served]
         if booting:
@@ -157,7 +209,7 @@ class FileCloud:
         # A booting node becomes visible after `registerAfter` observations.
         for n in booting:
             n["hiddenFor"] -= 1
-            self.dirty = True
+            self.nodes_dirty = True
         return {"nodes": nodes, "instances": instances, "warnings": warnings}
 
     def apply(self, params):
@@ -183,9 +235,8 @@ class FileCloud:
         placed = {"name": a["instance"], "agent": a["agent"], "node": a["node"], "requests": a["requests"], "startedAt": params.get("now")}
         if a.get("gpuDevices"):
             placed["gpuDevices"] = a["gpuDevices"]
-        self.state["instances"].append(placed)
         self.index[placed["name"]] = placed
-        self.dirty = True
+        self.touched.add(placed["name"])
 
     def apply_move(self, a, params):
         if self.node(a["toNode"]) is None:
@@ -199,12 +250,11 @@ class FileCloud:
             current.pop("gpuDevices", None)
             if a.get("gpuDevices"):
                 current["gpuDevices"] = a["gpuDevices"]
-            self.dirty = True
+            self.touched.add(a["instance"])
 
     def apply_remove(self, a, params):
         if self.index.pop(a["instance"], None) is not None:
-            self.state["instances"] = [i for i in self.state["instances"] if i["name"] != a["instance"]]
-            self.dirty = True
+            self.touched.add(a["instance"])
 
     apply_evict = apply_remove
 
@@ -219,7 +269,7 @@ class FileCloud:
         limit = self.settings.get("maxNodes")
         if limit is not None and len(existing) + len(adding) > limit:
             raise RpcError("the node quota of %d nodes would be exceeded (%d exist, %d more asked for)" % (limit, len(existing), len(adding)), host=host, hint="raise settings.maxNodes or the pool's size.max")
-        busy = sorted({i["node"] for i in self.state["instances"] if i["node"] in a["removeNodes"]})
+        busy = sorted({i["node"] for i in self.index.values() if i["node"] in a["removeNodes"]})
         if busy:
             raise RpcError("node %s still runs instances; move them first" % ", ".join(busy), host=busy[0])
         zones = (params.get("pool") or {}).get("zones") or ["zone-a"]
@@ -232,8 +282,9 @@ class FileCloud:
         removed = before - len(self.state["nodes"])
         if pool not in self.state["pools"]:
             self.state["pools"].append(pool)
+            self.nodes_dirty = True
         if adding or removed:
-            self.dirty = True
+            self.nodes_dirty = True
             log("pool %s: %d node(s) added, %d removed" % (pool, len(adding), removed))
 
 
@@ -272,7 +323,7 @@ def main(argv):
         try:
             cloud.commit()
         except OSError as e:
-            cloud.state, cloud.index, cloud.mtime, cloud.dirty = None, {}, None, False  # forget the unwritten changes
+            cloud.state = None  # forget the unwritten changes: the next request reads the file again
             error = {"code": -32000, "message": "cannot write %s: %s" % (path, e.strerror), "data": {"host": path}}
             answers = [{"jsonrpc": "2.0", "id": a["id"], "error": error} if "result" in a else a for a in answers]
         send(answers)
@@ -287,6 +338,7 @@ def main(argv):
             answers = []
             chunk = os.read(stdin.fileno(), 1 << 16)
             if not chunk:
+                cloud.compact()
                 return 0  # stdin closed: qm is gone
             buffered += chunk
             continue
@@ -304,6 +356,7 @@ def main(argv):
         if method == "shutdown":
             answers.append({"jsonrpc": "2.0", "id": rid, "result": {}})
             commit(answers)
+            cloud.compact()
             return 0
         if method not in METHODS:
             answers.append({"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "method not found: %s" % method}})
