@@ -150,15 +150,23 @@ describe('exec driver: a broken plugin', () => {
 });
 
 describe('exec driver: the example plugin', () => {
-  it('logs the program\'s stderr prefixed with the driver name, and refuses a malformed observe answer naming the field', async () => {
+  it('logs the program\'s stderr prefixed with the driver name; observes the nodes it added with their providerId', async () => {
     const dir = await stateDir();
     const lines: string[] = [];
     const d = execDriver('fc', { command: ['python3', FILE_CLOUD, '--state', path.join(dir, 'c.json')] }, { log: (l) => lines.push(l) });
     const nodes = (await d.observe(ctx)).nodes;
     await d.apply({ id: 'a1', type: 'scalePool', pool: 'work', from: 2, to: 3, addNodes: ['work-2'], removeNodes: [], reason: 't' }, { ...ctx, planId: 'p', poolNodes: nodes });
-    expect(lines).toEqual(['driver fc: pool work: 1 node(s) added, 0 removed']);
     const after = await d.observe(ctx);
     expect(after.nodes.find((n) => n.name === 'work-2')).toMatchObject({ providerId: 'file-cloud:///work-2', capacity: { cpuMillis: 4000 } });
+    await d.close();
+    // stderr is read on its own stream: complete once the program exited.
+    expect(lines).toEqual(['driver fc: pool work: 1 node(s) added, 0 removed']);
+  });
+
+  it('refuses an observe answer of the wrong shape, naming the field', async () => {
+    const d = execDriver('hetzner', { command: ['python3', BROKEN, 'bad-answer'] });
+    const e = await failure(d.observe(ctx));
+    expect(e.message).toBe(`driver hetzner (python3 ${BROKEN}): observe failed: the program's answer is malformed: nodes[0].capacity.cpu is invalid: cpu 'lots' is not a quantity`);
     await d.close();
   });
 });

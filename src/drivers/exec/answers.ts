@@ -62,7 +62,7 @@ function resources(v: unknown, at: string): ResourceList | undefined {
   const out: ResourceList = {};
   for (const [k, x] of Object.entries(v as Obj)) {
     const r = parseResource(k, x);
-    if (!r.ok) throw new AnswerProblem(`${at}.${k}`, `is not a valid quantity: ${r.message}`);
+    if (!r.ok) throw new AnswerProblem(`${at}.${k}`, `is invalid: ${r.message}`);
     out[r.value[0]] = r.value[1];
   }
   return out;
