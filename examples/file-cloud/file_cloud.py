@@ -209,6 +209,8 @@ class FileCloud:
         # A booting node becomes visible after `registerAfter` observations.
         for n in booting:
             n["hiddenFor"] -= 1
+            if n["hiddenFor"] == 0:
+                del n["hiddenFor"]
             self.nodes_dirty = True
         return {"nodes": nodes, "instances": instances, "warnings": warnings}
 
@@ -276,7 +278,10 @@ class FileCloud:
         in_pool = [n for n in self.state["nodes"] if n["pool"] == pool]
         for k, name in enumerate(adding):
             zone = zones[(len(in_pool) + k) % len(zones)]
-            self.state["nodes"].append({"name": name, "pool": pool, "zone": zone, "providerId": "file-cloud:///%s" % name, "hiddenFor": int(self.settings.get("registerAfter", 0))})
+            node = {"name": name, "pool": pool, "zone": zone, "providerId": "file-cloud:///%s" % name}
+            if int(self.settings.get("registerAfter", 0)) > 0:
+                node["hiddenFor"] = int(self.settings["registerAfter"])
+            self.state["nodes"].append(node)
         before = len(self.state["nodes"])
         self.state["nodes"] = [n for n in self.state["nodes"] if n["name"] not in a["removeNodes"]]
         removed = before - len(self.state["nodes"])
