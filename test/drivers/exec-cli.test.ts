@@ -4,10 +4,11 @@
  * deliberately broken plugin: exit code 1, one sentence naming the program, no stack trace, and no
  * process left behind once qm exited.
  */
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { qm } from '../helpers/cli.js';
+import { QM, qm } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
 import { alive, BROKEN, FILE_CLOUD } from './exec-helpers.js';
@@ -129,6 +130,22 @@ describe('qm with a broken exec plugin', () => {
     expect(out).toMatch(/driver hetzner \(python3 \S+broken_plugin\.py\): apply \(place bot-0 on work-0\) failed: the program exited with code 3 \(last line on stderr: "broken: the cloud API closed the connection"\)/);
     expect(out).not.toMatch(/\n\s+at /);
     const pids = (await readFile(path.join(r.dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
+    for (const pid of pids) expect(alive(pid), `process ${pid}`).toBe(false);
+  });
+
+  it('qm plan interrupted (SIGTERM) while the plugin hangs: qm dies of the signal and takes the plugin with it', async () => {
+    const r = await fleet('hetzner', ['python3', BROKEN, 'hangs'], '    env: {BROKEN_PIDS: pids}\n');
+    const child = spawn(process.execPath, [QM, 'plan'], { cwd: r.dir, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    // Wait (bounded) until the plugin and its child run, then interrupt qm.
+    let pids: number[] = [];
+    for (let i = 0; i < 200 && pids.length < 2; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      pids = await readFile(path.join(r.dir, 'pids'), 'utf8').then((t) => t.trim().split('\n').map(Number), () => []);
+    }
+    expect(pids.length).toBe(2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
     for (const pid of pids) expect(alive(pid), `process ${pid}`).toBe(false);
   });
 });

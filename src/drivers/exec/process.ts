@@ -57,6 +57,17 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
   });
+  // Dying of a signal emits no 'exit': where no command handles the signal itself (qm apply and
+  // qm reconcile do, and close their drivers), kill the plugins, then die of it as before.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      if (process.listenerCount(sig) > 1) return;
+      for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+      process.off(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
