@@ -77,7 +77,7 @@ function checkExec(ctx: RuleContext, e: DocumentEntry & { doc: DriverDoc }): voi
       const inner = m[1];
       if (inner !== undefined && /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) continue;
       const name = (inner ?? m[2] ?? '').replace(/^[A-Za-z]+:/, '');
-      const fix = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `write \${env:${name}}` : 'write \${env:NAME} with NAME a variable name (letters, digits, _)';
+      const fix = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `write \${env:${name}}` : 'write ${env:NAME} with NAME a variable name (letters, digits, _)';
       ctx.report(e, `/spec/exec/env/${key}`, 'InvalidValue', `${docName(e.doc)}: spec.exec.env.${key} holds '${m[0]}', which is not an environment reference qm resolves (the program would get it verbatim)`, { hint: fix });
     }
   }
