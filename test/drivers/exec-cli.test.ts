@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QM, qm } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
-import { alive, BROKEN, FILE_CLOUD } from './exec-helpers.js';
+import { alive, BROKEN, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
 
 const POOL = `apiVersion: quartermaster.dev/v1alpha1
 kind: Pool
@@ -69,7 +69,7 @@ async function fleet(driver: string, command: string[], extra = ''): Promise<Tem
   return r;
 }
 
-describe('qm with the exec example plugin (examples/file-cloud)', () => {
+describe.skipIf(NO_PYTHON)('qm with the exec example plugin (examples/file-cloud)', () => {
   it('plan → apply → plan --detailed-exitcode 0, scaling the pool up; a relative command resolves against the repository', async () => {
     const r = await fleet('fc', ['./drivers/file_cloud.py', '--state', 'cloud.json']);
     await mkdir(path.join(r.dir, 'drivers'), { recursive: true });
@@ -93,7 +93,7 @@ describe('qm with the exec example plugin (examples/file-cloud)', () => {
   });
 });
 
-describe('qm with a broken exec plugin', () => {
+describe.skipIf(NO_PYTHON)('qm with a broken exec plugin', () => {
   const program = `python3 ${BROKEN}`;
   const cases: [mode: string, sentence: RegExp][] = [
     ['dies', /^qm: driver hetzner \(python3 \S+broken_plugin\.py\): observe failed: the program exited with code 3 \(last line on stderr: "broken: lost the connection to the cloud"\) \(serving pools work\)$/],

@@ -12,7 +12,7 @@ import type { DriverContext } from '../../src/drivers/contract.js';
 import { ExecDriverError } from '../../src/drivers/exec/driver.js';
 import { conformancePolicy, describeDriverConformance } from './conformance.js';
 import { describeProvisionerConformance } from './provisioner-conformance.js';
-import { alive, BROKEN, execDriver, FILE_CLOUD } from './exec-helpers.js';
+import { alive, BROKEN, execDriver, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -36,7 +36,7 @@ describeDriverConformance('exec (examples/file-cloud, Python)', async () => {
     policy,
     cleanup: async () => undefined,
   };
-});
+}, { skip: NO_PYTHON });
 
 describeProvisionerConformance('exec (examples/file-cloud, Python)', async () => {
   const dir = await stateDir();
@@ -49,7 +49,7 @@ describeProvisionerConformance('exec (examples/file-cloud, Python)', async () =>
     failingScale: (n) => ({ id: 'a1', type: 'scalePool', pool: 'work', from: n, to: 7, addNodes: Array.from({ length: 7 - n }, (_, i) => `work-${50 + i}`), removeNodes: [], reason: 'beyond the quota' }),
     cleanup: async () => undefined,
   };
-});
+}, { skip: NO_PYTHON });
 
 const ctx: DriverContext = { policy, pools: policy.pools, now: '2026-11-28T10:00:00Z' };
 
@@ -59,7 +59,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   return e;
 }
 
-describe('exec driver: a broken plugin', () => {
+describe.skipIf(NO_PYTHON)('exec driver: a broken plugin', () => {
   const broken = (mode: string, extra: Record<string, unknown> = {}, env: Record<string, string> = {}) =>
     execDriver('hetzner', { command: ['python3', BROKEN, mode], env, ...extra });
 
@@ -149,7 +149,7 @@ describe('exec driver: a broken plugin', () => {
   });
 });
 
-describe('exec driver: the example plugin', () => {
+describe.skipIf(NO_PYTHON)('exec driver: the example plugin', () => {
   it('logs the program\'s stderr prefixed with the driver name; observes the nodes it added with their providerId', async () => {
     const dir = await stateDir();
     const lines: string[] = [];
