@@ -31,7 +31,7 @@ function describe(v: unknown): string {
 }
 
 function need(cond: boolean, field: string, expected: string, v: unknown): void {
-  if (!cond) throw new AnswerProblem(field, `should be ${expected}, not ${describe(v)}`);
+  if (!cond) throw new AnswerProblem(field, v === undefined ? `is missing (it should be ${expected})` : `should be ${expected}, not ${describe(v)}`);
 }
 
 const str = (o: Obj, k: string, at: string, required = false): string | undefined => {
