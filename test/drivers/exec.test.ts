@@ -113,6 +113,13 @@ describe.skipIf(NO_PYTHON)('exec driver: a broken plugin', () => {
     await d.close();
   });
 
+  it('that answers an id nobody asked for', async () => {
+    const d = broken('wrong-id');
+    const e = await failure(d.observe(ctx));
+    expect(e.message).toBe(`driver hetzner (python3 ${BROKEN}): observe failed: the program wrote an answer to request 102, which is not waiting (line 2 of its output)`);
+    await d.close();
+  });
+
   it('that exits at start: initialize fails with its stderr; health says so without throwing', async () => {
     const d = broken('exit-start');
     const h = await d.health(ctx);
