@@ -232,9 +232,12 @@ class FileCloud:
         current = self.instance(a["instance"])
         if current is not None and current["node"] != a["node"]:
             raise RpcError("%s already runs on %s" % (a["instance"], current["node"]), host=a["node"])
-        if current is not None:
+        if current is not None and current.get("template") == params.get("template"):
             return  # idempotent: placed by an earlier, interrupted apply
+        # New, or placed again where it runs because its agent's template changed: it starts anew.
         placed = {"name": a["instance"], "agent": a["agent"], "node": a["node"], "requests": a["requests"], "startedAt": params.get("now")}
+        if params.get("template"):
+            placed["template"] = params["template"]
         if a.get("gpuDevices"):
             placed["gpuDevices"] = a["gpuDevices"]
         self.index[placed["name"]] = placed
@@ -246,6 +249,9 @@ class FileCloud:
         current = self.instance(a["instance"])
         if current is None:
             raise RpcError("%s is not running" % a["instance"], host=a["fromNode"])
+        if params.get("template") and current.get("template") != params["template"]:
+            current["template"] = params["template"]
+            self.touched.add(a["instance"])
         if current["node"] != a["toNode"]:
             current["node"] = a["toNode"]
             current["startedAt"] = params.get("now")

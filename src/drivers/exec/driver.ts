@@ -3,6 +3,7 @@
  * protocol (docs/plugins.md). One program per driver per command, started on first use and
  * initialized once; every failure is one sentence naming the driver, the program and the method.
  */
+import { templateDigest } from '../../model/digest.js';
 import type { DriverDoc, PolicySet, PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
 import type { ApplyContext, Driver, DriverCapabilities, DriverContext, Health, Observation } from '../contract.js';
@@ -144,6 +145,11 @@ export class ExecDriver implements Driver {
       throw new DriverError(this.name, hostOf(action), label, `the program ${this.opts.display} declared that it cannot add or remove nodes (capabilities.scaleNodes: false)`, 'give the pool a provisioner that can scale, or make it static');
     }
     const params: Record<string, unknown> = { action, planId: ctx.planId, now: ctx.now };
+    if (action.type === 'place' || action.type === 'move') {
+      // The agent's template digest: kept by the program and observed back, it lets a changed Agent roll out.
+      const agent = ctx.policy.agents.find((a) => a.metadata.name === action.agent);
+      if (agent) params.template = templateDigest(agent);
+    }
     if (action.type === 'scalePool') {
       const pool = ctx.policy.pools.find((p) => p.metadata.name === action.pool);
       if (pool) params.pool = poolInfo(pool);
