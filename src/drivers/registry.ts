@@ -5,6 +5,7 @@ import type { Driver } from './contract.js';
 import type { SimStore } from './sim/store.js';
 import { SimDriver } from './sim/driver.js';
 import { createDockerDriver } from './docker/driver.js';
+import { createExecDriver } from './exec/driver.js';
 
 export interface DriverFactoryContext {
   /** The Driver document's name, or the built-in type name. */
@@ -12,6 +13,8 @@ export interface DriverFactoryContext {
   /** The Driver document, when the pool names one. */
   doc?: DriverDoc;
   store: SimStore;
+  /** The policy repository root (an exec driver's relative command resolves against it); absent: the working directory. */
+  root?: string;
 }
 
 export type DriverFactory = (ctx: DriverFactoryContext) => Driver;
@@ -28,6 +31,7 @@ function register(entries: [DriverType, DriverFactory][]): ReadonlyMap<DriverTyp
 export const DRIVERS = register([
   ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as { failActions?: string[] } | undefined) ?? {})],
   ['docker', (ctx) => createDockerDriver(ctx.name, ctx.store, ctx.doc)],
+  ['exec', (ctx) => createExecDriver(ctx.name, ctx.store, ctx.doc, { root: ctx.root ?? process.cwd() })],
 ]);
 
 /** Instantiate the driver a pool names: a Driver document's name, or a built-in type. */

@@ -145,7 +145,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const actor = opts.actor ?? defaultActor();
 
   const held = opts.lockHeld ? undefined : await takeApplyLock(store, actor);
-  const set = driversFor(policy, store);
+  const set = driversFor(policy, store, opts.dir);
   try {
     const now = opts.now();
     const observed = await observeFleet(policy, set, now);

@@ -18,13 +18,13 @@ export interface DriverSet {
 }
 
 /** One driver instance per driver name used by a pool (placement or provisioning). */
-export function driversFor(policy: PolicySet, store: SimStore): DriverSet {
+export function driversFor(policy: PolicySet, store: SimStore, root?: string): DriverSet {
   const drivers = new Map<string, { driver: Driver; pools: PoolDoc[] }>();
   const get = (name: string) => {
     let d = drivers.get(name);
     if (!d) {
       const doc = policy.drivers.find((x) => x.metadata.name === name);
-      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}) }), pools: [] };
+      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) }), pools: [] };
       drivers.set(name, d);
     }
     return d;

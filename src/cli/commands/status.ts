@@ -236,7 +236,7 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
     const policy = loaded.policy;
     const store = await openEnginePort(dir, args.state, io.env);
     try {
-      const set = driversFor(policy, store);
+      const set = driversFor(policy, store, dir);
       const drivers: DriverHealth[] = [];
       let observed: ObservedFleet;
       try {
