@@ -229,6 +229,8 @@ export class KubeServer extends ClusterState {
     rec.ms = performance.now() - started;
     this.requests.push(rec);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // Headers go out now, as the apiserver's do: clients resolve their watch call on them.
+    res.flushHeaders();
     const stop = this.subscribe(route, query, (line) => res.write(line));
     const timeout = Number(query.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
