@@ -21,6 +21,9 @@ export function writeKubeconfig(dir: string, server: string, o: KubeconfigOption
   const name = o.context ?? 'test';
   const cluster: Record<string, unknown> = { server };
   if (o.caData) cluster['certificate-authority-data'] = Buffer.from(o.caData).toString('base64');
+  // @kubernetes/client-node 1.x refuses plain http unless TLS verification is off
+  // ("HTTP protocol is not allowed when skipTLSVerify is not set or false"); kubectl accepts both.
+  else if (server.startsWith('http:')) cluster['insecure-skip-tls-verify'] = true;
   const user: Record<string, unknown> = o.token ? { token: o.token } : {};
   const doc = {
     apiVersion: 'v1',

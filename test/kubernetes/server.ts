@@ -5,6 +5,7 @@
  * (kubelet, Cluster API controller). Start it in-process with `startKubeServer()`.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,9 @@ import { ApiError, badRequest, failure } from './status.js';
 import type { IncludeObject } from './table.js';
 import { toTable, wantsTable } from './table.js';
 import { ClusterState } from './cluster.js';
+import type { KubeconfigOptions } from './kubeconfig.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { selfSignedCertificate } from './tls.js';
 
 export interface KubeServerOptions {
   /** Bearer token every request must carry (401 otherwise); absent: anonymous access. */
@@ -36,6 +40,8 @@ export interface KubeServerOptions {
   /** Clock for timestamps (default: wall clock). */
   now?: () => Date;
   port?: number;
+  /** Serve https with a self-signed certificate made by openssl (kubectl sends tokens only over TLS). */
+  tls?: boolean;
 }
 
 export interface KubeletOptions {
@@ -72,6 +78,8 @@ export class KubeServer extends ClusterState {
   private readonly sockets = new Set<Socket>();
   metricsEnabled: boolean;
   url = '';
+  /** PEM of the certificate when serving https (the kubeconfig's certificate authority). */
+  readonly caPem: string | undefined;
 
   constructor(readonly options: KubeServerOptions = {}) {
     const now = options.now ?? (() => new Date());
@@ -81,7 +89,12 @@ export class KubeServer extends ClusterState {
     this.metricsEnabled = options.metrics ?? false;
     this.api = new Api(store, now, { deletePod: (p) => this.deletePodObject(p), metricsFor: (t, ns) => this.metricsFor(t, ns) });
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...(options.namespaces ?? [])]) this.addNamespace(ns);
-    this.http = createServer((req, res) => void this.serve(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
+    if (options.tls) {
+      const { cert, key } = selfSignedCertificate();
+      this.caPem = cert;
+      this.http = createHttpsServer({ cert, key }, handler);
+    } else this.http = createServer(handler);
     this.http.keepAliveTimeout = 30_000;
     this.http.on('connection', (s) => {
       this.sockets.add(s);
@@ -94,7 +107,7 @@ export class KubeServer extends ClusterState {
       this.http.once('error', reject);
       this.http.listen(port, '127.0.0.1', () => resolve());
     });
-    this.url = `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+    this.url = `${this.caPem ? 'https' : 'http'}://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -102,6 +115,11 @@ export class KubeServer extends ClusterState {
     this.stopControllers();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** Writes a kubeconfig for this server into `dir` (with its certificate when it serves https). */
+  writeKubeconfig(dir: string, o: Omit<KubeconfigOptions, 'caData'> = {}): string {
+    return writeKubeconfig(dir, this.url, { ...o, caData: this.caPem });
   }
 
   // --- test handle -------------------------------------------------------------------------

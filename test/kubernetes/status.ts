@@ -35,8 +35,8 @@ function details(gr: GroupResource, name?: string, extra: Partial<StatusDetails>
 }
 
 export function failure(code: number, reason: string, message: string, d?: StatusDetails): Status {
-  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (d && Object.keys(d).length > 0) s.details = d;
+  // Field order as the apiserver writes it: details before code.
+  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(d && Object.keys(d).length > 0 ? { details: d } : {}), code };
   return s;
 }
 
