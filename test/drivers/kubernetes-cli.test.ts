@@ -6,7 +6,7 @@
  * node is emptied; a PodDisruptionBudget holds an eviction until it is relaxed; 429/500 are
  * retried; a refused permission is named; a kill -9 mid-apply is recovered with no duplicate pod.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,20 @@ function fleet(): string[] {
     .sort();
 }
 
+const hasKubectl = Boolean(process.env.CI) || spawnSync('sh', ['-c', 'command -v kubectl']).status === 0;
+
+function kubectl(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { PATH: process.env.PATH ?? '', HOME: kdir } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`))));
+  });
+}
+
 const on = (node: string) => fleet().filter((x) => x.endsWith(`@${node}`));
 
 beforeAll(async () => {
@@ -121,6 +135,11 @@ describe('qm on a Kubernetes cluster (API test server)', { timeout: 120_000 }, (
     expect(fleet().map((x) => x.split('@')[0])).toEqual(['chat-0', 'chat-1', 'chat-2']);
     expect(on('work-0')).toEqual([]);
     for (const pod of server.pods('agents')) expect(pod.status.phase).toBe('Running');
+    // The real kubectl sees them as Quartermaster made them.
+    if (hasKubectl) {
+      const listed = await kubectl(['get', 'pods', '-n', 'agents', '-l', 'app.kubernetes.io/managed-by=quartermaster', '-o', 'jsonpath={range .items[*]}{.metadata.labels.quartermaster\\.dev/instance}@{.spec.nodeName} {end}']);
+      expect(listed.split(' ').filter(Boolean).sort()).toEqual(fleet());
+    }
     const again = await qm(['plan', '--detailed-exitcode']);
     expect(again.code, again.stdout + again.stderr).toBe(0);
   });

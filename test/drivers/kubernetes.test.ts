@@ -178,6 +178,25 @@ describe('kubernetes driver against the API test server', { timeout: 30_000 }, (
     expect((err as DriverError).hint).toMatch(/Role in namespace agents with apiGroups \[""\], resources \["pods"\], verbs \["delete"\]/);
   });
 
+  it('speaks https with the kubeconfig\'s certificate authority and bearer token; a wrong token is a 401 said plainly', async () => {
+    const server = await startKubeServer({ namespaces: ['agents'], tls: true, token: 's3cret' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'qm-k8s-tls-'));
+    try {
+      server.addNode({ name: 'work-0', zone: 'z-a', labels: { [POOL]: 'work' } });
+      const good = new KubernetesDriver('k8s', memoryStore(), kubernetesOptions(driverDoc('kubernetes', { kubeconfig: server.writeKubeconfig(dir, { token: 's3cret' }) })), { retry: FAST });
+      expect(server.url).toMatch(/^https:/);
+      expect((await good.observe(ctx())).nodes.map((n) => n.name)).toEqual(['work-0']);
+      await good.close();
+      const bad = new KubernetesDriver('k8s', memoryStore(), kubernetesOptions(driverDoc('kubernetes', { kubeconfig: server.writeKubeconfig(path.join(dir, 'bad'), { token: 'wrong' }) })), { retry: FAST });
+      const err = await bad.observe(ctx()).catch((e: unknown) => e);
+      await bad.close();
+      expect((err as Error).message).toMatch(/observe on https:\/\/127\.0\.0\.1:\d+ failed: the API server did not accept the credentials of the kubeconfig \(401 Unauthorized\)/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives up on an API server that keeps failing, naming it', async () => {
     const r = await rig();
     r.server.inject({ verb: 'list', resource: 'nodes', status: 503 });
