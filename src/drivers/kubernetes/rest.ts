@@ -143,11 +143,12 @@ export class KubeRest {
       const req = this.lib.request(
         { protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method, path: fullPath, headers, agent: this.agent, timeout: 60_000, ...(o.signal ? { signal: o.signal } : {}) },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          // Decoded as it arrives (a multi-megabyte page is one string, no Buffer.concat copy).
+          res.setEncoding('utf8');
+          let text = '';
+          res.on('data', (c: string) => (text += c));
           res.on('error', (e) => reject(new KubeApiError(0, `the connection to ${this.server} broke: ${e.message}`, o.intent)));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             let body: unknown;
             try {
