@@ -3,7 +3,10 @@
  * back, observation assembly (unmanaged requests off capacity, cordon, taints, zones, duplicates),
  * error sentences, and the shared retry helper.
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DRIVERS } from '../../src/drivers/registry.js';
 import { backoffMs, parseRetryAfter, withRetry } from '../../src/drivers/retry.js';
 import { fromKube, podRequests, quantity, toKube } from '../../src/drivers/kubernetes/resources.js';
 import { instanceFromPod, podFor, podName, viewPod } from '../../src/drivers/kubernetes/pod-spec.js';
@@ -191,5 +194,23 @@ describe('errors and options', () => {
     expect(bad.namespace).toBe('agents');
     expect(bad.startTimeout).toBe(300);
     expect(bad.problems.join()).toMatch(/startTimeout/);
+  });
+});
+
+describe('wiring', () => {
+  it('registers every driver folder; kubernetes places but does not scale, clusterapi scales but does not place', async () => {
+    const root = path.join(import.meta.dirname, '..', '..', 'src', 'drivers');
+    const folders = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    for (const f of folders) expect([...DRIVERS.keys()], `src/drivers/${f} is not registered`).toContain(f);
+    const store = { simGet: async () => ({ nodes: [], instances: [], pools: [] }), simApply: async () => undefined, scalingHistory: async () => [], appendScaling: async () => undefined };
+    const k = DRIVERS.get('kubernetes')!({ name: 'kubernetes', store });
+    const c = DRIVERS.get('clusterapi')!({ name: 'clusterapi', store });
+    expect([k.capabilities, c.capabilities]).toEqual([{ scaleNodes: false, placeOnNode: true }, { scaleNodes: true, placeOnNode: false }]);
+    const err = await k.apply({ id: 'a1', type: 'scalePool', pool: 'work', from: 1, to: 2, addNodes: ['work-1'], removeNodes: [], reason: 't' }, { policy, pools: policy.pools, now: 'x', planId: 'p' }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('driver kubernetes: scale pool work from 1 to 2 on pool work failed: the kubernetes driver does not add or remove nodes');
+    // A provisioner observes no nodes of its own: the pool's placing driver does.
+    expect((await c.observe({ policy, pools: policy.pools, now: 'x' })).nodes).toEqual([]);
+    await k.close();
+    await c.close();
   });
 });
