@@ -21,7 +21,27 @@ export interface Route {
   subresource?: string;
 }
 
-export interface Reply { status: number; body: unknown; list?: { items: KubeObject[]; meta: Record<string, unknown> } }
+export interface Reply {
+  status: number;
+  /** The answer; a string already serialised as JSON when `json` is set. */
+  body: unknown;
+  json?: boolean;
+  list?: { items: KubeObject[]; meta: Record<string, unknown> };
+}
+
+const itemCache = new WeakMap<KubeObject, string>();
+
+/** A list item's JSON: without kind/apiVersion for built-in types, as the apiserver writes lists. */
+function itemJson(o: KubeObject, custom: boolean): string {
+  if (custom) return JSON.stringify(o);
+  let s = itemCache.get(o);
+  if (s === undefined) {
+    const { kind: _k, apiVersion: _a, ...rest } = o;
+    s = JSON.stringify(rest);
+    itemCache.set(o, s);
+  }
+  return s;
+}
 
 export interface ApiHooks {
   /** Pod deletion: immediate, or graceful (deletionTimestamp now, gone later) when the kubelet simulates termination. */
@@ -111,8 +131,10 @@ export class Api {
     let items = res.items;
     if (t === T.pdbs) items = items.map((o) => this.present(t, o));
     // Built-in lists carry kind/apiVersion on the list only; custom resource lists on every item too.
-    const out = t.custom ? items : items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-    return { status: 200, body: { kind: t.listKind, apiVersion: apiVersionOf(t), metadata: meta, items: out }, list: { items, meta } };
+    // Items are serialised once per stored object (objects are immutable), so repeated lists are cheap.
+    const head = JSON.stringify({ kind: t.listKind, apiVersion: apiVersionOf(t), metadata: meta });
+    const json = `${head.slice(0, -1)},"items":[${items.map((o) => itemJson(o, t.custom)).join(',')}]}`;
+    return { status: 200, body: json, json: true, list: { items, meta } };
   }
 
   create(t: ResourceType, namespace: string | undefined, body: unknown): KubeObject {

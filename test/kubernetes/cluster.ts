@@ -128,6 +128,18 @@ export class ClusterState {
     return this.store.get(T.nodes, undefined, name);
   }
 
+  /**
+   * A node that registers later, as a cloud instance does: it appears after `afterMs` (NotReady when
+   * `readyAfterMs` is given) and turns Ready `readyAfterMs` later. `settle()` waits for both.
+   */
+  registerNodeLater(spec: NodeSpec, o: { afterMs?: number; readyAfterMs?: number } = {}): void {
+    this.timers.after(o.afterMs ?? 0, () => {
+      const slow = (o.readyAfterMs ?? 0) > 0;
+      this.addNode({ ...spec, ready: slow ? false : spec.ready });
+      if (slow) this.timers.after(o.readyAfterMs!, () => this.node(spec.name) && this.setNodeReady(spec.name, true));
+    });
+  }
+
   nodes(): KubeObject[] {
     return this.store.all(T.nodes);
   }

@@ -67,7 +67,12 @@ export interface RequestRecord {
   resource?: string;
   namespace?: string;
   name?: string;
+  /** Wall time from the request's arrival to the answer (includes waiting for the body and injected latency). */
   ms: number;
+  /** Time spent handling it once the body was read (selection, serialisation): the server's own cost. */
+  handleMs: number;
+  /** Process CPU time of that handling (synchronous, so it is the server's; stable on a loaded machine). */
+  handleCpuMs: number;
 }
 
 export class KubeServer extends ClusterState {
@@ -158,12 +163,19 @@ export class KubeServer extends ClusterState {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://x');
     const method = (req.method ?? 'GET').toUpperCase();
-    const rec: RequestRecord = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, ms: 0 };
-    const finish = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const rec: RequestRecord = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, ms: 0, handleMs: 0, handleCpuMs: 0 };
+    let handling = 0;
+    let cpu: NodeJS.CpuUsage | undefined;
+    const finish = (status: number, body: unknown, headers: Record<string, string> = {}, serialised = false) => {
       rec.status = status;
+      const text = typeof body === 'string' && (serialised || headers['Content-Type']) ? body : JSON.stringify(body);
       rec.ms = performance.now() - started;
+      rec.handleMs = handling ? performance.now() - handling : 0;
+      if (cpu) {
+        const d = process.cpuUsage(cpu);
+        rec.handleCpuMs = (d.user + d.system) / 1000;
+      }
       this.requests.push(rec);
-      const text = typeof body === 'string' && !headers['Content-Type'] ? body : JSON.stringify(body);
       res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
       res.end(text);
     };
@@ -179,6 +191,8 @@ export class KubeServer extends ClusterState {
       const fault = this.access.takeFault(method, url.pathname, route);
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       if (fault?.status) throw faultError(fault);
+      handling = performance.now();
+      cpu = process.cpuUsage();
       if (parsed.kind === 'doc') return finish(200, parsed.body, typeof parsed.body === 'string' ? { 'Content-Type': 'text/plain; charset=utf-8' } : {});
       if (!route) throw notFoundPath();
       const denied = this.access.authorize(route);
@@ -191,7 +205,8 @@ export class KubeServer extends ClusterState {
       if (route.verb === 'watch') return this.watch(route, url.searchParams, req, res, rec, started);
       const reply = this.api.handle(route, url.searchParams, body, req.headers['content-type']);
       this.afterWrite(route);
-      finish(reply.status, this.render(reply, route, req.headers.accept, url.searchParams));
+      const rendered = this.render(reply, route, req.headers.accept, url.searchParams);
+      finish(reply.status, rendered, {}, rendered === reply.body && reply.json === true);
     } catch (e) {
       if (e instanceof ApiError) return finish(e.status.code, e.status, e.headers);
       const msg = e instanceof Error ? e.message : String(e);
@@ -214,6 +229,8 @@ export class KubeServer extends ClusterState {
     rec.ms = performance.now() - started;
     this.requests.push(rec);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // Headers go out now, as the apiserver's do: clients resolve their watch call on them.
+    res.flushHeaders();
     const stop = this.subscribe(route, query, (line) => res.write(line));
     const timeout = Number(query.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;

@@ -217,6 +217,9 @@ export class Store {
       }
       const s = this.snapshots.get(tok.snap);
       if (!s || s.rv !== tok.rv) throw expired(TOO_OLD);
+      // Least recently used lists are forgotten first.
+      this.snapshots.delete(tok.snap);
+      this.snapshots.set(tok.snap, s);
       snap = s;
       snapId = tok.snap;
       pos = tok.pos;
@@ -244,9 +247,8 @@ export class Store {
       result.continueToken = Buffer.from(JSON.stringify(tok)).toString('base64');
       // The real server only counts the rest when no selector filters it.
       if (!snap.selective) result.remainingItemCount = snap.items.length - end;
-    } else if (snapId) {
-      this.snapshots.delete(snapId);
     }
+    // A finished list keeps its snapshot (until pushed out): a client may retry its last page.
     return result;
   }
 
