@@ -47,6 +47,17 @@ if (want('scheduler')) {
   }
 }
 
+if (want('kubernetes')) {
+  // A TypeScript program (it starts the Kubernetes API test server of test/kubernetes in its own process).
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'bench/out/tsc'], { encoding: 'utf8', stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc failed');
+  console.log('## Kubernetes driver against the API test server (5,000 nodes, 50,000 pods)\n');
+  const r = spawnSync(process.execPath, ['bench/out/tsc/bench/kubernetes/bench.js'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error('bench/kubernetes/bench.ts failed');
+  results.kubernetes = r.stdout;
+  console.log(r.stdout.trim() + '\n');
+}
+
 for (const [name, script, title] of [
   ['state', 'bench/state.mjs', 'State store operations (SQLite; PostgreSQL when QM_TEST_POSTGRES_URL is set)'],
   ['autoscaler', 'bench/autoscaler.mjs', 'Autoscaler: policy evaluation time and a replayed request series'],

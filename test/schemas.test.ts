@@ -488,7 +488,7 @@ describe('valid edge cases', () => {
     const problems = validateAgainstSchema('Driver', d);
     expect(problems.map((p) => [p.code, p.pointer, p.hint]).sort()).toEqual([
       ['UnknownField', '/spec/docker/netwrok', "did you mean 'network'?"],
-      ['UnknownField', '/spec/kubernetes/qps', 'known fields: context, namespace, kubeconfig'],
+      ['UnknownField', '/spec/kubernetes/qps', 'known fields: kubeconfig, context, namespace, poolLabel, concurrency, startTimeout, image'],
     ]);
   });
 
