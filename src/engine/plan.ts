@@ -123,7 +123,7 @@ export async function observeSnapshot(file: string, policy: PolicySet): Promise<
  * With a revision, file metric sources are read as committed there; a file the revision does not
  * track (say, exported by a job into the work tree) is read from the work tree.
  */
-function metricFileReader(dir: string, commit: string | null): { readText?: (rel: string, file: string) => Promise<string> } {
+export function metricFileReader(dir: string, commit: string | null): { readText?: (rel: string, file: string) => Promise<string> } {
   if (commit === null) return {};
   return {
     readText: async (rel, file) => {

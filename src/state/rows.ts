@@ -2,7 +2,7 @@
  * Rows of the lock, scaling and audit tables → records, shared by both backends. SQLite returns
  * times and JSON as text; PostgreSQL returns Date objects and parsed JSON: `decodeJson` says which.
  */
-import type { AppliedPlanRecord, ApplyStatus, Lock, LockInfo, ScalingRecord } from './store.js';
+import type { AppliedPlanRecord, AuditStatus, Lock, LockInfo, ScalingRecord } from './store.js';
 
 type Time = string | Date;
 const iso = (t: Time): string => (typeof t === 'string' ? t : t.toISOString());
@@ -30,9 +30,11 @@ export interface AuditRow {
   plan_id: string;
   applied_at: Time;
   actor: string;
-  status: ApplyStatus;
+  status: AuditStatus;
   plan: unknown;
   results: unknown;
+  /** Schema 2. */
+  lock_id?: string | null;
 }
 
 /** The row → record functions of a backend. */
@@ -47,6 +49,6 @@ export function rowMappers(decodeJson: (v: unknown) => unknown) {
       ...(r.plan_id === null ? {} : { planId: r.plan_id }),
       ...(r.reason === null ? {} : { reason: r.reason }),
     }),
-    toAudit: (r: AuditRow): AppliedPlanRecord => ({ planId: r.plan_id, appliedAt: iso(r.applied_at), actor: r.actor, status: r.status, plan: decodeJson(r.plan), results: decodeJson(r.results) }),
+    toAudit: (r: AuditRow): AppliedPlanRecord => ({ planId: r.plan_id, appliedAt: iso(r.applied_at), actor: r.actor, status: r.status, plan: decodeJson(r.plan), results: decodeJson(r.results), ...(r.lock_id ? { lockId: r.lock_id } : {}) }),
   };
 }
