@@ -46,10 +46,17 @@ async function readPlanFile(file: string): Promise<Plan> {
   }
 }
 
-async function confirm(io: CliIo): Promise<boolean> {
+async function confirm(io: CliIo, signal: AbortSignal): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question('\nDo you want to apply these actions? Only \'yes\' will be accepted: ');
+    // On a terminal readline takes Ctrl-C itself (raw mode): it cancels, as SIGTERM does.
+    const cancelled = new Promise<string>((resolve) => {
+      rl.once('SIGINT', () => resolve(''));
+      signal.addEventListener('abort', () => resolve(''), { once: true });
+    });
+    if (signal.aborted) return false;
+    const asked = rl.question('\nDo you want to apply these actions? Only \'yes\' will be accepted: ').catch(() => '');
+    const answer = await Promise.race([asked, cancelled]);
     return answer.trim() === 'yes';
   } finally {
     rl.close();
@@ -122,7 +129,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
         if (!plan.changes) return 0;
         if (!args.autoApprove) {
           if (!process.stdin.isTTY || !io.stdout.isTTY) throw new QmError('usage', 'qm apply without a plan file asks for confirmation, and there is no terminal to ask on', 'pass --auto-approve, or save a plan with qm plan --out FILE and apply that file');
-          if (!(await confirm(io))) {
+          if (!(await confirm(io, stop.signal))) {
             io.stdout.write('Apply cancelled.\n');
             return 1;
           }
