@@ -223,7 +223,10 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
     const p = obj(spec.prometheus);
     out.prometheus = { url: str(p.url, ''), timeout: c.duration(p.timeout, '/spec/prometheus/timeout', 5), retries: num(p.retries, 2) };
   }
-  if (spec.file !== undefined) out.file = { path: str(obj(spec.file).path, '') };
+  if (spec.file !== undefined) {
+    const f = obj(spec.file);
+    out.file = { path: str(f.path, ''), ...(f.replay === true ? { replay: true } : {}) };
+  }
   return out;
 }
 

@@ -15,13 +15,18 @@ import { driversFor, observeFleet } from './observe.js';
 import type { DriverSet } from './observe.js';
 import type { EnginePort, LockInfo } from './ports.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
+import { applyStopped, isStoreFailure } from '../state/failure.js';
+import type { StoreFailure } from '../state/failure.js';
 import { policyDigest } from './plan.js';
+import type { ObservedNode } from '../model/state.js';
+import { awaitRegistration, NodeBindings, startTimeoutMs } from './registration.js';
 import { verifyPlanActions } from './verify-plan.js';
 
 export const APPLY_LOCK = 'apply';
 const LOCK_TTL_SECONDS = 300;
 
-export type ActionStatus = 'ok' | 'failed' | 'skipped' | 'cancelled';
+/** `pending`: its node was asked for but has not registered yet; the next reconcile places it. */
+export type ActionStatus = 'ok' | 'failed' | 'skipped' | 'cancelled' | 'pending';
 
 export interface ActionResult {
   id: string;
@@ -116,6 +121,8 @@ export async function takeApplyLock(store: EnginePort, holder: string): Promise<
       try {
         mine = await store.renewLock(lock.id, LOCK_TTL_SECONDS);
       } catch (e) {
+        // A store that failed ends the apply as every store failure does (one sentence, see state/failure.ts).
+        if (isStoreFailure(e)) throw e;
         // Unverifiable is not ours: starting an action without knowing is what the fence prevents.
         return { ok: false, reason: `the apply lock ${lock.id} could not be checked: ${(e as Error).message}` };
       }
@@ -198,8 +205,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     const nodePool = new Map(observed.nodes.map((n) => [n.name, n.pool]));
     for (const a of plan.actions) if (a.type === 'scalePool') for (const n of a.addNodes) nodePool.set(n, a.pool);
     // Recorded before the first action: a crash (kill -9, a lost machine) leaves a 'running' record that reads as interrupted.
-    const audit = await store.startAudit({ planId: plan.planId, appliedAt: now, actor, plan, results: [], lockId: held?.lock.id });
-    const progress = auditProgress(store, audit);
+    const auditRef = await store.startAudit({ planId: plan.planId, appliedAt: now, actor, plan, results: [], lockId: held?.lock.id });
+    const progress = auditProgress(store, auditRef);
     const events: ApplyEvents = {
       start: (a) => opts.events?.start?.(a),
       finish: (a, r) => {
@@ -207,19 +214,28 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
         opts.events?.finish?.(a, r);
       },
     };
+    const stop: { store?: StoreFailure } = {};
     const fence = held ? async () => { const c = await held.check(); return c.ok ? undefined : c.reason; } : undefined;
-    const results = await execute(plan, policy, set, nodePool, { ...opts, events }, fence);
+    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, events }, stop, fence);
     const failed = results.some((r) => r.status === 'failed');
-    const incomplete = results.some((r) => r.status !== 'ok');
+    // Pending actions wait for nodes still registering: nothing failed, the next reconcile places them.
+    const incomplete = results.some((r) => r.status !== 'ok' && r.status !== 'pending');
     const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results, ...(held?.lost !== undefined ? { lockLost: held.lost } : {}) };
     await progress.settle();
-    await store.updateAudit(audit, { results, status: outcome.status });
+    const audit = store.updateAudit(auditRef, { results, status: outcome.status });
+    // The store failed under the apply: one sentence for the whole run, the audit record if the store is back.
+    if (stop.store) {
+      await audit.catch(() => undefined);
+      throw applyStopped(stop.store, held?.lock);
+    }
+    await audit;
     return outcome;
   } finally {
     await set.close();
     await taken?.release();
   }
 }
+
 
 /**
  * Results written to the running audit record as actions finish, at most every 250 ms and one
@@ -257,39 +273,80 @@ function auditProgress(store: EnginePort, ref: string) {
  * Run the actions, at most `concurrency` at once, each after its dependencies succeeded. `fence`
  * runs before each action starts: a reason back (the apply lock was lost) cancels it and every
  * action not started yet. An abort signal (SIGINT, SIGTERM) lets the running ones finish and
- * starts nothing new.
+ * starts nothing new; so does a failure of the state store (`stop`).
  */
-async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, opts: ApplyOptions, fence?: () => Promise<string | undefined>): Promise<ActionResult[]> {
+async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions, stop: { store?: StoreFailure } = {}, fence?: () => Promise<string | undefined>): Promise<ActionResult[]> {
   const limit = Math.max(1, opts.concurrency ?? 4);
   const results = new Map<string, ActionResult>();
   const pending = [...plan.actions];
   const running = new Map<string, Promise<void>>();
   const done = (id: string) => results.has(id);
-  const ok = (id: string) => results.get(id)?.status === 'ok';
+  // A pending action counts as settled for its dependents: they are pending too (see run).
+  const ok = (id: string) => results.get(id)?.status === 'ok' || results.get(id)?.status === 'pending';
   let fenced: string | undefined;
-  const halted = () => fenced !== undefined || opts.signal?.aborted === true;
+  const halted = () => fenced !== undefined || stop.store !== undefined || opts.signal?.aborted === true;
   const cancel = (a: PlanAction) => {
-    const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message: fenced !== undefined ? `not started: ${fenced}` : 'not started: the apply was interrupted', ms: 0 };
+    const message = stop.store ? 'not started: the state store failed' : fenced !== undefined ? `not started: ${fenced}` : 'not started: the apply was interrupted';
+    const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message, ms: 0 };
     results.set(a.id, r);
-    opts.events?.finish?.(a, r);
+    // After a store failure the run ends with one sentence, not one line per action never started.
+    if (!stop.store) opts.events?.finish?.(a, r);
+  };
+
+  const bindings = new NodeBindings();
+  const poolNodes = (pool: string) => observedNodes.filter((n) => n.pool === pool);
+  const pendingOn = new Map<string, string>();
+  /** After a scale-up: wait for the nodes it asked for and bind the planned names to them. */
+  const register = async (a: Extract<PlanAction, { type: 'scalePool' }>): Promise<string> => {
+    const pool = policy.pools.find((p) => p.metadata.name === a.pool);
+    const placer = set.placeBy.get(a.pool);
+    if (!pool || !placer) return 'done';
+    const provisioner = policy.drivers.find((d) => d.metadata.name === (pool.spec.provisioner ?? pool.spec.driver));
+    const timeoutMs = startTimeoutMs(provisioner);
+    const reg = await awaitRegistration({ policy, pool, placer, before: poolNodes(a.pool), taken: bindings.taken(), action: a, now: opts.now, timeoutMs, signal: opts.signal });
+    bindings.add(reg, a.id);
+    for (const [planned, real] of reg.bound) nodePool.set(real, nodePool.get(planned) ?? a.pool);
+    const renamed = [...reg.bound].filter(([p, real]) => p !== real).map(([p, real]) => `${p} → ${real}`);
+    const parts = [renamed.length ? `nodes registered as ${renamed.join(', ')}` : ''];
+    if (reg.unbound.length) parts.push(`${reg.unbound.join(', ')} not registered and ready within ${Math.round(timeoutMs / 1000)}s: what the plan put there stays pending for the next reconcile`);
+    return parts.filter(Boolean).join('; ') || 'done';
   };
 
   const run = async (a: PlanAction) => {
-    const refused = fenced ?? (await fence?.());
-    if (refused !== undefined) {
-      fenced = refused;
+    // The fence: the lock must still be this apply's when an action starts.
+    let refused = fenced;
+    try {
+      refused ??= await fence?.();
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      stop.store ??= e;
+    }
+    if (refused !== undefined || stop.store) {
+      fenced ??= refused;
       cancel(a);
       return;
     }
     opts.events?.start?.(a);
     const t = performance.now();
     let r: ActionResult;
+    const missing = bindings.missing(a) ?? (a.dependsOn ?? []).map((d) => pendingOn.get(d)).find((x) => x !== undefined);
+    if (missing) {
+      const node = typeof missing === 'string' ? missing : missing.node;
+      pendingOn.set(a.id, node);
+      r = { id: a.id, action: describeAction(a), status: 'pending', message: `pending: node ${node} has not registered yet; the next reconcile places it`, ms: 0 };
+      results.set(a.id, r);
+      opts.events?.finish?.(a, r);
+      return;
+    }
     try {
-      const driver = driverFor(a, set, nodePool, policy);
+      const act = bindings.rewrite(a);
+      const driver = driverFor(act, set, nodePool, policy);
       const pools = set.drivers.get(driver.name)?.pools ?? [];
-      await driver.apply(a, { policy, pools, now: opts.now(), planId: plan.planId });
-      r = { id: a.id, action: describeAction(a), status: 'ok', message: 'done', ms: performance.now() - t };
+      await driver.apply(act, { policy, pools, now: opts.now(), planId: plan.planId, ...(act.type === 'scalePool' ? { poolNodes: poolNodes(act.pool) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      const message = act.type === 'scalePool' && act.addNodes.length ? await register(act) : 'done';
+      r = { id: a.id, action: describeAction(act), status: 'ok', message, ms: performance.now() - t };
     } catch (e) {
+      if (isStoreFailure(e)) stop.store ??= e;
       const msg = e instanceof DriverError || e instanceof QmError ? e.message : `driver error: ${(e as Error).message}`;
       r = { id: a.id, action: describeAction(a), status: 'failed', message: msg, ms: performance.now() - t };
     }

@@ -6,6 +6,7 @@ import { DriverError } from '../drivers/contract.js';
 import { createDriver } from '../drivers/registry.js';
 import type { SimStore } from '../drivers/sim/store.js';
 import { QmError } from '../model/errors.js';
+import { isStoreFailure } from '../state/failure.js';
 
 export interface DriverSet {
   /** Driver name → driver and the pools it serves. */
@@ -78,6 +79,8 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
     try {
       obs = await driver.observe({ policy, pools, now });
     } catch (e) {
+      // The state store failing under the sim driver is not the driver's fault: say what the store says.
+      if (isStoreFailure(e)) throw e;
       const served = pools.map((p) => p.metadata.name).join(', ');
       const message = e instanceof DriverError ? `${e.message} (serving pools ${served})` : `driver ${name}: observing pools ${served} failed: ${(e as Error).message}`;
       const hint = e instanceof DriverError && e.hint ? e.hint : 'check that the driver is reachable; qm plan --snapshot FILE plans without it';

@@ -14,7 +14,6 @@ import type { ObservedState } from '../model/state.js';
 import { describeAction } from '../drivers/contract.js';
 import { collectMetrics } from '../metrics/index.js';
 import { makePlan } from '../planner/plan.js';
-import { metricFileReader } from './plan.js';
 
 /**
  * Content keys of actions: the action without its id, with its dependencies as their keys (a Merkle
@@ -33,7 +32,7 @@ function actionKeys(actions: readonly PlanAction[]): string[] {
 }
 
 async function replanKeys(plan: Plan, policy: PolicySet, observed: ObservedState, dir: string, commit: string | null): Promise<string[]> {
-  const metrics = policy.scalingPolicies.length ? (await collectMetrics(policy, dir, plan.inputs.now, metricFileReader(dir, commit))).data : {};
+  const metrics = policy.scalingPolicies.length ? (await collectMetrics(policy, dir, plan.inputs.now, { commit })).data : {};
   const again = makePlan({ policy, observed, now: plan.inputs.now, policyDigest: plan.inputs.policyDigest, gitCommit: plan.inputs.gitCommit, source: plan.inputs.source ?? '', stateId: plan.inputs.stateId ?? null, metrics });
   return actionKeys(again.plan.actions);
 }
