@@ -72,6 +72,56 @@ spec:
     // Nothing was written next to the repository: the state is in PostgreSQL.
     expect(qm(['status'], { cwd: repo.dir }).stdout).toMatch(/0 instances/);
   });
+
+  it('a lost lock stops the apply, and a killed apply reads as interrupted, with state in PostgreSQL', async () => {
+    const env = { QM_STATE: location };
+    await repo.write('agents/chat.yaml', `apiVersion: quartermaster.dev/v1alpha1
+kind: Agent
+metadata: {name: chat}
+spec:
+  owner: support
+  replicas: 7
+  resources: {requests: {cpu: 1, memory: 1Gi}}
+`);
+    await repo.commit('7 replicas');
+    /** A slow apply; `act(child)` runs once its first action is done. */
+    const slow = (act: (pid: number) => void) =>
+      new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [QM, 'apply', '--auto-approve', '--concurrency', '1'], { cwd: repo.dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', QM_SIM_DELAY_MS: '800', ...env } });
+        let out = '';
+        let err = '';
+        let acted = false;
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (!acted && /^✓/m.test(out)) {
+            acted = true;
+            act(child.pid!);
+          }
+        });
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+      });
+    let forced: Promise<number> | undefined;
+    const lost = await slow(() => {
+      // What qm force-unlock does, without blocking this process while the apply goes on.
+      forced = (async () => {
+        const c = new pg.Client({ connectionString: location });
+        await c.connect();
+        const r = await c.query("DELETE FROM qm_locks WHERE name = 'apply' RETURNING id");
+        await c.end();
+        return r.rowCount ?? 0;
+      })();
+    });
+    expect(await forced).toBe(1);
+    expect(lost.code).toBe(1);
+    expect(lost.err).toMatch(/^qm: this apply lost the state store's apply lock [0-9a-f]{16}: it was released by someone else/m);
+    expect(lost.out).toMatch(/not started: this apply lost the state store's apply lock/);
+    const killed = await slow((pid) => process.kill(pid, 'SIGKILL'));
+    expect(killed.signal).toBe('SIGKILL');
+    const status = JSON.parse(qm(['status', '--format', 'json'], { cwd: repo.dir, env }).stdout) as { lastApply: { status: string }; locks: { holderGone?: boolean }[] };
+    expect(status.lastApply.status).toBe('interrupted');
+    expect(status.locks).toMatchObject([{ holderGone: true }]);
+  });
 });
 
 describe.skipIf(!url)('PostgreSQL dropping the connection mid-apply', () => {

@@ -20,6 +20,7 @@ import type { StoreFailure } from '../state/failure.js';
 import { policyDigest } from './plan.js';
 import type { ObservedNode } from '../model/state.js';
 import { awaitRegistration, NodeBindings, startTimeoutMs } from './registration.js';
+import { verifyPlanActions } from './verify-plan.js';
 
 export const APPLY_LOCK = 'apply';
 const LOCK_TTL_SECONDS = 300;
@@ -52,11 +53,17 @@ export interface ApplyOptions {
   actor?: string;
   /** Skip taking the lock (the caller holds it, as reconcile does). */
   lockHeld?: boolean;
+  /** The lock the caller holds (implies lockHeld): every action is fenced with it. */
+  held?: HeldLock | undefined;
+  /** The plan was made in this process (reconcile, apply without a plan file): no need to re-plan it to prove its actions. */
+  trusted?: boolean;
 }
 
 export interface ApplyOutcome {
   status: 'applied' | 'failed' | 'partial';
   results: ActionResult[];
+  /** Set when the apply lock was lost mid-apply: one sentence saying so (the actions left were not started). */
+  lockLost?: string;
 }
 
 /** "user@host (pid N)". */
@@ -78,27 +85,65 @@ export function lockedError(l: LockInfo): QmError {
 /** The apply lock, held and renewed until released. */
 export interface HeldLock {
   readonly lock: LockInfo;
+  /**
+   * Renew the lock now and report whether it is still ours: the fence before each action. Once
+   * lost (force-unlocked, or expired and taken over) it stays lost; the answer is a sentence.
+   */
+  check(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Why the lock was lost, if it was (noticed by check() or by the periodic renewal). */
+  readonly lost: string | undefined;
   release(): Promise<void>;
+}
+
+/** The sentence for a lost lock, naming who holds the apply lock now if anyone does. */
+async function lostReason(store: EnginePort, lock: LockInfo): Promise<string> {
+  const now = await store.listLocks().catch(() => []);
+  const other = now.find((l) => l.name === lock.name && l.id !== lock.id);
+  const how = other ? `it expired and ${other.holder} took it over (lock id ${other.id})` : 'it was released by someone else (qm force-unlock) or expired';
+  return `this apply lost the state store's apply lock ${lock.id}: ${how}`;
 }
 
 /**
  * Take the apply lock (one apply or reconcile per state store) and keep renewing it until
- * released; a lock already held throws lockedError naming its holder.
+ * released; a lock already held throws lockedError naming its holder. The lock records this
+ * process (host, pid) so qm status can tell an apply whose process died.
  */
 export async function takeApplyLock(store: EnginePort, holder: string): Promise<HeldLock> {
-  const got = await store.acquireLock(APPLY_LOCK, holder, LOCK_TTL_SECONDS);
+  const got = await store.acquireLock(APPLY_LOCK, holder, LOCK_TTL_SECONDS, { host: os.hostname(), pid: process.pid });
   if (!got.ok) throw lockedError(got.heldBy);
   const lock = got.lock;
-  const renew = setInterval(() => void store.renewLock(lock.id, LOCK_TTL_SECONDS).catch(() => undefined), (LOCK_TTL_SECONDS * 1000) / 3);
-  renew.unref();
+  let lost: string | undefined;
   let released = false;
+  // A lock id is never reused: a renewal by id succeeds only while no one else has held the lock since.
+  const check = async (): Promise<{ ok: true } | { ok: false; reason: string }> => {
+    if (lost === undefined && !released) {
+      let mine: LockInfo | undefined;
+      try {
+        mine = await store.renewLock(lock.id, LOCK_TTL_SECONDS);
+      } catch (e) {
+        // A store that failed ends the apply as every store failure does (one sentence, see state/failure.ts).
+        if (isStoreFailure(e)) throw e;
+        // Unverifiable is not ours: starting an action without knowing is what the fence prevents.
+        return { ok: false, reason: `the apply lock ${lock.id} could not be checked: ${(e as Error).message}` };
+      }
+      if (!mine) lost = await lostReason(store, lock);
+    }
+    return lost === undefined ? { ok: true } : { ok: false, reason: lost };
+  };
+  const renew = setInterval(() => void check().catch(() => undefined), (LOCK_TTL_SECONDS * 1000) / 3);
+  renew.unref();
   return {
     lock,
+    check,
+    get lost() {
+      return lost;
+    },
     async release() {
       if (released) return;
       released = true;
       clearInterval(renew);
-      await store.releaseLock(lock.id).catch(() => undefined);
+      // A lost lock is someone else's now: never release it.
+      if (lost === undefined) await store.releaseLock(lock.id).catch(() => undefined);
     },
   };
 }
@@ -144,7 +189,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   if (plan.inputs.stateId && plan.inputs.stateId !== stateId) throw new QmError('stale', `the plan was made against another state store (${plan.inputs.stateId}), not ${store.location} (${stateId})`, 'plan again against this state store');
   const actor = opts.actor ?? defaultActor();
 
-  const held = opts.lockHeld ? undefined : await takeApplyLock(store, actor);
+  const taken = opts.held !== undefined || opts.lockHeld ? undefined : await takeApplyLock(store, actor);
+  const held = opts.held ?? taken;
   const set = driversFor(policy, store, opts.dir);
   try {
     const now = opts.now();
@@ -155,15 +201,28 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
       const changes = describeScopeChanges(scope, fresh);
       throw new QmError('stale', `the plan is stale: ${changes.length ? changes.join(', ') : 'the observed state changed'} since it was made`, 'run qm plan again');
     }
+    if (!opts.trusted) await verifyPlanActions(plan, policy, observed, opts.dir);
     const nodePool = new Map(observed.nodes.map((n) => [n.name, n.pool]));
     for (const a of plan.actions) if (a.type === 'scalePool') for (const n of a.addNodes) nodePool.set(n, a.pool);
+    // Recorded before the first action: a crash (kill -9, a lost machine) leaves a 'running' record that reads as interrupted.
+    const auditRef = await store.startAudit({ planId: plan.planId, appliedAt: now, actor, plan, results: [], lockId: held?.lock.id });
+    const progress = auditProgress(store, auditRef);
+    const events: ApplyEvents = {
+      start: (a) => opts.events?.start?.(a),
+      finish: (a, r) => {
+        progress.note(r);
+        opts.events?.finish?.(a, r);
+      },
+    };
     const stop: { store?: StoreFailure } = {};
-    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, now: opts.now }, stop);
+    const fence = held ? async () => { const c = await held.check(); return c.ok ? undefined : c.reason; } : undefined;
+    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, events }, stop, fence);
     const failed = results.some((r) => r.status === 'failed');
     // Pending actions wait for nodes still registering: nothing failed, the next reconcile places them.
     const incomplete = results.some((r) => r.status !== 'ok' && r.status !== 'pending');
-    const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results };
-    const audit = store.recordAudit({ planId: plan.planId, appliedAt: opts.now(), actor, status: outcome.status, plan, results });
+    const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results, ...(held?.lost !== undefined ? { lockLost: held.lost } : {}) };
+    await progress.settle();
+    const audit = store.updateAudit(auditRef, { results, status: outcome.status });
     // The store failed under the apply: one sentence for the whole run, the audit record if the store is back.
     if (stop.store) {
       await audit.catch(() => undefined);
@@ -173,11 +232,50 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     return outcome;
   } finally {
     await set.close();
-    await held?.release();
+    await taken?.release();
   }
 }
 
-async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions, stop: { store?: StoreFailure } = {}): Promise<ActionResult[]> {
+
+/**
+ * Results written to the running audit record as actions finish, at most every 250 ms and one
+ * write at a time: a crash loses at most the last quarter second of results.
+ */
+function auditProgress(store: EnginePort, ref: string) {
+  const done: ActionResult[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let last = 0;
+  const flush = () => {
+    timer = undefined;
+    last = Date.now();
+    const snapshot = [...done];
+    // Best effort: the final update reports a store that is down.
+    chain = chain.then(() => store.updateAudit(ref, { results: snapshot })).catch(() => undefined);
+  };
+  return {
+    note(r: ActionResult) {
+      done.push(r);
+      if (timer) return;
+      const wait = 250 - (Date.now() - last);
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
+    },
+    async settle() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await chain;
+    },
+  };
+}
+
+/**
+ * Run the actions, at most `concurrency` at once, each after its dependencies succeeded. `fence`
+ * runs before each action starts: a reason back (the apply lock was lost) cancels it and every
+ * action not started yet. An abort signal (SIGINT, SIGTERM) lets the running ones finish and
+ * starts nothing new; so does a failure of the state store (`stop`).
+ */
+async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions, stop: { store?: StoreFailure } = {}, fence?: () => Promise<string | undefined>): Promise<ActionResult[]> {
   const limit = Math.max(1, opts.concurrency ?? 4);
   const results = new Map<string, ActionResult>();
   const pending = [...plan.actions];
@@ -185,6 +283,15 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
   const done = (id: string) => results.has(id);
   // A pending action counts as settled for its dependents: they are pending too (see run).
   const ok = (id: string) => results.get(id)?.status === 'ok' || results.get(id)?.status === 'pending';
+  let fenced: string | undefined;
+  const halted = () => fenced !== undefined || stop.store !== undefined || opts.signal?.aborted === true;
+  const cancel = (a: PlanAction) => {
+    const message = stop.store ? 'not started: the state store failed' : fenced !== undefined ? `not started: ${fenced}` : 'not started: the apply was interrupted';
+    const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message, ms: 0 };
+    results.set(a.id, r);
+    // After a store failure the run ends with one sentence, not one line per action never started.
+    if (!stop.store) opts.events?.finish?.(a, r);
+  };
 
   const bindings = new NodeBindings();
   const poolNodes = (pool: string) => observedNodes.filter((n) => n.pool === pool);
@@ -206,6 +313,19 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
   };
 
   const run = async (a: PlanAction) => {
+    // The fence: the lock must still be this apply's when an action starts.
+    let refused = fenced;
+    try {
+      refused ??= await fence?.();
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      stop.store ??= e;
+    }
+    if (refused !== undefined || stop.store) {
+      fenced ??= refused;
+      cancel(a);
+      return;
+    }
     opts.events?.start?.(a);
     const t = performance.now();
     let r: ActionResult;
@@ -239,7 +359,7 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
     for (let i = 0; i < pending.length && running.size < limit; ) {
       const a = pending[i]!;
       const deps = a.dependsOn ?? [];
-      if (opts.signal?.aborted || stop.store) break;
+      if (halted()) break;
       if (deps.some((d) => done(d) && !ok(d))) {
         const failedDep = deps.find((d) => done(d) && !ok(d))!;
         const r: ActionResult = { id: a.id, action: describeAction(a), status: 'skipped', message: `skipped: it depends on ${failedDep}, which did not succeed`, ms: 0 };
@@ -258,13 +378,8 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
       }
       i++;
     }
-    if ((opts.signal?.aborted || stop.store) && running.size === 0) {
-      for (const a of pending.splice(0)) {
-        const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message: stop.store ? 'not started: the state store failed' : 'not started: the apply was interrupted', ms: 0 };
-        results.set(a.id, r);
-        // After a store failure the run ends with one sentence, not one line per action never started.
-        if (!stop.store) opts.events?.finish?.(a, r);
-      }
+    if (halted() && running.size === 0) {
+      for (const a of pending.splice(0)) cancel(a);
       break;
     }
     if (running.size) await Promise.race(running.values());

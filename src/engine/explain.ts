@@ -19,8 +19,10 @@ export interface ExplainedDecision {
   decision: RecordedDecision;
   /** When the plan's action for this instance succeeded (or, with no action, when the plan was applied). */
   appliedAt?: string;
-  /** Not applied although an apply of the plan ran: what became of the action ('failed', 'skipped', 'cancelled'). */
+  /** Not applied although an apply of the plan ran: what became of the action ('failed', 'skipped', 'cancelled', 'interrupted', 'running'). */
   attempt?: string;
+  /** How the apply of its plan ended, when it did not simply finish ('interrupted', 'running'). */
+  applyStatus?: 'interrupted' | 'running';
 }
 
 export interface Explanation {
@@ -38,9 +40,11 @@ export function explainFrom(instance: string, history: readonly { planId: string
   const resolved: ExplainedDecision[] = history.map((h) => {
     const a = audit.get(h.planId);
     const act = h.decision.action;
-    const result = a && act ? (a.results.find((r) => r.id === act.id)?.status ?? 'not run') : a?.status;
-    const done = a !== undefined && (act ? result === 'ok' : a.status !== 'failed');
-    return { ...h, ...(done ? { appliedAt: a.appliedAt } : a !== undefined && result !== undefined ? { attempt: result } : {}) };
+    const unfinished = a?.status === 'interrupted' || a?.status === 'running' ? a.status : undefined;
+    // An action with no result in an unfinished apply: it may have run, but nothing says it did.
+    const result = a && act ? (a.results.find((r) => r.id === act.id)?.status ?? unfinished ?? 'not run') : a?.status;
+    const done = a !== undefined && (act ? result === 'ok' : a.status !== 'failed' && unfinished === undefined);
+    return { ...h, ...(done ? { appliedAt: a.appliedAt } : a !== undefined && result !== undefined ? { attempt: result } : {}), ...(unfinished ? { applyStatus: unfinished } : {}) };
   });
   const appliedIndex = resolved.findIndex((r) => r.appliedAt !== undefined);
   const applied = appliedIndex >= 0 ? resolved[appliedIndex] : undefined;

@@ -49,7 +49,7 @@ export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode
     const drift = describeDrift(plan);
     await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
     if (opts.mode === 'report' || !plan.changes) return { plan, drift };
-    const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, lockHeld: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, held, trusted: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
     return { plan, drift, outcome };
   } finally {
     await held.release();

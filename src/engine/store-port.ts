@@ -1,9 +1,10 @@
 /** The engine's view of the state store (ports.ts), on top of src/state. */
 import { randomUUID } from 'node:crypto';
-import type { StateStore } from '../state/store.js';
+import os from 'node:os';
+import type { AppliedPlanRecord, StateStore } from '../state/store.js';
 import type { SimCluster, SimOp } from '../drivers/sim/store.js';
 import type { Decision } from '../scheduler/index.js';
-import type { AppliedPlanInfo, AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult } from './ports.js';
+import type { AppliedPlanInfo, AppliedStatus, AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult, StartedAudit } from './ports.js';
 import { isExpired } from '../state/locks.js';
 import type { RecordedDecision } from './decisions.js';
 import type { ScalingEvent } from '../model/state.js';
@@ -55,13 +56,14 @@ export class StorePort implements EnginePort {
     await this.store.scaling.append(event);
   }
 
-  async acquireLock(name: string, holder: string, ttlSeconds: number): Promise<LockResult> {
-    const r = await this.store.locks.acquire(name, holder, ttlSeconds);
+  async acquireLock(name: string, holder: string, ttlSeconds: number, info?: Record<string, unknown>): Promise<LockResult> {
+    const r = await this.store.locks.acquire(name, holder, ttlSeconds, info);
     return r.ok ? { ok: true, lock: toInfo(r.lock) } : { ok: false, heldBy: toInfo(r.heldBy) };
   }
 
-  async renewLock(id: string, ttlSeconds: number): Promise<void> {
-    await this.store.locks.renew(id, ttlSeconds);
+  async renewLock(id: string, ttlSeconds: number): Promise<LockInfo | undefined> {
+    const l = await this.store.locks.renew(id, ttlSeconds);
+    return l ? toInfo(l) : undefined;
   }
 
   async releaseLock(id: string): Promise<void> {
@@ -75,12 +77,12 @@ export class StorePort implements EnginePort {
 
   async listLocks(): Promise<ListedLock[]> {
     const now = new Date();
-    return (await this.store.locks.list()).map((l) => ({ ...toInfo(l), expired: isExpired(l, now) }));
+    return (await this.store.locks.list()).map((l) => ({ ...toInfo(l), expired: isExpired(l, now), ...(holderGone(l.info) ? { holderGone: true } : {}) }));
   }
 
   async lastApply(): Promise<LastApply | undefined> {
     const [r] = await this.store.audit.latest(1);
-    return r ? { planId: r.planId, appliedAt: r.appliedAt, actor: r.actor, status: r.status } : undefined;
+    return r ? { planId: r.planId, appliedAt: r.appliedAt, actor: r.actor, status: await this.statusOf(r) } : undefined;
   }
 
   async recordDecisions(planId: string, decisions: readonly RecordedDecision[]): Promise<void> {
@@ -98,7 +100,18 @@ export class StorePort implements EnginePort {
     const r = await this.store.audit.get(planId);
     if (!r) return undefined;
     const results = Array.isArray(r.results) ? (r.results as { id?: unknown; status?: unknown }[]).filter((x) => typeof x?.id === 'string').map((x) => ({ id: String(x.id), status: String(x.status) })) : [];
-    return { appliedAt: r.appliedAt, status: r.status, results };
+    return { appliedAt: r.appliedAt, status: await this.statusOf(r), results };
+  }
+
+  /** A record still 'running' is interrupted when its lock is gone, expired, or held by a dead process of this host. */
+  private async statusOf(r: AppliedPlanRecord): Promise<AppliedStatus> {
+    if (r.status !== 'running') return r.status;
+    const now = new Date();
+    const locks = await this.store.locks.list();
+    if (r.lockId === undefined) return locks.some((l) => l.name === 'apply' && !isExpired(l, now)) ? 'running' : 'interrupted';
+    const lock = locks.find((l) => l.id === r.lockId);
+    if (!lock || isExpired(lock, now)) return 'interrupted';
+    return holderGone(lock.info) ? 'interrupted' : 'running';
   }
 
   async latestDecision(instance: string): Promise<{ planId: string; decision: Decision } | undefined> {
@@ -108,6 +121,15 @@ export class StorePort implements EnginePort {
 
   async recordAudit(record: AuditRecord): Promise<void> {
     await this.store.audit.record(record);
+  }
+
+  async startAudit(record: StartedAudit): Promise<string> {
+    const { lockId, ...rest } = record;
+    return this.store.audit.start({ ...rest, ...(lockId !== undefined ? { lockId } : {}) });
+  }
+
+  async updateAudit(ref: string, change: { results: unknown; status?: AuditRecord['status'] }): Promise<void> {
+    await this.store.audit.update(ref, change);
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -124,8 +146,20 @@ export class StorePort implements EnginePort {
   }
 }
 
-function toInfo(l: { id: string; name: string; holder: string; acquiredAt: string; expiresAt: string }): LockInfo {
-  return { id: l.id, name: l.name, holder: l.holder, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt };
+function toInfo(l: { id: string; name: string; holder: string; acquiredAt: string; expiresAt: string; info?: Record<string, unknown> }): LockInfo {
+  return { id: l.id, name: l.name, holder: l.holder, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt, ...(l.info && Object.keys(l.info).length ? { info: l.info } : {}) };
+}
+
+/** The holder named in a lock's info (host, pid) runs on this host and is no longer alive. */
+export function holderGone(info: Record<string, unknown> | undefined): boolean {
+  if (!info || info.host !== os.hostname() || typeof info.pid !== 'number') return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Open the state store for a policy directory: --state, else $QM_STATE, else DIR/.qm/state.db. */

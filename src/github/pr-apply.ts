@@ -27,6 +27,8 @@ export interface PrApplyOptions {
   requiredApprovals: number;
   maxPlanAgeSeconds: number;
   concurrency?: number | undefined;
+  /** SIGINT/SIGTERM: finish the actions in flight, start no new ones (see src/cli/signals.ts). */
+  signal?: AbortSignal | undefined;
   log: (line: string) => void;
   /** How long to wait for GitHub to compute mergeability (ms between tries; tests use 0). */
   mergeablePollMs?: number;
@@ -98,7 +100,7 @@ export async function prApply(o: PrApplyOptions): Promise<PrApplyResult> {
   }
   let outcome: ApplyOutcome;
   try {
-    outcome = await runApply({ plan: stored.plan, dir: o.dir, store: o.port, now: o.now, actor: `${o.actor} via ${holder}`, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
+    outcome = await runApply({ plan: stored.plan, dir: o.dir, store: o.port, now: o.now, actor: `${o.actor} via ${holder}`, ...(o.signal ? { signal: o.signal } : {}), ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
   } catch (e) {
     if (!(e instanceof QmError)) throw e;
     const refused = `${e.message}${e.hint ? ` (${e.hint === 'run qm plan again' ? 'comment /qm plan' : e.hint})` : ''}`;

@@ -3,7 +3,7 @@
  * the same: times normalised to UTC ISO 8601, counts and TTLs sane, statuses known.
  */
 import { QmError } from '../model/errors.js';
-import type { ApplyStatus, ClusterChange } from './store.js';
+import type { AuditStatus, ClusterChange } from './store.js';
 
 /** A time as the store keeps it: `toISOString()` of the instant given. */
 export function normalizeTime(value: string, what: string): string {
@@ -33,7 +33,7 @@ export function checkScalingCounts(e: { from: number; to: number }): void {
   checkCount(e.to, "a scaling event's to");
 }
 
-const STATUSES: readonly ApplyStatus[] = ['applied', 'failed', 'partial'];
+const STATUSES: readonly AuditStatus[] = ['applied', 'failed', 'partial', 'running'];
 
 export function checkStatus(status: string): void {
   if (!(STATUSES as readonly string[]).includes(status)) {

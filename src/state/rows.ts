@@ -4,7 +4,7 @@
  * (and names the row when a value cannot be decoded).
  */
 import { corruptRow } from './failure.js';
-import type { AppliedPlanRecord, ApplyStatus, Lock, LockInfo, ScalingRecord } from './store.js';
+import type { AppliedPlanRecord, AuditStatus, Lock, LockInfo, ScalingRecord } from './store.js';
 
 /** Decode one JSON column; `row` names the row for a message ("name \"apply\"") and `column` the column. */
 export type DecodeJson = (value: unknown, table: string, row: string, column: string) => unknown;
@@ -35,9 +35,11 @@ export interface AuditRow {
   plan_id: string;
   applied_at: Time;
   actor: string;
-  status: ApplyStatus;
+  status: AuditStatus;
   plan: unknown;
   results: unknown;
+  /** Schema 2. */
+  lock_id?: string | null;
 }
 
 /** The row → record functions of a backend. */
@@ -61,7 +63,7 @@ export function rowMappers(decodeJson: DecodeJson) {
     }),
     toAudit: (r: AuditRow): AppliedPlanRecord => {
       const row = `plan_id ${JSON.stringify(r.plan_id)}`;
-      return { planId: r.plan_id, appliedAt: iso(r.applied_at), actor: r.actor, status: r.status, plan: decodeJson(r.plan, 'qm_applied_plans', row, 'plan'), results: decodeJson(r.results, 'qm_applied_plans', row, 'results') };
+      return { planId: r.plan_id, appliedAt: iso(r.applied_at), actor: r.actor, status: r.status, plan: decodeJson(r.plan, 'qm_applied_plans', row, 'plan'), results: decodeJson(r.results, 'qm_applied_plans', row, 'results'), ...(r.lock_id ? { lockId: r.lock_id } : {}) };
     },
   };
 }

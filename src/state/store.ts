@@ -87,18 +87,28 @@ export interface DecisionLog {
 
 export type ApplyStatus = 'applied' | 'failed' | 'partial';
 
+/** 'running': recorded when the apply started and not finished (yet, or ever: a crash leaves it so). */
+export type AuditStatus = ApplyStatus | 'running';
+
 export interface AppliedPlanRecord {
   planId: string;
   appliedAt: string;
   actor: string;
-  status: ApplyStatus;
+  status: AuditStatus;
   plan: unknown;
   results: unknown;
+  /** The apply lock the apply held (schema 2): a 'running' record whose lock is gone was interrupted. */
+  lockId?: string;
 }
 
 /** The audit trail of applied plans. */
 export interface AuditLog {
+  /** A finished apply, in one write. */
   record(entry: AppliedPlanRecord): Promise<void>;
+  /** An apply that starts: recorded as 'running' at once; returns the record's reference for update(). */
+  start(entry: Omit<AppliedPlanRecord, 'status'>): Promise<string>;
+  /** The results so far (status stays 'running') or, with a status, the end of the apply. */
+  update(ref: string, change: { results: unknown; status?: ApplyStatus }): Promise<void>;
   /** The latest `n` records, newest first. */
   latest(n: number): Promise<AppliedPlanRecord[]>;
   /** The latest record for this plan (a plan re-applied after a failure has several). */

@@ -43,11 +43,13 @@ describe('store failures during qm apply', () => {
     try {
       const { plan } = await runPlan({ dir: repo.dir, now: NOW, store: port });
       expect(plan.actions.length).toBe(200);
-      // The file may not grow any more: the next writes that need a page fail with SQLITE_FULL.
+      // Once the apply is under way (its audit record written when it starts), the file may not grow
+      // any more: the next writes that need a page fail with SQLITE_FULL.
       const db = dbOf(port.store);
-      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+      const fill = () => db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+      let full = false;
       const finished: ActionResult[] = [];
-      const err = await rejection(runApply({ plan, dir: repo.dir, store: port, now: () => NOW, concurrency: 4, events: { finish: (_a, r) => finished.push(r) } }));
+      const err = await rejection(runApply({ plan, dir: repo.dir, store: port, now: () => NOW, concurrency: 4, events: { start: () => void (full ||= (fill(), true)), finish: (_a, r) => finished.push(r) } }));
       expect(isStoreFailure(err)).toBe(true);
       expect(err.message).toBe(`the disk holding the state database ${file} is full, so the apply stopped starting actions`);
       expect(err.hint).toMatch(/^free some space on it, .*\(SQLite reported SQLITE_FULL\); then run qm plan and qm apply again/);

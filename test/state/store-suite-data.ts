@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { clock, instance, node, rejection } from './builders.js';
 import type { SuiteContext } from './store-suite.js';
 
-export function dataTests({ fresh, open }: SuiteContext): void {
+export function dataTests({ fresh, open, h }: SuiteContext): void {
   describe('simulated cluster', () => {
     test('an unknown cluster is empty at revision 0', async () => {
       const { store } = await fresh();
@@ -243,6 +243,39 @@ export function dataTests({ fresh, open }: SuiteContext): void {
       expect(JSON.stringify(a?.plan)).toBe(JSON.stringify(plan)); // the plan comes back byte for byte
       expect(await store.audit.get('sha256:none')).toBeUndefined();
       expect(await store.audit.latest(10)).toHaveLength(3);
+    });
+
+    test('an apply recorded as it starts: running with its lock id, results updated, then its end', async () => {
+      const { store } = await fresh();
+      const plan = { planId: 'sha256:r', actions: [{ id: 'a1' }, { id: 'a2' }] };
+      const ref = await store.audit.start({ planId: 'sha256:r', appliedAt: '2026-11-28T10:00:00Z', actor: 'ci', plan, results: [], lockId: '00ff00ff00ff00ff' });
+      expect(await store.audit.get('sha256:r')).toEqual({ planId: 'sha256:r', appliedAt: '2026-11-28T10:00:00.000Z', actor: 'ci', status: 'running', plan, results: [], lockId: '00ff00ff00ff00ff' });
+      await store.audit.update(ref, { results: [{ id: 'a1', status: 'ok' }] });
+      expect(await store.audit.get('sha256:r')).toMatchObject({ status: 'running', results: [{ id: 'a1', status: 'ok' }] });
+      await store.audit.update(ref, { results: [{ id: 'a1', status: 'ok' }, { id: 'a2', status: 'failed' }], status: 'partial' });
+      expect((await store.audit.latest(1))[0]).toMatchObject({ status: 'partial', results: [{ id: 'a1' }, { id: 'a2', status: 'failed' }] });
+      expect((await rejection(store.audit.update(ref, { results: [], status: 'done' as 'applied' }))).message).toMatch(/one of applied, failed, partial/);
+      expect((await rejection(store.audit.update('999999', { results: [] }))).message).toMatch(/the audit record 999999 of .* is gone/);
+    });
+
+    test('a store of schema 1 keeps its audit trail when migrated', async () => {
+      const location = await h.fresh();
+      const { SQLITE_MIGRATIONS } = await import('../../src/state/sqlite/migrations.js');
+      const { POSTGRES_MIGRATIONS } = await import('../../src/state/postgres/migrations.js');
+      const v1 = (h.name === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).find((m) => m.version === 1)!;
+      const json = h.name === 'sqlite' ? '' : '::json';
+      await h.exec(
+        location,
+        `${v1.up};
+        CREATE TABLE qm_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at ${h.name === 'sqlite' ? 'text' : 'timestamptz'} NOT NULL);
+        INSERT INTO qm_schema_migrations VALUES (1, 'initial', '2026-11-01T00:00:00Z');
+        INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results) VALUES ('sha256:old', '2026-11-01T00:00:00.000Z', 'ana', 'applied', '{"planId":"sha256:old"}'${json}, '[]'${json});`,
+      );
+      const store = await open(location);
+      expect(await store.schemaVersion()).toBe(2);
+      expect(await store.audit.get('sha256:old')).toEqual({ planId: 'sha256:old', appliedAt: '2026-11-01T00:00:00.000Z', actor: 'ana', status: 'applied', plan: { planId: 'sha256:old' }, results: [] });
+      await store.audit.record({ planId: 'sha256:new', appliedAt: '2026-11-02T00:00:00Z', actor: 'ana', status: 'applied', plan: {}, results: [] });
+      expect((await store.audit.latest(5)).map((r) => r.planId)).toEqual(['sha256:new', 'sha256:old']);
     });
 
     test('an unknown status is refused', async () => {

@@ -14,6 +14,7 @@ import type { Palette } from '../../render/color.js';
 import { renderPlan } from '../../render/plan/index.js';
 import { readPlan } from '../../render/plan/read.js';
 import type { CliIo } from '../io.js';
+import { interruptible } from '../signals.js';
 import { clock, policyDir, withPolicyErrors } from './common.js';
 
 export interface ApplyArgs {
@@ -45,10 +46,17 @@ async function readPlanFile(file: string): Promise<Plan> {
   }
 }
 
-async function confirm(io: CliIo): Promise<boolean> {
+async function confirm(io: CliIo, signal: AbortSignal): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question('\nDo you want to apply these actions? Only \'yes\' will be accepted: ');
+    // On a terminal readline takes Ctrl-C itself (raw mode): it cancels, as SIGTERM does.
+    const cancelled = new Promise<string>((resolve) => {
+      rl.once('SIGINT', () => resolve(''));
+      signal.addEventListener('abort', () => resolve(''), { once: true });
+    });
+    if (signal.aborted) return false;
+    const asked = rl.question('\nDo you want to apply these actions? Only \'yes\' will be accepted: ').catch(() => '');
+    const answer = await Promise.race([asked, cancelled]);
     return answer.trim() === 'yes';
   } finally {
     rl.close();
@@ -103,27 +111,30 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
     // Without a plan file the policy is read first: an empty or invalid directory is refused before a state store is opened in it.
     const loaded = args.planFile === undefined ? await loadValidPolicy(dir, undefined, { command: 'apply' }) : undefined;
     const store: EnginePort = await openEnginePort(dir, args.state, io.env);
-    const abort = new AbortController();
-    const onSigint = () => {
-      if (!abort.signal.aborted) io.stderr.write('\nqm: interrupted: finishing the actions in flight, starting no new ones…\n');
-      abort.abort();
-    };
-    process.on('SIGINT', onSigint);
+    // Installed until the lock is released and the store closed: no signal kills the process in between.
+    const stop = interruptible(io);
     const actor = defaultActor();
     let held: HeldLock | undefined;
+    const hold = async () => {
+      held = await takeApplyLock(store, actor);
+      stop.leaves(`the apply lock ${held.lock.id} stays held until it expires (or: qm force-unlock ${held.lock.id}), and qm status shows this apply as interrupted`);
+    };
     try {
       let plan: Plan;
+      let trusted = false;
       if (args.planFile !== undefined) {
         plan = await readPlanFile(path.resolve(io.cwd, args.planFile));
+        if (plan.changes) await hold();
       } else {
         // The lock first, as Terraform does: a second apply fails at once naming the holder, before planning or printing anything.
-        held = await takeApplyLock(store, actor);
+        await hold();
         plan = (await runPlan({ dir, now: now(), store, loaded })).plan;
+        trusted = true;
         io.stdout.write(renderPlan(plan, 'text', { palette: c }));
         if (!plan.changes) return 0;
         if (!args.autoApprove) {
           if (!process.stdin.isTTY || !io.stdout.isTTY) throw new QmError('usage', 'qm apply without a plan file asks for confirmation, and there is no terminal to ask on', 'pass --auto-approve, or save a plan with qm plan --out FILE and apply that file');
-          if (!(await confirm(io))) {
+          if (!(await confirm(io, stop.signal))) {
             io.stdout.write('Apply cancelled.\n');
             return 1;
           }
@@ -134,14 +145,15 @@ export async function applyCommand(args: ApplyArgs, io: CliIo): Promise<number> 
         return 0;
       }
       const bar = progress(io, c, plan.actions.length);
-      const outcome = await runApply({ plan, dir, store, now, concurrency, signal: abort.signal, events: bar, actor, lockHeld: held !== undefined });
+      const outcome = await runApply({ plan, dir, store, now, concurrency, signal: stop.signal, events: bar, actor, held, trusted });
       bar.end();
       io.stdout.write(summary(outcome, c));
+      if (outcome.lockLost) io.stderr.write(`qm: ${outcome.lockLost}; the actions not started were cancelled and another apply may be changing the fleet: run qm status, then qm plan again\n`);
       return outcome.status === 'applied' ? 0 : 1;
     } finally {
-      process.off('SIGINT', onSigint);
       await held?.release();
       await store.close();
+      stop.dispose();
     }
   });
 }

@@ -76,7 +76,8 @@ export function explainText(e: Explanation, c: Palette): string {
   const reason = (x: ExplainedDecision) => (x.decision.action?.reason ? [c.dim(`  ${x.decision.action.reason}`)] : []);
   if (e.applied) {
     const a = e.applied;
-    out.push(`${done(a.decision)} by plan ${shortId(a.planId)}, applied ${time(a.appliedAt!)}`, ...reason(a));
+    const how = a.applyStatus === 'interrupted' ? c.yellow(' (by an apply that was interrupted before it finished)') : a.applyStatus === 'running' ? ' (by an apply still running)' : '';
+    out.push(`${done(a.decision)} by plan ${shortId(a.planId)}, applied ${time(a.appliedAt!)}${how}`, ...reason(a));
     const should = leftOn(a.decision);
     if (cur.state !== 'unknown') {
       const is = cur.state === 'running' ? cur.node : null;
@@ -92,7 +93,7 @@ export function explainText(e: Explanation, c: Palette): string {
   }
   if (e.pending) {
     const p = e.pending;
-    out.push(c.yellow(`planned by plan ${shortId(p.planId)} (${time(p.recordedAt)}), not applied${p.attempt ? ` (its apply: ${p.attempt})` : ''}: ${would(p.decision)}`), ...reason(p));
+    out.push(c.yellow(`planned by plan ${shortId(p.planId)} (${time(p.recordedAt)}), not applied${p.attempt === 'interrupted' ? ' (its apply was interrupted before this action was recorded as done)' : p.attempt ? ` (its apply: ${p.attempt})` : ''}: ${would(p.decision)}`), ...reason(p));
     if (!e.applied || p.decision.outcome === 'blocked') out.push(...details(p.decision, c));
   }
   return out.join('\n') + '\n';

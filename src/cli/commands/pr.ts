@@ -23,6 +23,7 @@ import { closePullRequest, helpCommand, unlockCommand } from '../../github/pr-ev
 import { prPlan } from '../../github/pr-plan.js';
 import { redact } from '../../github/redact.js';
 import type { CliIo } from '../io.js';
+import { interruptible } from '../signals.js';
 import { clock, policyDir } from './common.js';
 
 export type PrSub = 'plan' | 'apply' | 'comment' | 'drift';
@@ -146,8 +147,10 @@ async function applySub(s: Session, args: PrArgs, io: CliIo, pr: number): Promis
   const actor = s.ctx.actor;
   if (!actor) throw new QmError('usage', 'who asks to apply is unknown: set GITHUB_ACTOR or pass --actor LOGIN');
   const store = await openStore(s.dir, args, io);
+  const stop = interruptible(io);
   try {
     const r = await prApply({
+      signal: stop.signal,
       api: s.api,
       dir: s.dir,
       pr,
@@ -165,6 +168,7 @@ async function applySub(s: Session, args: PrArgs, io: CliIo, pr: number): Promis
     return r.outcome?.status === 'applied' ? 0 : 1;
   } finally {
     await store.close();
+    stop.dispose();
   }
 }
 

@@ -8,6 +8,7 @@ import type { ValidPolicy } from '../../engine/plan.js';
 import type { ReconcileMode } from '../../engine/reconcile.js';
 import { paletteFor } from '../../render/color.js';
 import type { CliIo } from '../io.js';
+import { interruptible } from '../signals.js';
 import { clock, policyDir, withPolicyErrors } from './common.js';
 
 export interface ReconcileArgs {
@@ -31,10 +32,8 @@ export async function reconcileCommand(args: ReconcileArgs, io: CliIo): Promise<
   const dir = policyDir(io, args.dir);
   const c = paletteFor(io.stdout, io.env);
   const now = clock(undefined);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Until the last store is closed: a signal finishes the run in progress (its actions in flight, its record, its lock), then stops.
+  const stop = interruptible(io, { message: 'stopping: finishing the run in progress, starting no new actions…' });
   try {
     return await withPolicyErrors(io, async () => {
       // Read once before the loop: an empty or invalid directory is refused before a state store is opened in it.
@@ -74,7 +73,6 @@ export async function reconcileCommand(args: ReconcileArgs, io: CliIo): Promise<
       }
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

@@ -168,12 +168,15 @@ export function locksText(locks: readonly ListedLock[], lastApply: LastApply | u
       : expiryUnreadable(l)
         ? c.dim(`its expiry ${JSON.stringify(l.expiresAt)} is not a time, so it counts as expired; the next apply takes it over`)
         : c.dim(`expired at ${l.expiresAt}; the next apply takes it over`);
-    out.push(`  ${l.name.padEnd(16)} lock id ${c.bold(l.id)}  held by ${l.holder} since ${l.acquiredAt}; ${when}`);
+    const gone = !l.expired && l.holderGone ? c.yellow(`; its holder (pid ${String(l.info?.pid)} on this host) is no longer running: qm force-unlock ${l.id}`) : '';
+    out.push(`  ${l.name.padEnd(16)} lock id ${c.bold(l.id)}  held by ${l.holder} since ${l.acquiredAt}; ${when}${gone}`);
   }
   const live = locks.filter((l) => !l.expired);
   if (live.length) out.push(c.dim(`  a lock whose holder died expires by itself; to release it now: qm force-unlock ${live.length === 1 ? live[0]!.id : 'ID'}`));
   out.push('', c.bold('Last apply'));
-  out.push(lastApply ? `  ${lastApply.status === 'applied' ? c.green(lastApply.status) : c.red(lastApply.status)} ${lastApply.appliedAt} by ${lastApply.actor}  plan ${lastApply.planId.slice(0, 19)}…` : '  none recorded in this state store');
+  const mark = (s: LastApply['status']) => (s === 'applied' ? c.green(s) : s === 'running' ? c.yellow(s) : c.red(s));
+  out.push(lastApply ? `  ${mark(lastApply.status)} ${lastApply.appliedAt} by ${lastApply.actor}  plan ${lastApply.planId.slice(0, 19)}…` : '  none recorded in this state store');
+  if (lastApply?.status === 'interrupted') out.push(c.dim('  it stopped before finishing (its process died or lost the lock): qm plan shows what is left, qm apply finishes it'));
   return out.join('\n') + '\n\n';
 }
 

@@ -86,4 +86,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'audit-running',
+    // An apply is recorded when it starts ('running') and updated as it goes, so a crash leaves a
+    // trace; lock_id ties the record to the lock, to tell a running apply from an interrupted one.
+    up: `
+      ALTER TABLE qm_applied_plans DROP CONSTRAINT IF EXISTS qm_applied_plans_status_check;
+      ALTER TABLE qm_applied_plans ADD CONSTRAINT qm_applied_plans_status_check CHECK (status IN ('applied', 'failed', 'partial', 'running'));
+      ALTER TABLE qm_applied_plans ADD COLUMN lock_id text;
+    `,
+  },
 ];

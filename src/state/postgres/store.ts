@@ -5,6 +5,7 @@
  * byte for byte, whatever the database's locale.
  */
 import type { Pool, PoolClient } from 'pg';
+import { QmError } from '../../model/errors.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import { isExpired, newLockId } from '../locks.js';
 import {
@@ -21,6 +22,7 @@ import {
 } from '../records.js';
 import type {
   AcquireResult,
+  AppliedPlanRecord,
   AuditLog,
   ClusterChange,
   ClusterState,
@@ -105,11 +107,16 @@ export class PostgresStateStore implements StateStore {
     };
     this.audit = {
       record: async (e) => {
-        checkStatus(e.status);
-        await this.query(
-          'INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results) VALUES ($1, $2, $3, $4, $5::json, $6::json)',
-          [e.planId, normalizeTime(e.appliedAt, 'appliedAt'), e.actor, e.status, toJson(e.plan), toJson(e.results)],
-        );
+        await this.insertAudit(e);
+      },
+      start: async (e) => this.insertAudit({ ...e, status: 'running' }),
+      update: async (ref, change) => {
+        if (change.status !== undefined) checkStatus(change.status);
+        const rows =
+          change.status === undefined
+            ? await this.query('UPDATE qm_applied_plans SET results = $2::json WHERE seq = $1 RETURNING seq', [ref, toJson(change.results)])
+            : await this.query('UPDATE qm_applied_plans SET results = $2::json, status = $3 WHERE seq = $1 RETURNING seq', [ref, toJson(change.results), change.status]);
+        if (rows.length === 0) throw new QmError('state', `the audit record ${ref} of ${this.location} is gone`);
       },
       latest: async (n) => {
         checkCount(n, 'the number of audit records');
@@ -190,6 +197,16 @@ export class PostgresStateStore implements StateStore {
     } finally {
       client?.release();
     }
+  }
+
+  /** Returns the record's seq, as text. */
+  private async insertAudit(e: AppliedPlanRecord): Promise<string> {
+    checkStatus(e.status);
+    const [row] = await this.query<{ seq: string }>(
+      'INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results, lock_id) VALUES ($1, $2, $3, $4, $5::json, $6::json, $7) RETURNING seq',
+      [e.planId, normalizeTime(e.appliedAt, 'appliedAt'), e.actor, e.status, toJson(e.plan), toJson(e.results), e.lockId ?? null],
+    );
+    return String(row?.seq);
   }
 
   // --- cluster --------------------------------------------------------------------------------

@@ -85,4 +85,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'audit-running',
+    // An apply is recorded when it starts ('running') and updated as it goes, so a crash leaves a
+    // trace; lock_id ties the record to the lock, to tell a running apply from an interrupted one.
+    // SQLite cannot change a CHECK constraint in place: the table is rebuilt, its rows kept.
+    up: `
+      CREATE TABLE qm_applied_plans_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_id TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('applied', 'failed', 'partial', 'running')),
+        plan TEXT NOT NULL,
+        results TEXT NOT NULL,
+        lock_id TEXT
+      );
+      INSERT INTO qm_applied_plans_v2 (seq, plan_id, applied_at, actor, status, plan, results)
+        SELECT seq, plan_id, applied_at, actor, status, plan, results FROM qm_applied_plans;
+      DROP TABLE qm_applied_plans;
+      ALTER TABLE qm_applied_plans_v2 RENAME TO qm_applied_plans;
+      CREATE INDEX qm_applied_plans_by_plan ON qm_applied_plans(plan_id, seq);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@
  * upgrade, and a lock acquisition is atomic across processes.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { QmError } from '../../model/errors.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import { isExpired, newLockId } from '../locks.js';
 import {
@@ -98,7 +99,16 @@ export class SqliteStateStore implements StateStore {
       },
     };
     this.audit = {
-      record: (e) => this.write(() => this.recordAudit(e)),
+      record: (e) => this.write(() => void this.recordAudit(e)),
+      start: (e) => this.write(() => String(this.recordAudit({ ...e, status: 'running' }))),
+      update: async (ref, change) => {
+        if (change.status !== undefined) checkStatus(change.status);
+        return this.write(() => {
+          const sql = change.status === undefined ? 'UPDATE qm_applied_plans SET results = ? WHERE seq = ?' : 'UPDATE qm_applied_plans SET results = ?, status = ? WHERE seq = ?';
+          const params = change.status === undefined ? [toJson(change.results), Number(ref)] : [toJson(change.results), change.status, Number(ref)];
+          if (this.stmt(sql).run(...params).changes === 0) throw new QmError('state', `the audit record ${ref} of ${this.location} is gone`);
+        });
+      },
       latest: async (n) => {
         checkCount(n, 'the number of audit records');
         return this.read(() => (this.all('SELECT * FROM qm_applied_plans ORDER BY seq DESC LIMIT ?', n) as AuditRow[]).map(this.rows.toAudit));
@@ -296,15 +306,19 @@ export class SqliteStateStore implements StateStore {
     return row && { planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: this.json(row.decision, 'qm_decisions', row.plan_id, instance) };
   }
 
-  private recordAudit(e: AppliedPlanRecord): void {
+  /** Returns the record's seq. */
+  private recordAudit(e: AppliedPlanRecord): number {
     checkStatus(e.status);
-    this.stmt('INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results) VALUES (?, ?, ?, ?, ?, ?)').run(
-      e.planId,
-      normalizeTime(e.appliedAt, 'appliedAt'),
-      e.actor,
-      e.status,
-      toJson(e.plan),
-      toJson(e.results),
+    return Number(
+      this.stmt('INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results, lock_id) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        e.planId,
+        normalizeTime(e.appliedAt, 'appliedAt'),
+        e.actor,
+        e.status,
+        toJson(e.plan),
+        toJson(e.results),
+        e.lockId ?? null,
+      ).lastInsertRowid,
     );
   }
 
