@@ -254,7 +254,7 @@ describe.skipIf(!existsSync(path.join(ROOT, 'src/engine/registration.ts')))('qm 
       'policies/capi.yaml': `${header}\nkind: Driver\nmetadata: {name: capi}\nspec:\n  type: clusterapi\n  clusterapi: {kubeconfig: "${kubeconfig}", namespace: clusters}\n`,
       'pools/elastic.yaml': `${header}\nkind: Pool\nmetadata: {name: elastic}\nspec:\n  driver: prod\n  provisioner: capi\n  zones: [z-a]\n  node: {capacity: {cpu: 2, memory: 4Gi}}\n  size: {min: 1, max: 3}\n`,
       'policies/elastic-scaling.yaml': `${header}\nkind: ScalingPolicy\nmetadata: {name: elastic}\nspec:\n  target: {kind: Pool, name: elastic}\n  min: 1\n  max: 3\n  targetUtilizationPercent: 100\n`,
-      'agents/grow.yaml': agent('grow', 2, 1500).replace('spec:\n', 'spec:\n  placement: {pools: [elastic]}\n'),
+      'agents/grow.yaml': agent('grow', 2, '1500m').replace('spec:\n', 'spec:\n  placement: {pools: [elastic]}\n'),
     });
     const applied = await qm(['apply', '--auto-approve']);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
