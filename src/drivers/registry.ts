@@ -5,6 +5,7 @@ import type { Driver } from './contract.js';
 import type { SimStore } from './sim/store.js';
 import { SimDriver } from './sim/driver.js';
 import { createDockerDriver } from './docker/driver.js';
+import { createAwsDriver } from './aws/driver.js';
 
 export interface DriverFactoryContext {
   /** The Driver document's name, or the built-in type name. */
@@ -28,6 +29,7 @@ function register(entries: [DriverType, DriverFactory][]): ReadonlyMap<DriverTyp
 export const DRIVERS = register([
   ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as { failActions?: string[] } | undefined) ?? {})],
   ['docker', (ctx) => createDockerDriver(ctx.name, ctx.store, ctx.doc)],
+  ['aws', (ctx) => createAwsDriver(ctx.name, ctx.store, ctx.doc)],
 ]);
 
 /** Instantiate the driver a pool names: a Driver document's name, or a built-in type. */
