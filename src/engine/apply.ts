@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { PolicySet } from '../model/documents.js';
 import { QmError } from '../model/errors.js';
 import type { Plan, PlanAction } from '../model/plan.js';
+import type { ObservedNode } from '../model/state.js';
 import { computeScope, describeScopeChanges, scopeItems, stateFingerprint } from '../planner/fingerprint.js';
 import { planIdOf } from '../planner/plan.js';
 import type { Driver } from '../drivers/contract.js';
@@ -152,7 +153,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     }
     const nodePool = new Map(observed.nodes.map((n) => [n.name, n.pool]));
     for (const a of plan.actions) if (a.type === 'scalePool') for (const n of a.addNodes) nodePool.set(n, a.pool);
-    const results = await execute(plan, policy, set, nodePool, { ...opts, now: opts.now });
+    const results = await execute(plan, policy, set, nodePool, { ...opts, now: opts.now }, observed.nodes);
     const failed = results.some((r) => r.status === 'failed');
     const incomplete = results.some((r) => r.status !== 'ok');
     const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results };
@@ -164,7 +165,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   }
 }
 
-async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, opts: ApplyOptions): Promise<ActionResult[]> {
+async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, opts: ApplyOptions, observedNodes: readonly ObservedNode[] = []): Promise<ActionResult[]> {
   const limit = Math.max(1, opts.concurrency ?? 4);
   const results = new Map<string, ActionResult>();
   const pending = [...plan.actions];
@@ -179,7 +180,9 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
     try {
       const driver = driverFor(a, set, nodePool, policy);
       const pools = set.drivers.get(driver.name)?.pools ?? [];
-      await driver.apply(a, { policy, pools, now: opts.now(), planId: plan.planId });
+      // A provisioner maps the nodes the plan chose onto its machines through the placing driver's view of them.
+      const poolNodes = a.type === 'scalePool' ? observedNodes.filter((n) => n.pool === a.pool) : undefined;
+      await driver.apply(a, { policy, pools, now: opts.now(), planId: plan.planId, ...(poolNodes ? { poolNodes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       r = { id: a.id, action: describeAction(a), status: 'ok', message: 'done', ms: performance.now() - t };
     } catch (e) {
       const msg = e instanceof DriverError || e instanceof QmError ? e.message : `driver error: ${(e as Error).message}`;

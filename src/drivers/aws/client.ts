@@ -69,6 +69,10 @@ export class AutoScalingApi {
   private readonly client: AutoScalingClient;
 
   constructor(config: AutoScalingClientConfig) {
+    // The SDK warns on every run under Node < 22 about its releases after January 2027; qm
+    // supports Node 20 with the SDK it ships, so the warning is noise on qm's stderr. A user's
+    // explicit setting wins.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new AutoScalingClient(config);
   }
 

@@ -10,14 +10,17 @@ export const ADDRESS_PLACEHOLDERS = ['privateIp', 'instanceId', 'zone', 'pool'] 
 export const DEFAULT_GROUP_TEMPLATE = 'agents-{pool}';
 export const DEFAULT_ADDRESS_TEMPLATE = 'ssh://ubuntu@{privateIp}';
 
+/** `{name}`, but not an environment reference `${env:NAME}` (resolved before rendering). */
+const PLACEHOLDER = /(?<!\$)\{([^{}]*)\}/g;
+
 /** The `{name}` placeholders of a template, in order of appearance (duplicates kept). */
 export function placeholders(template: string): { name: string; index: number }[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => ({ name: m[1]!, index: m.index! }));
+  return [...template.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1]!, index: m.index! }));
 }
 
 /** Replace every placeholder with its value; unknown ones stay as written (validation names them). */
 export function render(template: string, values: Readonly<Record<string, string | undefined>>): string {
-  return template.replace(/\{([^{}]*)\}/g, (whole, name: string) => values[name] ?? whole);
+  return template.replace(PLACEHOLDER, (whole, name: string) => values[name] ?? whole);
 }
 
 /** True when the template needs a value that only EC2 knows (the private address). */
