@@ -5,6 +5,8 @@ import type { Driver } from './contract.js';
 import type { SimStore } from './sim/store.js';
 import { SimDriver } from './sim/driver.js';
 import { createDockerDriver } from './docker/driver.js';
+import { createKubernetesDriver } from './kubernetes/driver.js';
+import { createClusterApiDriver } from './clusterapi/driver.js';
 import { createAwsDriver } from './aws/driver.js';
 
 export interface DriverFactoryContext {
@@ -29,6 +31,8 @@ function register(entries: [DriverType, DriverFactory][]): ReadonlyMap<DriverTyp
 export const DRIVERS = register([
   ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as { failActions?: string[] } | undefined) ?? {})],
   ['docker', (ctx) => createDockerDriver(ctx.name, ctx.store, ctx.doc)],
+  ['kubernetes', (ctx) => createKubernetesDriver(ctx.name, ctx.store, ctx.doc)],
+  ['clusterapi', (ctx) => createClusterApiDriver(ctx.name, ctx.store, ctx.doc)],
   ['aws', (ctx) => createAwsDriver(ctx.name, ctx.store, ctx.doc)],
 ]);
 

@@ -19,7 +19,7 @@ export const KINDS = [
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const BUILTIN_DRIVER_TYPES = ['sim', 'docker', 'kubernetes', 'aws', 'exec'] as const;
+export const BUILTIN_DRIVER_TYPES = ['sim', 'docker', 'kubernetes', 'clusterapi', 'aws', 'exec'] as const;
 export type DriverType = (typeof BUILTIN_DRIVER_TYPES)[number];
 
 export const TIERS = ['bronze', 'silver', 'gold', 'platinum'] as const;

@@ -52,7 +52,7 @@ afterEach(async () => {
   server.requests.length = 0;
 });
 
-function make(policy = awsPolicy(), deps: AwsDeps = { retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, privateIps: undefined }) {
+function make(policy = awsPolicy(), deps: AwsDeps = { retry: { attempts: 4, baseMs: 5, maxMs: 20 }, privateIps: undefined }) {
   const history = new MemoryHistory();
   const d = new AwsDriver('aws-east', history, awsOptions(policy.drivers[0]), deps);
   drivers.push(d);

@@ -51,7 +51,7 @@ describe('qm validate: spec.aws', () => {
     const shared = problems([driver('{autoScalingGroup: agents}'), pool('gpu'), pool('cpu')]);
     expect(shared).toEqual([{ code: 'InvalidValue', at: 'pools/cpu.yaml:6:16', pointer: '/spec/provisioner', message: "Pool 'cpu': its Auto Scaling group 'agents' (Driver 'aws-east' spec.aws.autoScalingGroup 'agents') is also the group of Pool 'gpu'; two pools cannot share one group", hint: "put {pool} in the Driver's spec.aws.autoScalingGroup, as in agents-{pool}" }]);
     const placer = problems([driver('{region: us-east-1}'), pool('gpu', 'driver: aws-east')]);
-    expect(placer).toEqual([{ code: 'InvalidValue', at: 'pools/gpu.yaml:5:11', pointer: '/spec/driver', message: "Pool 'gpu': spec.driver 'aws-east' is an aws driver, which only changes node counts and cannot place instances", hint: "name a placing driver (kubernetes or docker) in spec.driver and 'aws-east' in spec.provisioner" }]);
+    expect(placer).toEqual([{ code: 'InvalidValue', at: 'pools/gpu.yaml:5:11', pointer: '/spec/driver', message: "Pool 'gpu': spec.driver 'aws-east' is an aws provisioner, which changes node counts but cannot place instances", hint: 'write provisioner: aws-east and name a kubernetes or docker Driver as spec.driver' }]);
     expect(problems([pool('gpu', 'driver: aws')])[0]!.pointer).toBe('/spec/driver');
   });
 });

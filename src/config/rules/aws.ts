@@ -1,7 +1,7 @@
 /**
  * Settings of the aws provisioner the schema cannot check: the region's format, the placeholders of
- * the name and address templates, group names that two pools would share, and pools that name an
- * aws driver to place (it only scales).
+ * the name and address templates, and group names that two pools would share. (A pool that names an
+ * aws driver to place is driver-roles' to report, in drivers.ts.)
  */
 import type { DriverDoc } from '../../model/documents.js';
 import { BUILTIN_DRIVER_TYPES } from '../../model/documents.js';
@@ -34,7 +34,7 @@ function checkTemplate(ctx: RuleContext, e: DocumentEntry, field: string, templa
 
 export const awsSettings: Rule = {
   name: 'aws-settings',
-  description: 'aws provisioners: region names, the placeholders of spec.aws.autoScalingGroup and spec.aws.address, one Auto Scaling group per pool, and pools that ask an aws driver to place',
+  description: 'aws provisioners: region names, the placeholders of spec.aws.autoScalingGroup and spec.aws.address, and one Auto Scaling group per pool',
   check(ctx) {
     const awsDrivers = new Map<string, { entry?: DocumentEntry; template: string }>();
     if (!entriesOf(ctx, 'Driver').some((e) => e.doc.metadata.name === 'aws')) awsDrivers.set('aws', { template: DEFAULT_GROUP_TEMPLATE });
@@ -72,9 +72,6 @@ export const awsSettings: Rule = {
     const seen = new Map<string, string>();
     for (const e of entriesOf(ctx, 'Pool')) {
       const pool = e.doc;
-      if (typeOf.get(pool.spec.driver) === 'aws') {
-        ctx.report(e, '/spec/driver', 'InvalidValue', `${docName(pool)}: spec.driver '${pool.spec.driver}' is an aws driver, which only changes node counts and cannot place instances`, { hint: `name a placing driver (kubernetes or docker) in spec.driver and '${pool.spec.driver}' in spec.provisioner` });
-      }
       const prov = pool.spec.provisioner;
       const d = prov !== undefined && typeOf.get(prov) === 'aws' ? awsDrivers.get(prov) : undefined;
       if (!d || !d.template || pool.spec.nodes) continue;

@@ -9,7 +9,7 @@ import { jsonLogic } from './logic.js';
 import { quotaCohorts } from './quotas.js';
 import { crossField } from './misc.js';
 import { policies } from './policies.js';
-import { driverSettings } from './drivers.js';
+import { driverRoles, driverSettings } from './drivers.js';
 import { awsSettings } from './aws.js';
 
 function register(list: Rule[]): readonly Rule[] {
@@ -23,5 +23,5 @@ function register(list: Rule[]): readonly Rule[] {
 
 export const RULES = register([
   uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests, limitsFitNodes,
-  bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, awsSettings, policies,
+  bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, driverRoles, awsSettings, policies,
 ]);

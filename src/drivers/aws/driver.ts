@@ -21,21 +21,31 @@ import { mapNodes } from './mapping.js';
 import type { PrivateIpLookup } from './mapping.js';
 import { awsOptions, groupOf, regionOf } from './options.js';
 import type { AwsOptions } from './options.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
-import type { RetryOptions } from './retry.js';
+import { withRetry } from '../retry.js';
+import type { RetryOptions } from '../retry.js';
 
 type HistoryStore = Pick<SimStore, 'scalingHistory' | 'appendScaling'>;
 
 export interface AwsDeps {
   /** Extra SDK client settings (tests: retry mode, endpoint); credentials always come from the chain. */
   clientConfig?: Partial<AutoScalingClientConfig>;
-  /** Backoff for ScalingActivityInProgress. */
-  retry?: RetryOptions;
+  /** Backoff for ScalingActivityInProgress (attempts, first and largest wait in ms). */
+  retry?: Backoff;
   /** Private addresses for `{privateIp}`; default: EC2 when @aws-sdk/client-ec2 is installed. */
   privateIps?: PrivateIpLookup | undefined;
 }
 
-const busy = (e: unknown) => e instanceof AwsCallError && e.kind === 'in-progress';
+/**
+ * ScalingActivityInProgress clears once the group's current activity ends (tens of seconds): the
+ * SDK does not retry it (it already retries throttling and 5xx), so qm does, with backoff.
+ */
+interface Backoff {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+const DEFAULT_BACKOFF: Backoff = { attempts: 6, baseMs: 2000, maxMs: 20_000 };
+const busy = (e: unknown) => ({ retry: e instanceof AwsCallError && e.kind === 'in-progress' });
 
 export class AwsDriver implements Driver {
   readonly type = 'aws' as const;
@@ -135,7 +145,7 @@ export class AwsDriver implements Driver {
       throw new DriverError(this.name, host, describeAction(action), detail, hint);
     };
     const api = this.api(region);
-    const retry = { ...(this.deps.retry ?? DEFAULT_RETRY), signal: ctx.signal };
+    const retry = { ...(this.deps.retry ?? DEFAULT_BACKOFF), classify: busy, signal: ctx.signal };
     try {
       const g = (await api.describeGroups([group], ctx.signal)).get(group);
       if (!g) throw new DriverError(this.name, host, describeAction(action), `the group does not exist${region ? ` in ${region}` : ''}`, 'create it, or correct spec.aws.autoScalingGroup (and region) of the Driver');
@@ -150,7 +160,7 @@ export class AwsDriver implements Driver {
   /** Ask for `to` instances; never lowers a desired capacity that is already higher (instances still booting). */
   private async scaleUp(api: AutoScalingApi, g: Group, action: ScalePoolAction, retry: RetryOptions): Promise<void> {
     if (g.desired >= action.to) return;
-    await withRetry(() => api.setDesiredCapacity(g.name, action.to, retry.signal), busy, retry);
+    await withRetry(() => api.setDesiredCapacity(g.name, action.to, retry.signal), retry);
   }
 
   /** Terminate the instances of the chosen nodes, one at a time (parallel terminations only collide). */
@@ -165,7 +175,7 @@ export class AwsDriver implements Driver {
     if (m.unmapped.length) {
       throw new DriverError(this.name, host, describeAction(action), `cannot tell which instance ${m.unmapped.length === 1 ? 'node' : 'nodes'} ${m.unmapped.map((u) => `${u.node} is (${u.why})`).join('; ')}`, 'nothing was terminated; fix the mapping (docs/aws.md) and apply again');
     }
-    for (const f of m.found) await withRetry(() => api.terminateInstance(f.instanceId, retry.signal), busy, retry);
+    for (const f of m.found) await withRetry(() => api.terminateInstance(f.instanceId, retry.signal), retry);
   }
 
   /** One clause saying what AWS answered, and how to fix it. */
@@ -183,7 +193,7 @@ export class AwsDriver implements Driver {
         return { detail: `AWS refused ${op} (ValidationError: ${err.message})`, hint };
       }
       case 'in-progress':
-        return { detail: `the group was still busy with another scaling activity after ${this.deps.retry?.attempts ?? DEFAULT_RETRY.attempts} attempts of ${op} (ScalingActivityInProgress)`, hint: 'apply again once the activity has finished (aws autoscaling describe-scaling-activities)' };
+        return { detail: `the group was still busy with another scaling activity after ${(this.deps.retry ?? DEFAULT_BACKOFF).attempts} attempts of ${op} (ScalingActivityInProgress)`, hint: 'apply again once the activity has finished (aws autoscaling describe-scaling-activities)' };
       case 'throttled':
         return { detail: `AWS kept throttling ${op} after the SDK's retries (${err.awsCode})`, hint: 'apply again in a minute; lower how often qm reconciles if this repeats' };
       case 'unreachable':
