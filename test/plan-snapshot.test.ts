@@ -191,9 +191,9 @@ describe('a file that is not a snapshot', () => {
       'data.bin': Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe, 0x00, 0x01]),
     });
     const cases: [string, RegExp][] = [
-      ['notes.txt', /^notes\.txt:1:1 - error NotAMapping: not a snapshot: the file holds the text "hello world", not a mapping with nodes and instances$/m],
+      ['notes.txt', /^notes\.txt:1:1 - error NotAMapping: not a snapshot: the file holds a single line of text, not a mapping with nodes and instances$/m],
       ['list.yaml', /^list\.yaml:1:1 - error NotAMapping: not a snapshot: the file holds a list, not a mapping with nodes and instances$/m],
-      ['config.yaml', /^config\.yaml:1:1 - error NotAMapping: not a snapshot: the mapping has neither nodes nor instances \(its keys: foo, bar\)$/m],
+      ['config.yaml', /^config\.yaml:1:1 - error NotAMapping: not a snapshot: the mapping has neither nodes nor instances \(it has 2 other keys\)$/m],
       ['empty.yaml', /^empty\.yaml:1:1 - error NotAMapping: not a snapshot: the file is empty$/m],
       ['data.bin', /^data\.bin:1:1 - error InvalidEncoding: not a snapshot: the file is not UTF-8 text$/m],
     ];
@@ -204,6 +204,7 @@ describe('a file that is not a snapshot', () => {
       expect(res.stderr, file).toMatch(message);
       expect(res.stderr, file).toMatch(/a snapshot is a YAML or JSON (mapping|file) with nodes and instances/);
       expect(res.stderr, file).not.toMatch(/\n\s+at /);
+      expect(res.stderr, file).not.toMatch(/hello|foo|bar/);
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * The only file I/O of config/: reads every *.yaml / *.yml under pools/, policies/ and agents/,
+ * The file I/O of config/ (with repo-files.ts, which confines paths a policy names): reads every *.yaml / *.yml under pools/, policies/ and agents/,
  * from the working tree or, with a ref, from Git objects (never by checking out).
  */
 import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import type { SourceFile } from './parse.js';
 import { QmError } from '../model/errors.js';
+import { lookupAtCommit } from './repo-files.js';
 
 export const POLICY_DIRS = ['pools', 'policies', 'agents'] as const;
 /** Files larger than this are refused before parsing. */
@@ -241,17 +242,8 @@ async function loadFromGit(root: string, ref: string, maxBytes: number): Promise
  * leaves the repository is not read from Git.
  */
 export async function readFileAtCommit(dir: string, commit: string, rel: string): Promise<Buffer | undefined> {
-  const { simpleGit } = await import('simple-git');
-  const root = path.resolve(dir);
-  const prefix = (await simpleGit({ baseDir: root }).revparse(['--show-prefix'])).trim();
-  if (path.isAbsolute(rel)) return undefined;
-  const full = path.posix.normalize(prefix + rel.split(path.sep).join('/'));
-  if (full === '..' || full.startsWith('../')) return undefined;
-  const out = await catFile(root, ['--batch', '--follow-symlinks'], `${commit}:${full}\n`);
-  // "<oid> blob <size>" then the bytes; anything else (missing, tree, symlink, dangling, loop, notdir) is no file.
-  const nl = out.indexOf(0x0a);
-  const m = /^[0-9a-f]+ blob (\d+)$/.exec(out.subarray(0, nl < 0 ? out.length : nl).toString());
-  return m ? out.subarray(nl + 1, nl + 1 + Number(m[1])) : undefined;
+  const found = await lookupAtCommit(dir, commit, rel);
+  return found.kind === 'blob' ? found.data : undefined;
 }
 
 function catFile(cwd: string, args: string[], input: string): Promise<Buffer> {

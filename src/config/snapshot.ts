@@ -34,11 +34,12 @@ const SNAPSHOT_HINT = "a snapshot is a YAML or JSON mapping with nodes and insta
 /** A top-level nodes/instances key, in YAML block style or JSON: the file was meant as a snapshot. */
 const SNAPSHOT_KEY = /^(?:nodes|instances|scalingHistory)\s*:|["'](?:nodes|instances)["']\s*:/m;
 
+/** What the file holds, in kind only: a snapshot path may name any file, so its text is never quoted. */
 function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing but null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `the text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  return `the ${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return 'a single line of text';
+  return `a single ${typeof v}`;
 }
 
 /** Parse, validate and normalise a snapshot file's text against the policy. */
@@ -60,8 +61,8 @@ export function readSnapshot(path: string, text: string, policy: PolicySet): Sna
   const top = doc.value;
   if (top === null || typeof top !== 'object' || Array.isArray(top)) return notASnapshot(`the file holds ${describeValue(top)}, not a mapping with nodes and instances`, doc.locate('').line, doc.locate('').column);
   if (!('nodes' in top) && !('instances' in top)) {
-    const keys = Object.keys(top);
-    return notASnapshot(`the mapping has neither nodes nor instances${keys.length ? ` (its keys: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})` : ''}`, doc.locate('').line, doc.locate('').column);
+    const n = Object.keys(top).length;
+    return notASnapshot(`the mapping has neither nodes nor instances (it has ${n} other key${n === 1 ? '' : 's'})`, doc.locate('').line, doc.locate('').column);
   }
   const report = (pointer: string, code: Diagnostic['code'], message: string, hint?: string) => {
     const pos = doc.locate(pointer);

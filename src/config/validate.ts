@@ -33,7 +33,7 @@ export interface DocumentEntry {
   partial?: boolean;
 }
 
-function makeDiagnostic(parsed: ParsedDocument, pointer: string, code: DiagnosticCode, message: string, opts: { hint?: string | undefined; severity?: Severity; atKey?: boolean } = {}): Diagnostic {
+export function makeDiagnostic(parsed: ParsedDocument, pointer: string, code: DiagnosticCode, message: string, opts: { hint?: string | undefined; severity?: Severity; atKey?: boolean } = {}): Diagnostic {
   const pos = parsed.locate(pointer, { key: opts.atKey ?? false });
   const d: Diagnostic = {
     severity: opts.severity ?? 'error',
@@ -65,6 +65,12 @@ function lazySource(parsed: ParsedDocument): SourceRef {
       return at().column;
     },
   };
+}
+
+/** The parsed document behind each validated document, for checks that run after validation (I/O). */
+const parsedByDoc = new WeakMap<AnyDoc, ParsedDocument>();
+export function parsedOf(doc: AnyDoc): ParsedDocument | undefined {
+  return parsedByDoc.get(doc);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -118,6 +124,7 @@ export function validateFiles(files: readonly SourceFile[], extra: readonly Diag
       if (problems.some((p) => p.code !== 'UnknownField')) continue;
       // A document with a bad quantity still takes part in reference checks; rules about resources skip it.
       entries.push({ doc, parsed, raw: v, partial: np.length > 0 });
+      parsedByDoc.set(doc, parsed);
     }
   }
 

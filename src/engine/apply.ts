@@ -7,7 +7,6 @@ import os from 'node:os';
 import type { PolicySet } from '../model/documents.js';
 import { QmError } from '../model/errors.js';
 import type { Plan, PlanAction } from '../model/plan.js';
-import type { ObservedNode } from '../model/state.js';
 import { computeScope, describeScopeChanges, scopeItems, stateFingerprint } from '../planner/fingerprint.js';
 import { planIdOf } from '../planner/plan.js';
 import type { Driver } from '../drivers/contract.js';
@@ -17,11 +16,14 @@ import type { DriverSet } from './observe.js';
 import type { EnginePort, LockInfo } from './ports.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { policyDigest } from './plan.js';
+import type { ObservedNode } from '../model/state.js';
+import { awaitRegistration, NodeBindings, startTimeoutMs } from './registration.js';
 
 export const APPLY_LOCK = 'apply';
 const LOCK_TTL_SECONDS = 300;
 
-export type ActionStatus = 'ok' | 'failed' | 'skipped' | 'cancelled';
+/** `pending`: its node was asked for but has not registered yet; the next reconcile places it. */
+export type ActionStatus = 'ok' | 'failed' | 'skipped' | 'cancelled' | 'pending';
 
 export interface ActionResult {
   id: string;
@@ -153,9 +155,10 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     }
     const nodePool = new Map(observed.nodes.map((n) => [n.name, n.pool]));
     for (const a of plan.actions) if (a.type === 'scalePool') for (const n of a.addNodes) nodePool.set(n, a.pool);
-    const results = await execute(plan, policy, set, nodePool, { ...opts, now: opts.now }, observed.nodes);
+    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, now: opts.now });
     const failed = results.some((r) => r.status === 'failed');
-    const incomplete = results.some((r) => r.status !== 'ok');
+    // Pending actions wait for nodes still registering: nothing failed, the next reconcile places them.
+    const incomplete = results.some((r) => r.status !== 'ok' && r.status !== 'pending');
     const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results };
     await store.recordAudit({ planId: plan.planId, appliedAt: opts.now(), actor, status: outcome.status, plan, results });
     return outcome;
@@ -165,25 +168,54 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   }
 }
 
-async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, opts: ApplyOptions, observedNodes: readonly ObservedNode[] = []): Promise<ActionResult[]> {
+async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions): Promise<ActionResult[]> {
   const limit = Math.max(1, opts.concurrency ?? 4);
   const results = new Map<string, ActionResult>();
   const pending = [...plan.actions];
   const running = new Map<string, Promise<void>>();
   const done = (id: string) => results.has(id);
-  const ok = (id: string) => results.get(id)?.status === 'ok';
+  // A pending action counts as settled for its dependents: they are pending too (see run).
+  const ok = (id: string) => results.get(id)?.status === 'ok' || results.get(id)?.status === 'pending';
+
+  const bindings = new NodeBindings();
+  const poolNodes = (pool: string) => observedNodes.filter((n) => n.pool === pool);
+  const pendingOn = new Map<string, string>();
+  /** After a scale-up: wait for the nodes it asked for and bind the planned names to them. */
+  const register = async (a: Extract<PlanAction, { type: 'scalePool' }>): Promise<string> => {
+    const pool = policy.pools.find((p) => p.metadata.name === a.pool);
+    const placer = set.placeBy.get(a.pool);
+    if (!pool || !placer) return 'done';
+    const provisioner = policy.drivers.find((d) => d.metadata.name === (pool.spec.provisioner ?? pool.spec.driver));
+    const timeoutMs = startTimeoutMs(provisioner);
+    const reg = await awaitRegistration({ policy, pool, placer, before: poolNodes(a.pool), taken: bindings.taken(), action: a, now: opts.now, timeoutMs, signal: opts.signal });
+    bindings.add(reg, a.id);
+    for (const [planned, real] of reg.bound) nodePool.set(real, nodePool.get(planned) ?? a.pool);
+    const renamed = [...reg.bound].filter(([p, real]) => p !== real).map(([p, real]) => `${p} → ${real}`);
+    const parts = [renamed.length ? `nodes registered as ${renamed.join(', ')}` : ''];
+    if (reg.unbound.length) parts.push(`${reg.unbound.join(', ')} not registered and ready within ${Math.round(timeoutMs / 1000)}s: what the plan put there stays pending for the next reconcile`);
+    return parts.filter(Boolean).join('; ') || 'done';
+  };
 
   const run = async (a: PlanAction) => {
     opts.events?.start?.(a);
     const t = performance.now();
     let r: ActionResult;
+    const missing = bindings.missing(a) ?? (a.dependsOn ?? []).map((d) => pendingOn.get(d)).find((x) => x !== undefined);
+    if (missing) {
+      const node = typeof missing === 'string' ? missing : missing.node;
+      pendingOn.set(a.id, node);
+      r = { id: a.id, action: describeAction(a), status: 'pending', message: `pending: node ${node} has not registered yet; the next reconcile places it`, ms: 0 };
+      results.set(a.id, r);
+      opts.events?.finish?.(a, r);
+      return;
+    }
     try {
-      const driver = driverFor(a, set, nodePool, policy);
+      const act = bindings.rewrite(a);
+      const driver = driverFor(act, set, nodePool, policy);
       const pools = set.drivers.get(driver.name)?.pools ?? [];
-      // A provisioner maps the nodes the plan chose onto its machines through the placing driver's view of them.
-      const poolNodes = a.type === 'scalePool' ? observedNodes.filter((n) => n.pool === a.pool) : undefined;
-      await driver.apply(a, { policy, pools, now: opts.now(), planId: plan.planId, ...(poolNodes ? { poolNodes } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-      r = { id: a.id, action: describeAction(a), status: 'ok', message: 'done', ms: performance.now() - t };
+      await driver.apply(act, { policy, pools, now: opts.now(), planId: plan.planId, ...(act.type === 'scalePool' ? { poolNodes: poolNodes(act.pool) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      const message = act.type === 'scalePool' && act.addNodes.length ? await register(act) : 'done';
+      r = { id: a.id, action: describeAction(act), status: 'ok', message, ms: performance.now() - t };
     } catch (e) {
       const msg = e instanceof DriverError || e instanceof QmError ? e.message : `driver error: ${(e as Error).message}`;
       r = { id: a.id, action: describeAction(a), status: 'failed', message: msg, ms: performance.now() - t };

@@ -1,7 +1,7 @@
 /** `qm plan` as a function: load → validate → observe → schedule → plan JSON. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeUtf8, headCommit, readFileAtCommit } from '../config/load.js';
+import { decodeUtf8, headCommit } from '../config/load.js';
 import { readSnapshot } from '../config/snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { PolicySet } from '../model/documents.js';
@@ -115,22 +115,10 @@ export async function observeSnapshot(file: string, policy: PolicySet): Promise<
   }
   const text = dec.text;
   const res = readSnapshot(name, text, policy);
-  if (!res.state) throw new InvalidSnapshotError(file, res.diagnostics.filter((d) => d.severity === 'error'), new Map([[name, text]]));
+  const errors = res.diagnostics.filter((d) => d.severity === 'error');
+  // No code frames for a file that is not a snapshot at all: its text is not shown (it may be any file).
+  if (!res.state) throw new InvalidSnapshotError(file, errors, errors.some((d) => d.code === 'NotAMapping') ? new Map() : new Map([[name, text]]));
   return res.state;
-}
-
-/**
- * With a revision, file metric sources are read as committed there; a file the revision does not
- * track (say, exported by a job into the work tree) is read from the work tree.
- */
-function metricFileReader(dir: string, commit: string | null): { readText?: (rel: string, file: string) => Promise<string> } {
-  if (commit === null) return {};
-  return {
-    readText: async (rel, file) => {
-      const blob = await readFileAtCommit(dir, commit, rel);
-      return blob ? blob.toString('utf8') : readFile(file, 'utf8');
-    },
-  };
 }
 
 /** Plan: never changes infrastructure; records the decisions for `qm explain` when a store is given. */
@@ -159,7 +147,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     stateId = await opts.store.stateId();
   }
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
-  const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, metricFileReader(opts.dir, opts.ref !== undefined ? gitCommit : null)) : { data: {}, warnings: [] };
+  const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
   const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
   if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));

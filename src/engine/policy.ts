@@ -2,7 +2,11 @@
 import { loadRepository, POLICY_DIRS } from '../config/load.js';
 import type { LoadOptions } from '../config/load.js';
 import type { SourceFile } from '../config/parse.js';
-import { validateFiles } from '../config/validate.js';
+import { makeDiagnostic, parsedOf, validateFiles } from '../config/validate.js';
+import { checkCommitPath, checkWorkTreePath, repositoryRoot } from '../config/repo-files.js';
+import type { RepoPathProblem } from '../config/repo-files.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { sortDiagnostics } from '../model/diagnostic.js';
 import { prepareValidators } from '../config/schema.js';
 import type { ValidationResult } from '../config/validate.js';
 import { QmError } from '../model/errors.js';
@@ -16,7 +20,36 @@ export interface LoadedPolicy extends ValidationResult {
 export async function loadPolicy(dir: string, opts: LoadOptions = {}): Promise<LoadedPolicy> {
   const [loaded] = await Promise.all([loadRepository(dir, opts), prepareValidators()]);
   const result = validateFiles(loaded.files, loaded.diagnostics);
+  const outside = await metricPathProblems(dir, result, opts.ref !== undefined ? loaded.gitCommit : null);
+  if (outside.length) {
+    result.diagnostics = sortDiagnostics([...result.diagnostics, ...outside]);
+    delete result.policy;
+  }
   return { ...result, files: loaded.files, gitCommit: loaded.gitCommit };
+}
+
+/**
+ * MetricSource file paths that leave the repository (absolute, `..`, symbolic links out), as
+ * errors at spec.file.path: validation needs the file system for this, so it runs after the pure rules.
+ */
+async function metricPathProblems(dir: string, result: ValidationResult, commit: string | null): Promise<Diagnostic[]> {
+  const sources = result.documents.filter((d) => d.kind === 'MetricSource' && d.spec.file !== undefined);
+  if (sources.length === 0) return [];
+  const root = commit ? undefined : await repositoryRoot(dir);
+  const out: Diagnostic[] = [];
+  for (const doc of sources) {
+    if (doc.kind !== 'MetricSource' || !doc.spec.file) continue;
+    const rel = doc.spec.file.path;
+    let problem: RepoPathProblem | undefined;
+    if (commit) problem = await checkCommitPath(dir, commit, rel);
+    else {
+      const r = await checkWorkTreePath(dir, rel, root);
+      problem = r.ok ? undefined : r.problem;
+    }
+    const parsed = parsedOf(doc);
+    if (problem && parsed) out.push(makeDiagnostic(parsed, '/spec/file/path', problem.reason === 'invalid' ? 'InvalidValue' : 'PathOutsideRepository', `MetricSource '${doc.metadata.name}': spec.file.path ${problem.message}`, { hint: problem.hint }));
+  }
+  return out;
 }
 
 /**

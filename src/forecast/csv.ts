@@ -1,7 +1,9 @@
 /**
  * The `file` metric source format: CSV with a header `timestamp,value` or `timestamp,series,value`,
  * timestamps in ISO 8601 (UTC unless an offset is given) or unix seconds. Text in, series out;
- * every problem names its line and column.
+ * every problem names its line and column and what was expected, never the text found there: the
+ * file may not be a CSV at all (a path typed by mistake, a secret), and messages end up in plan
+ * output and CI logs.
  */
 import type { SeriesPoint } from './types.js';
 
@@ -31,15 +33,15 @@ export function formatProblem(p: CsvProblem): string {
 export function parseTimestamp(s: string): number | string {
   if (NUMBER.test(s)) {
     const t = Number(s);
-    if (Math.abs(t) > 1e11) return `timestamp '${s}' looks like milliseconds: write unix seconds or ISO 8601`;
+    if (Math.abs(t) > 1e11) return 'the timestamp looks like milliseconds: write unix seconds or ISO 8601';
     return t;
   }
   const m = ISO.exec(s);
-  if (!m) return `'${s}' is not a timestamp: write ISO 8601 (2026-11-28T10:00:00Z) or unix seconds`;
+  if (!m) return 'expected a timestamp: ISO 8601 (2026-11-28T10:00:00Z) or unix seconds';
   const [, y, mo, d, hh = '00', mi = '00', ss = '00', frac = '', tz = 'Z'] = m;
   const zone = tz.toUpperCase() === 'Z' ? 'Z' : tz.includes(':') ? tz : `${tz.slice(0, 3)}:${tz.slice(3)}`;
   const t = Date.parse(`${y}-${mo}-${d}T${hh}:${mi}:${ss}${frac}${zone}`);
-  if (Number.isNaN(t) || Number(mo) > 12 || Number(d) > 31 || Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 60) return `'${s}' is not a valid date and time`;
+  if (Number.isNaN(t) || Number(mo) > 12 || Number(d) > 31 || Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 60) return 'the timestamp is not a valid date and time';
   return t / 1000;
 }
 
@@ -50,7 +52,7 @@ function parseValue(s: string): number | string {
   if (l === '' || l === 'nan' || l === 'null') return NaN;
   if (['inf', '+inf', 'infinity', '+infinity'].includes(l)) return Infinity;
   if (['-inf', '-infinity'].includes(l)) return -Infinity;
-  return `value '${s}' is not a number`;
+  return 'expected a number as the value (or NaN, Inf, or nothing)';
 }
 
 /** Split one CSV line into fields with their 1-based columns; double quotes may enclose a field. */
@@ -99,7 +101,11 @@ export function parseMetricsCsv(text: string, file: string): CsvParse {
   const si = header.indexOf('series');
   const known = header.every((h) => h === 'timestamp' || h === 'value' || h === 'series') && new Set(header).size === header.length;
   if (ti < 0 || vi < 0 || !known) {
-    problems.push({ file, line: headerAt + 1, column: 1, message: `header '${lines[headerAt]!.trim()}' is not timestamp,value or timestamp,series,value` });
+    // Point at the first field that is not a known column name (or at the line), without quoting it.
+    const fields = splitLine(lines[headerAt]!);
+    const bad = header.findIndex((h, i) => !['timestamp', 'value', 'series'].includes(h) || header.indexOf(h) !== i);
+    const where = bad >= 0 ? `field ${bad + 1} is not one of timestamp, series, value (or repeats one)` : `it lacks the ${ti < 0 ? 'timestamp' : 'value'} column`;
+    problems.push({ file, line: headerAt + 1, column: bad >= 0 ? fields[bad]!.column : 1, message: `expected the header timestamp,value or timestamp,series,value, and ${where}` });
     return { series, problems };
   }
   for (let li = headerAt + 1; li < lines.length && problems.length < MAX_PROBLEMS; li++) {
@@ -133,6 +139,14 @@ export function parseMetricsCsv(text: string, file: string): CsvParse {
   return { series, problems };
 }
 
+/** Series names fit for a message: identifier-like only (a name is data the file supplied). */
+const SHOWN_NAME = /^[A-Za-z0-9_.:/-]{1,64}$/;
+function listNames(names: string[]): string {
+  if (names.length === 0) return 'none';
+  if (names.length > 20 || !names.every((n) => SHOWN_NAME.test(n))) return `${names.length} series`;
+  return names.join(', ');
+}
+
 /** Pick one series of a parsed file: by name, or the only one. A string says why not. */
 export function selectSeries(parsed: CsvParse, file: string, name?: string): { name: string | undefined; points: SeriesPoint[] } | string {
   const names = [...parsed.series.keys()].filter((k) => k !== '').sort();
@@ -141,9 +155,10 @@ export function selectSeries(parsed: CsvParse, file: string, name?: string): { n
   if (name !== undefined) {
     const pts = parsed.series.get(name);
     if (pts) return { name, points: pts };
-    return `${file} has no series '${name}'; it has: ${names.join(', ') || 'none'}`;
+    return `${file} has no series '${name}'; it has: ${listNames(names)}`;
   }
   if (names.length === 1) return { name: names[0], points: parsed.series.get(names[0]!)! };
   if (names.length === 0) return `${file} has no data rows`;
-  return `${file} has ${names.length} series (${names.join(', ')}): choose one with --series`;
+  const listed = listNames(names);
+  return `${file} has ${names.length} series${listed === `${names.length} series` ? '' : ` (${listed})`}: choose one with --series`;
 }

@@ -54,7 +54,7 @@ export function refusalReply(pr: number, actor: string, gate: GateResult): strin
   ].join('\n') + '\n';
 }
 
-const ICON: Record<ActionResult['status'], string> = { ok: '✅', failed: '❌', skipped: '⏭️', cancelled: '⏹️' };
+const ICON: Record<ActionResult['status'], string> = { ok: '✅', failed: '❌', skipped: '⏭️', cancelled: '⏹️', pending: '⏳' };
 
 /** The reply after an apply: status and one row per action (the first 200). */
 export function resultReply(pr: number, planId: string, outcome: ApplyOutcome, max = 200): string {

@@ -1,6 +1,6 @@
 /** fetchSeries: one metric of one MetricSource over a time range — a CSV file or Prometheus. I/O. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRepoFile, RepoPathError } from '../config/repo-files.js';
 import { parseMetricsCsv, selectSeries } from '../forecast/csv.js';
 import type { CsvParse } from '../forecast/csv.js';
 import { formatProblem } from '../forecast/csv.js';
@@ -24,8 +24,8 @@ export interface FetchSeriesOptions extends FetchOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Parsed CSV files by absolute path, shared by the calls of one run. */
   files?: Map<string, Promise<CsvParse>>;
-  /** Reads a file source (path relative to `dir`, and resolved); default: the file system. `qm plan --ref` reads the revision's file. */
-  readText?: (rel: string, file: string) => Promise<string>;
+  /** `qm plan --ref`: read file sources as committed there (untracked ones from the work tree). Always confined to the repository. */
+  commit?: string | null;
 }
 
 /** The points of `ref` (a file series or a PromQL query) from `source` within the range, oldest first. */
@@ -37,10 +37,14 @@ export async function fetchSeries(source: MetricSourceDoc, ref: { series?: strin
     const files = opts.files ?? new Map<string, Promise<CsvParse>>();
     let parsed = files.get(file);
     if (!parsed) {
-      parsed = (opts.readText ? opts.readText(rel, file) : readFile(file, 'utf8')).then(
-        (text) => parseMetricsCsv(text, rel),
-        (e: NodeJS.ErrnoException) => {
-          throw new MetricFetchError(`${name}: cannot read ${rel}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message)}`, 'spec.file.path is relative to the policy directory', 'unreachable');
+      // Confined to the repository at read time too (qm validate refuses such paths first): a
+      // policy must not read the runner's files, and nothing of the file is ever quoted in errors.
+      parsed = readRepoFile(opts.dir ?? '.', rel, { commit: opts.commit ?? null }).then(
+        (buf) => parseMetricsCsv(buf.toString('utf8'), rel),
+        (e: unknown) => {
+          if (e instanceof RepoPathError && e.reason !== 'unreadable') throw new MetricFetchError(`${name}: spec.file.path ${e.message}`, e.hint, 'config');
+          const code = e instanceof RepoPathError ? e.errno : (e as NodeJS.ErrnoException).code;
+          throw new MetricFetchError(`${name}: cannot read ${rel}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'read error')}`, 'spec.file.path is relative to the policy directory', 'unreachable');
         },
       );
       files.set(file, parsed);

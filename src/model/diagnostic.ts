@@ -11,6 +11,7 @@ export const DIAGNOSTIC_CODES = {
   FileTooLarge: 'the file is larger than the loader accepts',
   InvalidEncoding: 'the file is not UTF-8',
   SymlinkOutsideRepository: 'a symbolic link points outside the policy repository',
+  PathOutsideRepository: 'a file a policy names (a MetricSource spec.file.path) lies outside the repository',
   UnreadableFile: 'the file could not be read',
   NotAMapping: 'a document is not a mapping',
   UnknownApiVersion: 'apiVersion is not quartermaster.dev/v1alpha1',

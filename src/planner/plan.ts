@@ -15,6 +15,7 @@ import { fingerprintScope, stateFingerprint } from './fingerprint.js';
 import type { AgentChange, NodeChange } from './autoscaling.js';
 import { planScaling } from './autoscaling.js';
 import { poolUtilization, quotaUsage } from './usage.js';
+import { orderForCapacity } from './order.js';
 
 /** Up to this many instances, every placement records its candidate nodes and scores for qm explain. */
 export const EXPLAIN_ALL_LIMIT = 20_000;
@@ -55,11 +56,14 @@ export function makePlan(input: PlanInput): PlanOutput {
   const explain = observed.instances.length + policy.agents.reduce((n, a) => n + a.spec.replicas, 0) <= EXPLAIN_ALL_LIMIT ? 'all' : 'blocked';
   const scheduleInput = { policy, nodes, instances: observed.instances, now: input.now, explain, ...(input.seed !== undefined ? { seed: input.seed } : {}) } as const;
   const result = schedule(scheduleInput);
-  const actions = buildActions(input, changes, scaling.agentChanges, result);
+  const placed = new Map(result.placements.map((p) => [p.instance, p.requests]));
+  const ordered = orderForCapacity({ actions: buildActions(input, changes, scaling.agentChanges, result), nodes, instances: observed.instances, requestsOf: (i) => placed.get(i) });
+  const actions = ordered.actions;
   const blocked: PlanBlocked[] = result.blocked.map((b) => ({ instance: b.instance, agent: b.agent, reasons: b.reasons.map((r) => ({ code: r.code, message: r.message })), ...(b.summary ? { summary: b.summary } : {}) }));
   const warnings: PlanWarning[] = result.warnings
     .filter((w) => ![...removed].some((n) => w.includes(`node ${n},`)))
     .map((message) => ({ code: 'Scheduler', message }));
+  warnings.push(...ordered.warnings.map((message) => ({ code: 'ApplyOrder', message })));
   warnings.unshift(...(input.warnings ?? []), ...scaling.warnings);
   const pools = poolUtilization(policy, observed, nodes, actions);
   const quotas = quotaUsage(policy, observed, actions);

@@ -40,8 +40,11 @@ export function rebalance(cluster: ClusterState, ev: Evaluator, maxImbalancePerc
     const util = (i: number) => dominantShare(cluster.nodes[i]!.allocated, cluster.nodes[i]!.capacity) * 100;
     const byUtil = (a: number, b: number) => util(a) - util(b) || a - b;
     const order = members.map((n) => n.index).sort(byUtil);
-    // Each step lowers the pair's maximum, so this ends; the bound keeps large pools cheap.
-    for (let steps = 4 * members.length + 64; steps > 0; steps--) {
+    // Each step lowers the pair's maximum, so this ends. The bound keeps large pools cheap, but
+    // leaves room to spread every instance this plan places in the pool: those moves disrupt
+    // nothing, and a plan cut short here is finished by maxMovesPerRun moves per later plan.
+    const plannedHere = members.reduce((n, m) => n + m.pods.filter((p) => hooks.planned(p)).length, 0);
+    for (let steps = 4 * members.length + 64 + plannedHere; steps > 0; steps--) {
       const low = order[0]!;
       const high = order[order.length - 1]!;
       const spread = util(high) - util(low);

@@ -29,7 +29,7 @@ describe('file sources', () => {
     [{ series: 'nope' }, 'm.csv', /MetricSource s: .*nope/],
     [{ query: 'up' }, 'm.csv', /is a file source; the metric needs a series/],
     [{ series: 'rpm' }, 'missing.csv', /MetricSource s: cannot read missing.csv: no such file/],
-    [{ series: 'rpm' }, 'bad.csv', /MetricSource s: bad.csv:2:\d+: value 'abc' is not a number/],
+    [{ series: 'rpm' }, 'bad.csv', /MetricSource s: bad.csv:2:\d+: expected a number as the value/],
   ])('%j from %s → a clear error', async (ref, p, msg) => {
     await expect(fetchSeries(src({ file: { path: p } }), ref, { start: 0, end: 2e9, step: 60 }, { dir })).rejects.toThrow(msg);
   });

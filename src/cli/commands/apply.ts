@@ -62,7 +62,8 @@ function progress(io: CliIo, c: Palette, total: number) {
   let finished = 0;
   const line = (a: PlanAction, r: ActionResult) => {
     const mark = r.status === 'ok' ? c.green('✓') : r.status === 'failed' ? c.red('✗') : c.yellow('–');
-    return `${mark} ${a.id} ${r.action}${r.status === 'ok' ? c.dim(` (${r.ms.toFixed(0)} ms)`) : `: ${r.message}`}`;
+    const note = r.status === 'ok' && r.message !== 'done' ? `: ${r.message}` : '';
+    return `${mark} ${a.id} ${r.action}${r.status === 'ok' ? c.dim(` (${r.ms.toFixed(0)} ms)`) + note : `: ${r.message}`}`;
   };
   return {
     start() {},
@@ -83,6 +84,10 @@ function progress(io: CliIo, c: Palette, total: number) {
 function summary(o: ApplyOutcome, c: Palette): string {
   const n = (s: ActionResult['status']) => o.results.filter((r) => r.status === s).length;
   const text = `${n('ok')} succeeded, ${n('failed')} failed, ${n('skipped')} skipped, ${n('cancelled')} not started`;
+  const pending = n('pending');
+  if (o.status === 'applied' && pending) {
+    return c.yellow(`Apply complete: ${text}; ${pending} pending on nodes that have not registered yet.`) + '\nThe next qm reconcile (or qm plan and qm apply) places them once the nodes are ready.\n';
+  }
   if (o.status === 'applied') return c.green(`Apply complete: ${text}.`) + '\n';
   return c.red(`Apply ${o.status === 'failed' ? 'failed' : 'incomplete'}: ${text}.`) + '\nRe-run qm plan and qm apply: the fleet converges from where it stopped.\n';
 }

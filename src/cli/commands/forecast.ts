@@ -81,7 +81,7 @@ export async function forecastCommand(args: ForecastArgs, io: CliIo): Promise<nu
   let at: number | undefined;
   if (args.at !== undefined) {
     const t = parseTimestamp(args.at);
-    if (typeof t === 'string') throw new QmError('usage', `--at: ${t}`);
+    if (typeof t === 'string') throw new QmError('usage', `--at ${args.at}: ${t}`);
     at = t;
   }
   let level: number | undefined;
