@@ -22,6 +22,8 @@ export interface CloudRig {
   kubeconfig: string;
   /** Instances launched but not registered yet (late registration). */
   booting: TestInstance[];
+  /** Every termination, with the pods its node still had then (qm must have emptied it first). */
+  terminated: { node: string; instanceId: string; podsLeft: number }[];
   /** Register every booting instance as a ready node. */
   register(): void;
   /** From now on, launched instances boot until register() (true) or register at once (false). */
@@ -31,11 +33,12 @@ export interface CloudRig {
 }
 
 /** `pools`: Auto Scaling group name → the pool its nodes belong to. */
-export async function startCloud(opts: { pools: Record<string, string>; allocatable?: Record<string, string> }): Promise<CloudRig> {
+export async function startCloud(opts: { pools: Record<string, string>; allocatable?: Record<string, string>; registerDelayMs?: number }): Promise<CloudRig> {
   const kube = await startKubeServer({ namespaces: ['agents'] });
   const dir = mkdtempSync(path.join(tmpdir(), 'qm-aws-'));
   const kubeconfig = writeKubeconfig(dir, kube.url, { namespace: 'agents' });
   const booting: TestInstance[] = [];
+  const terminated: CloudRig['terminated'] = [];
   const nodeName = (i: TestInstance) => `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal`;
   const registerOne = (i: TestInstance) =>
     kube.addNode({
@@ -43,12 +46,25 @@ export async function startCloud(opts: { pools: Record<string, string>; allocata
       labels: { [POOL_LABEL]: opts.pools[i.group] ?? i.group }, allocatable: opts.allocatable ?? { cpu: '4', memory: '8Gi', pods: '110' },
     });
   let late = false;
+  const timers = new Set<NodeJS.Timeout>();
   const aws = new AutoScalingServer({
     onLaunch: (i) => {
       if (late) booting.push(i);
-      else registerOne(i);
+      else if (opts.registerDelayMs) {
+        // Boots for a while, then joins the cluster (as a real node does a minute or two after launch).
+        booting.push(i);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          const b = booting.indexOf(i);
+          if (b < 0) return;
+          booting.splice(b, 1);
+          registerOne(i);
+        }, opts.registerDelayMs);
+        timers.add(t);
+      } else registerOne(i);
     },
     onTerminate: (i) => {
+      terminated.push({ node: nodeName(i), instanceId: i.id, podsLeft: kube.podsOnNode(nodeName(i)).length });
       const b = booting.indexOf(i);
       if (b >= 0) booting.splice(b, 1);
       else if (kube.node(nodeName(i))) kube.deleteNode(nodeName(i));
@@ -56,7 +72,7 @@ export async function startCloud(opts: { pools: Record<string, string>; allocata
   });
   await aws.start();
   const rig: CloudRig = {
-    aws, kube, dir, kubeconfig, booting, nodeName,
+    aws, kube, dir, kubeconfig, booting, terminated, nodeName,
     register() {
       for (const i of booting.splice(0)) registerOne(i);
     },
@@ -64,6 +80,7 @@ export async function startCloud(opts: { pools: Record<string, string>; allocata
       late = v;
     },
     async close() {
+      for (const t of timers) clearTimeout(t);
       await aws.stop();
       await kube.close();
       rmSync(dir, { recursive: true, force: true });
