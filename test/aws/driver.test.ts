@@ -1,6 +1,8 @@
 /** The aws provisioner (src/drivers/aws) with the real SDK against the Auto Scaling test server. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { validateFiles } from '../../src/config/validate.js';
 import { DriverError } from '../../src/drivers/contract.js';
 import type { ApplyContext } from '../../src/drivers/contract.js';
 import { AwsDriver } from '../../src/drivers/aws/driver.js';
@@ -12,21 +14,9 @@ import type { ScalePoolAction } from '../../src/model/plan.js';
 import type { ObservedNode, ScalingEvent } from '../../src/model/state.js';
 import { AutoScalingServer } from './autoscaling-server.js';
 import type { TestInstance } from './autoscaling-server.js';
-import { awsEnv, setEnv, TEST_SECRET } from './helpers.js';
+import { awsEnv, awsPolicy, setEnv, TEST_SECRET } from './helpers.js';
 
 const NOW = '2026-11-28T10:00:00Z';
-
-export function awsPolicy(aws = '{region: us-east-1, autoScalingGroup: "agents-{pool}", startTimeout: 2m}', size = '{min: 1, max: 6}'): PolicySet {
-  const r = validateFiles([
-    { path: 'drivers/aws.yaml', text: `apiVersion: quartermaster.dev/v1alpha1\nkind: Driver\nmetadata: {name: aws-east}\nspec:\n  type: aws\n  aws: ${aws}\n` },
-    {
-      path: 'pools/gpu.yaml',
-      text: `apiVersion: quartermaster.dev/v1alpha1\nkind: Pool\nmetadata: {name: gpu}\nspec:\n  driver: kubernetes\n  provisioner: aws-east\n  region: us-east-1\n  zones: [us-east-1a, us-east-1b]\n  node: {capacity: {cpu: 8, memory: 32Gi}}\n  size: ${size}\n`,
-    },
-  ]);
-  if (!r.policy) throw new Error(JSON.stringify(r.diagnostics));
-  return r.policy;
-}
 
 class MemoryHistory {
   readonly events: ScalingEvent[] = [];
@@ -202,6 +192,39 @@ describe('aws provisioner', () => {
     server.inject('TerminateInstanceInAutoScalingGroup', { code: 'ScalingActivityInProgress', times: 10 });
     const e = await failure(d.apply(scale(3, 2, [], ['n']), ctx(policy, [nodeOf(g.instances[0]!, 'n')])));
     expect(e.message).toContain('the group was still busy with another scaling activity after 4 attempts of TerminateInstanceInAutoScalingGroup (ScalingActivityInProgress)');
+  });
+
+  it('takes credentials from spec.aws.profile in the shared files (standard chain), never printing the secret', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qm-aws-profile-'));
+    writeFileSync(path.join(dir, 'credentials'), `[ops]\naws_access_key_id = AKIAQMPROFILEKEY0001\naws_secret_access_key = ${TEST_SECRET}\n`);
+    writeFileSync(path.join(dir, 'config'), '[profile ops]\nregion = us-east-1\n');
+    const undo = setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') });
+    try {
+      const { d, policy } = make(awsPolicy('{profile: ops}'));
+      server.addGroup('agents-gpu', { min: 1, max: 6, desired: 1, zones: ['us-east-1a'] });
+      await d.apply(scale(1, 2, ['x']), ctx(policy));
+      expect(server.requests.map((r) => r.accessKeyId)).toEqual(['AKIAQMPROFILEKEY0001', 'AKIAQMPROFILEKEY0001']);
+      const { d: other } = make(awsPolicy('{profile: nosuch}'));
+      const e = await failure(other.apply(scale(2, 3, ['y']), ctx(policy)));
+      expect(e.message).toContain('no AWS credentials were found for DescribeAutoScalingGroups');
+      expect(e.message + (e.hint ?? '')).not.toContain(TEST_SECRET);
+    } finally {
+      undo();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops retrying at once when the apply is interrupted', async () => {
+    const { d, policy } = make(awsPolicy(), { retry: { attempts: 10, baseMs: 60_000, maxMs: 60_000 }, privateIps: undefined });
+    server.addGroup('agents-gpu', { min: 1, max: 6, desired: 1, zones: ['us-east-1a'] });
+    server.inject('SetDesiredCapacity', { code: 'ScalingActivityInProgress', times: 10 });
+    const abort = new AbortController();
+    const p = d.apply(scale(1, 2, ['x']), { ...ctx(policy), signal: abort.signal });
+    while (!server.actions().includes('SetDesiredCapacity')) await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    const e = await failure(p);
+    expect(e.message).toContain('failed: interrupted while waiting to retry SetDesiredCapacity (the group was busy with another scaling activity: ScalingActivityInProgress)');
+    expect(server.actions().filter((a) => a === 'SetDesiredCapacity')).toHaveLength(1);
   });
 
   it('fails when the group does not exist, and refuses actions other than scalePool', async () => {
