@@ -141,8 +141,9 @@ export class AwsDriver implements Driver {
     const fail = (e: unknown): never => {
       if (e instanceof DriverError) throw e;
       const err = e instanceof AwsCallError ? e : classify(e, 'an AWS call');
-      if (ctx.signal?.aborted && err.kind === 'in-progress') {
-        throw new DriverError(this.name, host, describeAction(action), `interrupted while waiting to retry ${err.operation} (the group was busy with another scaling activity: ScalingActivityInProgress)`, 'apply again: the fleet converges from where it stopped');
+      if (ctx.signal?.aborted) {
+        const busyNow = err.kind === 'in-progress' ? ' while waiting to retry it (the group was busy with another scaling activity: ScalingActivityInProgress)' : '';
+        throw new DriverError(this.name, host, describeAction(action), `the apply was interrupted during ${err.operation}${busyNow}`, 'apply again: the fleet converges from where it stopped');
       }
       const { detail, hint } = this.explain(err, group, action);
       throw new DriverError(this.name, host, describeAction(action), detail, hint);
