@@ -52,6 +52,7 @@ for (const [name, script, title] of [
   ['autoscaler', 'bench/autoscaler.mjs', 'Autoscaler: policy evaluation time and a replayed request series'],
   ['forecast', 'bench/forecast.mjs', 'Forecast accuracy (rolling-origin backtests) and latency'],
   ['docker', 'bench/docker.mjs', 'Docker driver: placing instances on local engines'],
+  ['exec', 'bench/exec/run.mjs', 'Exec driver: 10,000 place actions through the example plugin (Python)'],
   ['pr', 'bench/pr.mjs', 'qm pr plan on a 500-file repository with 10,000 instances'],
 ]) {
   if (!want(name)) continue;

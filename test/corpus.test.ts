@@ -18,7 +18,7 @@ const CASES_DIR = path.join(CORPUS, 'cases');
 const DEFAULT_PATH = 'agents/case.yaml';
 
 /** Codes only the loader produces (it reads the disk); the loader's own tests cover them. */
-const LOADER_ONLY: readonly DiagnosticCode[] = ['FileTooLarge', 'InvalidEncoding', 'SymlinkOutsideRepository', 'UnreadableFile'];
+const LOADER_ONLY: readonly DiagnosticCode[] = ['FileTooLarge', 'InvalidEncoding', 'SymlinkOutsideRepository', 'PathOutsideRepository', 'UnreadableFile'];
 
 interface Expectation {
   severity: Diagnostic['severity'];

@@ -23,7 +23,12 @@ describe('documentation stays in step with the code', () => {
     try {
       const r = qm(['plan', '--state', path.join(dir, 'state.db')]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/Plan: \d+ to place, 0 to move, 0 to evict, 0 to remove, 0 pools to scale, 0 agents to scale; 0 blocked\./);
+      expect(r.stdout).toMatch(/Plan: \d+ to place, 0 to move, 0 to evict, 0 to remove, \d+ pools? to scale, \d+ agents? to scale; 0 blocked\./);
+      // A clean first run (#16): no warnings about services nobody started or history that ended days ago.
+      expect(r.stdout).not.toMatch(/warning/i);
+      expect(r.stderr).toBe('');
+      // The recording is replayed as of now, so the GPU pool's forecast is made.
+      expect(r.stdout).toContain('Forecasts:');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,10 +2,11 @@
  * The new user's path of the plan → apply issue with QM_STATE=postgres://…: plan, apply, status,
  * explain on a real PostgreSQL server (.ci/run starts one). Outside CI without a server it is skipped.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qm } from './helpers/cli.js';
+import { QM, qm } from './helpers/cli.js';
 import { tempRepo } from './helpers/repo.js';
 import type { TempRepo } from './helpers/repo.js';
 
@@ -71,4 +72,85 @@ spec:
     // Nothing was written next to the repository: the state is in PostgreSQL.
     expect(qm(['status'], { cwd: repo.dir }).stdout).toMatch(/0 instances/);
   });
+});
+
+describe.skipIf(!url)('PostgreSQL dropping the connection mid-apply', () => {
+  const db = `qm_drop_${randomBytes(4).toString('hex')}`;
+  let location = '';
+  let repo: TempRepo;
+  let admin: pg.Client;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${db}`);
+    const u = new URL(url!);
+    u.pathname = `/${db}`;
+    location = u.toString();
+    repo = await tempRepo({ git: true });
+    await repo.write('pools/general.yaml', 'apiVersion: quartermaster.dev/v1alpha1\nkind: Pool\nmetadata: {name: general}\nspec:\n  node: {capacity: {cpu: 64, memory: 256Gi}}\n  size: {min: 12, max: 12}\n');
+    await repo.write('agents/chat.yaml', 'apiVersion: quartermaster.dev/v1alpha1\nkind: Agent\nmetadata: {name: chat}\nspec:\n  owner: support\n  replicas: 700\n  resources: {requests: {cpu: 1, memory: 1Gi}}\n');
+    await repo.commit('fleet');
+  });
+  afterAll(async () => {
+    await repo?.cleanup();
+    await admin?.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('the session killed under an apply: exit 1, one sentence, no stack trace, lock released, audit written', async () => {
+    const env = { QM_STATE: location };
+    const plan = qm(['plan', '--out', 'plan.json'], { cwd: repo.dir, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    const child = spawn(process.execPath, [QM, 'apply', 'plan.json', '--auto-approve'], {
+      cwd: repo.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    let notify = () => {};
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      notify();
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let done = false;
+    void exited.then(() => (done = true));
+    /** Resolves once stdout shows `text` or qm exited; with `paceMs`, also after that long. */
+    const seen = (text: string, paceMs?: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (stdout.includes(text) || done ? resolve() : undefined);
+        notify = check;
+        void exited.then(() => resolve());
+        if (paceMs !== undefined) setTimeout(resolve, paceMs).unref();
+        check();
+      });
+    try {
+      await seen('✓');
+      // Kill qm's sessions (as a DBA or a failover would) until one dies under a running action.
+      // Pacing only: nothing below is asserted on time.
+      while (!done && !stdout.includes('✗')) {
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'quartermaster'", [db]);
+        await seen('✗', 200);
+      }
+      const code = await exited;
+      expect(stdout).toMatch(/✗ a\d+ place chat-\d+ on general-\d+: the state database at [^ ]+ stopped answering \(/);
+      expect(stdout.match(/✗/g)?.length ?? 0).toBeLessThanOrEqual(4);
+      expect(stdout).not.toMatch(/not started/);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^qm: the state database at \S+ stopped answering \([^\n]*\), so the apply stopped starting actions\nhint: [^\n]+\n$/);
+      expect(stderr).not.toMatch(/\n\s+at |Unhandled|node:events/);
+    } finally {
+      child.kill();
+    }
+    // The server kept running, so the apply could still write its audit record and release its lock.
+    const scoped = new pg.Client({ connectionString: location });
+    await scoped.connect();
+    try {
+      expect((await scoped.query('SELECT count(*)::int AS n FROM qm_locks')).rows[0].n).toBe(0);
+      expect((await scoped.query('SELECT status FROM qm_applied_plans ORDER BY seq DESC LIMIT 1')).rows).toEqual([{ status: 'partial' }]);
+    } finally {
+      await scoped.end();
+    }
+  }, 60_000);
 });

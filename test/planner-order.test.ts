@@ -58,7 +58,7 @@ describe('apply order follows freed capacity', () => {
       ['a1', 'move', 'y', []],
       ['a2', 'move', 'x', ['a1']],
     ]);
-    const swap: PlanAction[] = [moves[0]!, { ...moves[1]!, toNode: 'n1' }];
+    const swap: PlanAction[] = [moves[0]!, { id: 'a2', type: 'move', instance: 'y', agent: 'y', fromNode: 'n2', toNode: 'n1', reason: '' }];
     const s = orderForCapacity({ actions: swap, nodes, instances: [inst('x', 'x', 'n1', 3), inst('y', 'y', 'n2', 3)], requestsOf: () => undefined });
     expect(s.actions.map((a) => a.id)).toEqual(['a1', 'a2']);
     expect(s.warnings.join('\n')).toMatch(/each need the other's node freed first/);

@@ -118,8 +118,10 @@ export function decide(input: DecideInput): DecideOutput {
       problems.push(p.problem);
       lost.add(metricKey(spec.predictive.metric));
     }
-    if (p.notes.length) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
-    forecast = p.forecast;
+    // Notes on how the history was prepared travel with the forecast they describe; only when no
+    // forecast came of it are they a warning, beside the problem that stopped it.
+    if (p.notes.length && !p.forecast) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
+    forecast = p.forecast && p.notes.length ? { ...p.forecast, notes: [...p.notes] } : p.forecast;
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
   }
   for (const p of problems) warn('MetricUnavailable', `ScalingPolicy ${name}: ${p}; its recommendation is left out and the target is not scaled down`);

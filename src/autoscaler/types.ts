@@ -86,6 +86,8 @@ export interface PlanForecastEntry {
   /** The count the forecast asks for. */
   recommendation: number;
   applied: boolean;
+  /** How the history was prepared before fitting (outliers clipped, gaps filled): notes, not warnings. */
+  notes?: string[];
 }
 
 export interface ScalingDecision {

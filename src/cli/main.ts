@@ -11,6 +11,7 @@ import { VERSION } from './version.js';
 const USAGE = `qm — Quartermaster, a GitOps policy engine for fleets of AI agents
 
 Usage:
+  qm init [DIR] [--force] [--action OWNER/NAME@REF]
   qm validate [DIR] [--ref REF] [--format text|json|github|sarif]
   qm plan [DIR] [--ref REF] [--snapshot FILE] [--now TIME] [--format text|markdown|json]
           [--out FILE] [--detailed-exitcode] [--state LOC]
@@ -44,6 +45,11 @@ const need = (name: string, what: string, pos: string[]) => {
 };
 
 const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boolean' }>; maxPositionals: number; run: Handler }> = {
+  init: {
+    options: { force: { type: 'boolean' }, action: { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) => (await import('./commands/init.js')).initCommand({ dir: pos[0], force: v.force === true, action: str(v.action) }, io),
+  },
   plan: {
     options: { ref: { type: 'string' }, snapshot: { type: 'string' }, now: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' }, state: { type: 'string' }, dir: { type: 'string' } },
     maxPositionals: 1,

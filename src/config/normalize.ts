@@ -223,7 +223,10 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
     const p = obj(spec.prometheus);
     out.prometheus = { url: str(p.url, ''), timeout: c.duration(p.timeout, '/spec/prometheus/timeout', 5), retries: num(p.retries, 2) };
   }
-  if (spec.file !== undefined) out.file = { path: str(obj(spec.file).path, '') };
+  if (spec.file !== undefined) {
+    const f = obj(spec.file);
+    out.file = { path: str(f.path, ''), ...(f.replay === true ? { replay: true } : {}) };
+  }
   return out;
 }
 
@@ -231,7 +234,7 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
  * A Driver's settings stay as written (each driver reads its own block), but its durations are
  * checked here, so `stopGracePeriod: 2 seconds` is an error of qm validate rather than of qm plan.
  */
-const DRIVER_DURATIONS: Record<string, readonly string[]> = { docker: ['stopGracePeriod', 'startTimeout'], kubernetes: ['startTimeout'], aws: ['startTimeout'] };
+const DRIVER_DURATIONS: Record<string, readonly string[]> = { docker: ['stopGracePeriod', 'startTimeout'], kubernetes: ['startTimeout'], aws: ['startTimeout'], exec: ['timeout'] };
 
 function driver(spec: Obj, c: Collector): DriverDoc['spec'] {
   for (const [type, fields] of Object.entries(DRIVER_DURATIONS)) {

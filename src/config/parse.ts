@@ -3,10 +3,11 @@
  */
 import { createRequire } from 'node:module';
 import type * as YamlLib from 'yaml';
-import type { Alias, Document, Node as YamlNode, Pair, YAMLError } from 'yaml';
+import type { Alias, Document, Node as YamlNode, Pair } from 'yaml';
 import jsYaml from 'js-yaml';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { fromPointer } from '../model/diagnostic.js';
+import { syntaxProblems } from './yaml-errors.js';
 
 const requireCjs = createRequire(import.meta.url);
 let yamlLib: typeof YamlLib | undefined;
@@ -42,6 +43,71 @@ export interface ParseResult {
 
 /** Aliases a file may expand before it counts as an alias bomb (the yaml library's own default). */
 export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * How many lists and mappings may sit inside each other. Policy documents need about ten; the YAML
+ * parsers and the validators recurse, so thousands of levels would end in "maximum call stack size
+ * exceeded" instead of a sentence about the file.
+ */
+export const MAX_NESTING_DEPTH = 128;
+
+/** Depth of a plain value (collections only), without recursion; stops counting past `max`. */
+function valueDepth(root: unknown, max: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const depth = d + 1;
+    if (depth > deepest) deepest = depth;
+    if (depth > max) return depth;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth]);
+  }
+  return deepest;
+}
+
+interface CstNode {
+  type: string;
+  offset: number;
+  value?: CstNode;
+  items?: { key?: CstNode | null; value?: CstNode | null }[];
+}
+
+/**
+ * The offset of the first list or mapping nested deeper than `max`, from the yaml library's
+ * concrete syntax tree (its parser keeps an explicit stack, so any depth is safe to read).
+ */
+function tooDeepAt(text: string, max: number): number | undefined {
+  let first: number | undefined;
+  for (const doc of new (Y().Parser)().parse(text) as Iterable<CstNode>) {
+    if (doc.type !== 'document' || !doc.value) continue;
+    const stack: [CstNode, number][] = [[doc.value, 0]];
+    while (stack.length) {
+      const [tok, d] = stack.pop()!;
+      const collection = tok.type === 'block-map' || tok.type === 'block-seq' || tok.type === 'flow-collection';
+      if (!collection) continue;
+      if (d + 1 > max) {
+        if (first === undefined || tok.offset < first) first = tok.offset;
+        continue;
+      }
+      for (const it of tok.items ?? []) {
+        if (it.key) stack.push([it.key, d + 1]);
+        if (it.value) stack.push([it.value, d + 1]);
+      }
+    }
+  }
+  return first;
+}
+
+function tooDeepDiagnostic(file: SourceFile, lc: LineIndex, offset: number): Diagnostic {
+  return diag(
+    file.path,
+    'NestingTooDeep',
+    rangeOf(lc, offset, offset + 1),
+    `the YAML nests lists and mappings more than ${MAX_NESTING_DEPTH} levels deep here, the most qm reads, so the file is not read`,
+    'flatten the structure: a policy document needs only a few levels',
+  );
+}
 
 type Located = { node: YamlNode | null; pair?: Pair };
 
@@ -134,124 +200,6 @@ function diag(file: string, code: DiagnosticCode, pos: Position, message: string
   return d;
 }
 
-const YAML_MESSAGES: Partial<Record<string, [DiagnosticCode, string]>> = {
-  DUPLICATE_KEY: ['DuplicateKey', 'remove or rename one of the two keys: YAML keeps only one value per key'],
-  TAB_AS_INDENT: ['YamlSyntax', 'indent with spaces: YAML does not allow tabs for indentation'],
-  BAD_INDENT: ['YamlSyntax', 'check the indentation of this line against its siblings'],
-  MISSING_CHAR: ['YamlSyntax', 'a closing quote or bracket is missing'],
-  BLOCK_AS_IMPLICIT_KEY: ['YamlSyntax', 'a key is followed by something that is not a value; check the colon and indentation'],
-  MULTILINE_IMPLICIT_KEY: ['YamlSyntax', 'a key may not span lines; check for a missing colon'],
-  UNEXPECTED_TOKEN: ['YamlSyntax', 'check for a stray character or a missing colon'],
-  BAD_ALIAS: ['YamlSyntax', 'the alias names an anchor that is not defined before it'],
-};
-
-interface SyntaxProblem {
-  code: DiagnosticCode;
-  start: number;
-  end: number;
-  message: string;
-  hint?: string | undefined;
-}
-
-/** Where an unclosed bracket was opened: the last unmatched `open` before `offset`, ignoring quoted text. */
-function openingBracket(text: string, offset: number, open: string, close: string): number | undefined {
-  const stack: number[] = [];
-  let quote: string | undefined;
-  for (let i = 0; i < Math.min(offset, text.length); i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) quote = c;
-    else if (c === open) stack.push(i);
-    else if (c === close) stack.pop();
-  }
-  return stack.pop();
-}
-
-/** Where an unclosed quoted scalar was opened: the quote that starts it, before `offset`. */
-function openingQuote(text: string, offset: number, quote: string): number | undefined {
-  let open: number | undefined;
-  for (let i = 0; i < Math.min(offset, text.length); i++) {
-    const c = text[i]!;
-    if (open === undefined) {
-      if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
-        while (i < text.length && text[i] !== '\n') i++;
-      } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:-]/.test(text[i - 1]!))) {
-        if (c === quote) open = i;
-        else {
-          // skip a string in the other quote style
-          const end = text.indexOf(c, i + 1);
-          if (end < 0) return undefined;
-          i = end;
-        }
-      }
-    } else if (c === '\\' && quote === '"') i++;
-    else if (c === quote) {
-      if (quote === "'" && text[i + 1] === "'") i++;
-      else open = undefined;
-    }
-  }
-  return open;
-}
-
-/** Turn the yaml library's errors for one document into clear problems, with cascades dropped. */
-function syntaxProblems(text: string, errors: readonly YAMLError[]): SyntaxProblem[] {
-  const out: SyntaxProblem[] = [];
-  let syntax: SyntaxProblem | undefined;
-  for (const err of errors) {
-    const [code, hint] = YAML_MESSAGES[err.code] ?? ['YamlSyntax', undefined];
-    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    const p: SyntaxProblem = { code, start: err.pos[0], end: err.pos[1], message: first.charAt(0).toLowerCase() + first.slice(1), hint };
-    if (code === 'DuplicateKey') {
-      p.message = duplicateKeyMessage(text, err.pos[0]);
-      out.push(p);
-      continue;
-    }
-    const spanned = text.slice(err.pos[0], err.pos[1]);
-    if (err.code === 'MULTILINE_IMPLICIT_KEY' && spanned.includes('\n')) {
-      const nl = err.pos[0] + spanned.indexOf('\n') + 1;
-      const indent = /^[ \t]*/.exec(text.slice(nl))?.[0].length ?? 0;
-      const lineStart = text.lastIndexOf('\n', err.pos[0] - 1) + 1;
-      const firstIndent = /^[ \t]*/.exec(text.slice(lineStart))?.[0].length ?? 0;
-      if (indent > firstIndent) {
-        // `owner: x` followed by a line indented deeper: YAML joins the lines into one multi-line key.
-        const at = nl + indent;
-        const key = /^[^:\s#]+/.exec(text.slice(at))?.[0] ?? 'this line';
-        Object.assign(p, { start: at, end: at + key.length, message: `'${key}' is indented more than the line above it, so YAML reads both lines as one multi-line key`, hint: 'indent it exactly like its sibling keys' });
-      } else {
-        // `owner ml-team` (no colon) followed by a sibling key: the first line has no colon.
-        const eol = text.indexOf('\n', lineStart);
-        const line = text.slice(lineStart + firstIndent, eol < 0 ? text.length : eol).trim();
-        const words = /^(\S+)\s+(.*)$/.exec(line);
-        Object.assign(p, { start: lineStart + firstIndent, end: lineStart + firstIndent + line.length, message: `'${line}' has no colon, so YAML reads it and the next line as one multi-line key`, hint: words ? `write '${words[1]}: ${words[2]}'` : `write '${line}:' followed by its value` });
-      }
-      syntax = p; // more precise than any error reported before it at the same place
-      continue;
-    }
-    if (syntax) continue;
-    const bracket = /end with a ([\]}])/.exec(first)?.[1];
-    if (bracket) {
-      const open = openingBracket(text, err.pos[0], bracket === ']' ? '[' : '{', bracket);
-      const what = bracket === ']' ? 'flow sequence' : 'flow mapping';
-      if (open !== undefined) Object.assign(p, { start: open, end: open + 1, message: `this ${what} '${bracket === ']' ? '[' : '{'}' is never closed with '${bracket}'`, hint: `add the closing '${bracket}', or indent its continuation lines deeper than the key` });
-    } else if (err.code === 'MISSING_CHAR' && /quote/.test(first)) {
-      const quote = first.includes("'") ? "'" : '"';
-      const open = openingQuote(text, err.pos[0], quote);
-      if (open !== undefined) Object.assign(p, { start: open, end: open + 1, message: `this ${quote === '"' ? 'double' : 'single'}-quoted string is never closed`, hint: `add the closing ${quote} at the end of the value` });
-    }
-    syntax = p;
-  }
-  if (syntax) out.push(syntax);
-  return out.sort((a, b) => a.start - b.start);
-}
-
 /** Convert a document to JS; when an alias cannot be expanded, also say which alias it was. */
 function toJsGuarded(doc: Document.Parsed): { value: unknown } | { error: Error; alias?: Alias } {
   // The yaml library expands (and counts) aliases in Alias#toJSON; wrap it for this one call to learn where it gave up.
@@ -297,6 +245,8 @@ function parseFast(file: SourceFile): ParseResult | undefined {
   } catch {
     return undefined;
   }
+  // Too deep for the rules that recurse: the careful path says where.
+  if (values.some((v) => valueDepth(v, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH)) return undefined;
   let positions: { docs: Document.Parsed[]; lc: LineIndex } | undefined;
   const located = () => {
     // Non-empty documents, in order: the n-th non-empty js-yaml document is the n-th here.
@@ -338,17 +288,23 @@ function parseWithPositions(file: SourceFile): ParseResult {
   const lc = new LineIndex(file.text);
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
+  // Before composing (which recurses): a file nested thousands deep gets one sentence with a position.
+  const deep = tooDeepAt(file.text, MAX_NESTING_DEPTH);
+  if (deep !== undefined) return { documents, diagnostics: [tooDeepDiagnostic(file, lc, deep)] };
   let docs: Document.Parsed[];
   try {
     docs = Y().parseAllDocuments(file.text, { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' }) as Document.Parsed[];
   } catch (e) {
-    diagnostics.push(diag(file.path, 'YamlSyntax', rangeOf(lc, 0, 0), `the file could not be parsed as YAML: ${(e as Error).message}`));
+    const msg = e instanceof RangeError ? `the file nests too deeply to be read (the limit is ${MAX_NESTING_DEPTH} levels)` : `the file could not be parsed as YAML: ${(e as Error).message}`;
+    diagnostics.push(diag(file.path, e instanceof RangeError ? 'NestingTooDeep' : 'YamlSyntax', rangeOf(lc, 0, 0), msg));
     return { documents, diagnostics };
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   docs.forEach((doc, index) => {
-    if (doc.errors.length) {
-      for (const p of syntaxProblems(file.text, doc.errors)) diagnostics.push(diag(file.path, p.code, rangeOf(lc, p.start, p.end), p.message, p.hint, index));
+    // A tag the library cannot apply is only its warning; the value would silently stay text: an error here.
+    const errors = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED' || w.code === 'BAD_COLLECTION_TYPE')];
+    if (errors.length) {
+      for (const p of syntaxProblems(file.text, errors)) diagnostics.push(diag(file.path, p.code, rangeOf(lc, p.start, p.end), p.message, p.hint, index));
       return;
     }
     // An empty document (a stray `---` or a comment-only file) is not an error.
@@ -372,9 +328,4 @@ function parseWithPositions(file: SourceFile): ParseResult {
     documents.push({ file: file.path, index, value: js.value, locate: makeLocator(doc, lc, start) });
   });
   return { documents, diagnostics };
-}
-
-function duplicateKeyMessage(text: string, offset: number): string {
-  const m = /^["']?([^"':\n]+)["']?\s*:/.exec(text.slice(offset, offset + 200));
-  return m ? `key '${m[1]!.trim()}' appears twice in the same mapping` : 'a key appears twice in the same mapping';
 }

@@ -8,6 +8,7 @@ import { createDockerDriver } from './docker/driver.js';
 import { createKubernetesDriver } from './kubernetes/driver.js';
 import { createClusterApiDriver } from './clusterapi/driver.js';
 import { createAwsDriver } from './aws/driver.js';
+import { createExecDriver } from './exec/driver.js';
 
 export interface DriverFactoryContext {
   /** The Driver document's name, or the built-in type name. */
@@ -15,6 +16,8 @@ export interface DriverFactoryContext {
   /** The Driver document, when the pool names one. */
   doc?: DriverDoc;
   store: SimStore;
+  /** The policy repository root (an exec driver's relative command resolves against it); absent: the working directory. */
+  root?: string;
 }
 
 export type DriverFactory = (ctx: DriverFactoryContext) => Driver;
@@ -34,6 +37,7 @@ export const DRIVERS = register([
   ['kubernetes', (ctx) => createKubernetesDriver(ctx.name, ctx.store, ctx.doc)],
   ['clusterapi', (ctx) => createClusterApiDriver(ctx.name, ctx.store, ctx.doc)],
   ['aws', (ctx) => createAwsDriver(ctx.name, ctx.store, ctx.doc)],
+  ['exec', (ctx) => createExecDriver(ctx.name, ctx.store, ctx.doc, { root: ctx.root ?? process.cwd() })],
 ]);
 
 /** Instantiate the driver a pool names: a Driver document's name, or a built-in type. */

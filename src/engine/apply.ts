@@ -15,6 +15,8 @@ import { driversFor, observeFleet } from './observe.js';
 import type { DriverSet } from './observe.js';
 import type { EnginePort, LockInfo } from './ports.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
+import { applyStopped, isStoreFailure } from '../state/failure.js';
+import type { StoreFailure } from '../state/failure.js';
 import { policyDigest } from './plan.js';
 import type { ObservedNode } from '../model/state.js';
 import { awaitRegistration, NodeBindings, startTimeoutMs } from './registration.js';
@@ -143,7 +145,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   const actor = opts.actor ?? defaultActor();
 
   const held = opts.lockHeld ? undefined : await takeApplyLock(store, actor);
-  const set = driversFor(policy, store);
+  const set = driversFor(policy, store, opts.dir);
   try {
     const now = opts.now();
     const observed = await observeFleet(policy, set, now);
@@ -155,12 +157,19 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
     }
     const nodePool = new Map(observed.nodes.map((n) => [n.name, n.pool]));
     for (const a of plan.actions) if (a.type === 'scalePool') for (const n of a.addNodes) nodePool.set(n, a.pool);
-    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, now: opts.now });
+    const stop: { store?: StoreFailure } = {};
+    const results = await execute(plan, policy, set, nodePool, observed.nodes, { ...opts, now: opts.now }, stop);
     const failed = results.some((r) => r.status === 'failed');
     // Pending actions wait for nodes still registering: nothing failed, the next reconcile places them.
     const incomplete = results.some((r) => r.status !== 'ok' && r.status !== 'pending');
     const outcome: ApplyOutcome = { status: !incomplete ? 'applied' : failed && !results.some((r) => r.status === 'ok') ? 'failed' : 'partial', results };
-    await store.recordAudit({ planId: plan.planId, appliedAt: opts.now(), actor, status: outcome.status, plan, results });
+    const audit = store.recordAudit({ planId: plan.planId, appliedAt: opts.now(), actor, status: outcome.status, plan, results });
+    // The store failed under the apply: one sentence for the whole run, the audit record if the store is back.
+    if (stop.store) {
+      await audit.catch(() => undefined);
+      throw applyStopped(stop.store, held?.lock);
+    }
+    await audit;
     return outcome;
   } finally {
     await set.close();
@@ -168,7 +177,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyOutcome> {
   }
 }
 
-async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions): Promise<ActionResult[]> {
+async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: Map<string, string>, observedNodes: readonly ObservedNode[], opts: ApplyOptions, stop: { store?: StoreFailure } = {}): Promise<ActionResult[]> {
   const limit = Math.max(1, opts.concurrency ?? 4);
   const results = new Map<string, ActionResult>();
   const pending = [...plan.actions];
@@ -217,6 +226,7 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
       const message = act.type === 'scalePool' && act.addNodes.length ? await register(act) : 'done';
       r = { id: a.id, action: describeAction(act), status: 'ok', message, ms: performance.now() - t };
     } catch (e) {
+      if (isStoreFailure(e)) stop.store ??= e;
       const msg = e instanceof DriverError || e instanceof QmError ? e.message : `driver error: ${(e as Error).message}`;
       r = { id: a.id, action: describeAction(a), status: 'failed', message: msg, ms: performance.now() - t };
     }
@@ -229,7 +239,7 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
     for (let i = 0; i < pending.length && running.size < limit; ) {
       const a = pending[i]!;
       const deps = a.dependsOn ?? [];
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted || stop.store) break;
       if (deps.some((d) => done(d) && !ok(d))) {
         const failedDep = deps.find((d) => done(d) && !ok(d))!;
         const r: ActionResult = { id: a.id, action: describeAction(a), status: 'skipped', message: `skipped: it depends on ${failedDep}, which did not succeed`, ms: 0 };
@@ -248,11 +258,12 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
       }
       i++;
     }
-    if (opts.signal?.aborted && running.size === 0) {
+    if ((opts.signal?.aborted || stop.store) && running.size === 0) {
       for (const a of pending.splice(0)) {
-        const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message: 'not started: the apply was interrupted', ms: 0 };
+        const r: ActionResult = { id: a.id, action: describeAction(a), status: 'cancelled', message: stop.store ? 'not started: the state store failed' : 'not started: the apply was interrupted', ms: 0 };
         results.set(a.id, r);
-        opts.events?.finish?.(a, r);
+        // After a store failure the run ends with one sentence, not one line per action never started.
+        if (!stop.store) opts.events?.finish?.(a, r);
       }
       break;
     }

@@ -86,7 +86,7 @@ export async function explainInstance(opts: ExplainOptions): Promise<Explanation
 async function locate(opts: ExplainOptions): Promise<CurrentLocation> {
   try {
     const { policy } = await loadValidPolicy(opts.dir);
-    const drivers = driversFor(policy, opts.store);
+    const drivers = driversFor(policy, opts.store, opts.dir);
     try {
       const observed = await observeFleet(policy, drivers, opts.now);
       const i = observed.instances.find((x) => x.name === opts.instance);

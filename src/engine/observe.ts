@@ -6,6 +6,7 @@ import { DriverError } from '../drivers/contract.js';
 import { createDriver } from '../drivers/registry.js';
 import type { SimStore } from '../drivers/sim/store.js';
 import { QmError } from '../model/errors.js';
+import { isStoreFailure } from '../state/failure.js';
 
 export interface DriverSet {
   /**
@@ -20,13 +21,13 @@ export interface DriverSet {
 }
 
 /** One driver instance per driver name used by a pool (placement or provisioning). */
-export function driversFor(policy: PolicySet, store: SimStore): DriverSet {
+export function driversFor(policy: PolicySet, store: SimStore, root?: string): DriverSet {
   const drivers = new Map<string, { driver: Driver; pools: PoolDoc[]; provisions: PoolDoc[] }>();
   const get = (name: string) => {
     let d = drivers.get(name);
     if (!d) {
       const doc = policy.drivers.find((x) => x.metadata.name === name);
-      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}) }), pools: [], provisions: [] };
+      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) }), pools: [], provisions: [] };
       drivers.set(name, d);
     }
     return d;
@@ -90,6 +91,8 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
       obs = await driver.observe({ policy, pools, now });
       if (provisionerOnly) obs = { ...obs, nodes: [], instances: [] };
     } catch (e) {
+      // The state store failing under the sim driver is not the driver's fault: say what the store says.
+      if (isStoreFailure(e)) throw e;
       const served = pools.map((p) => p.metadata.name).join(', ');
       const message = e instanceof DriverError ? `${e.message} (serving pools ${served})` : `driver ${name}: observing pools ${served} failed: ${(e as Error).message}`;
       const hint = e instanceof DriverError && e.hint ? e.hint : 'check that the driver is reachable; qm plan --snapshot FILE plans without it';

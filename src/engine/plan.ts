@@ -135,7 +135,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     source = `snapshot:${path.basename(opts.snapshot)}`;
   } else {
     if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
-    const drivers = driversFor(policy, opts.store);
+    const drivers = driversFor(policy, opts.store, opts.dir);
     try {
       const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now));
       observed = obs;

@@ -1,5 +1,6 @@
 /** Metric fetching failures: I/O, so exceptions with a code (STYLE rule 4); the autoscaler turns them into warnings. */
 import { QmError } from '../model/errors.js';
+import { redactUrl as sharedRedactUrl } from '../model/redact.js';
 
 /** Why a fetch failed: the source cannot be reached (later queries to it are skipped), or this one query or its data is wrong. */
 export type MetricFailure = 'unreachable' | 'rejected' | 'config' | 'data';
@@ -15,19 +16,9 @@ export class MetricFetchError extends QmError {
   }
 }
 
-/** A URL fit for messages: no user, password or query string (tokens live there). */
+/** A URL fit for messages, warnings and plans: no user, password, query string (tokens live there) or secret-looking path segment. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    const q = u.search ? '?…' : '';
-    u.search = '';
-    u.hash = '';
-    return `${u.toString().replace(/\/$/, '')}${q}`;
-  } catch {
-    return '(an invalid URL)';
-  }
+  return sharedRedactUrl(url) ?? '(an invalid URL)';
 }
 
 /** Replace `${env:NAME}` with the environment's value; a missing variable is an error naming it. */

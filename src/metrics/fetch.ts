@@ -28,6 +28,21 @@ export interface FetchSeriesOptions extends FetchOptions {
   commit?: string | null;
 }
 
+/**
+ * A recording replayed as if it had just been made: moved forward by whole sampling steps so its
+ * last sample falls within one step before `end` (spec.file.replay). Nothing moves when the
+ * recording reaches `end` already.
+ */
+export function replayed(points: readonly SeriesPoint[], end: number): readonly SeriesPoint[] {
+  if (points.length < 2) return points;
+  const last = points[points.length - 1]!.t;
+  const gaps = points.slice(1).map((p, i) => p.t - points[i]!.t).sort((a, b) => a - b);
+  const step = gaps[Math.floor(gaps.length / 2)]!;
+  if (!(step > 0) || last >= end) return points;
+  const shift = Math.floor((end - last) / step) * step;
+  return shift === 0 ? points : points.map((p) => ({ ...p, t: p.t + shift }));
+}
+
 /** The points of `ref` (a file series or a PromQL query) from `source` within the range, oldest first. */
 export async function fetchSeries(source: MetricSourceDoc, ref: { series?: string; query?: string }, range: SeriesRange, opts: FetchSeriesOptions = {}): Promise<SeriesPoint[]> {
   const name = `MetricSource ${source.metadata.name}`;
@@ -54,7 +69,8 @@ export async function fetchSeries(source: MetricSourceDoc, ref: { series?: strin
     if (ref.series === undefined) throw new MetricFetchError(`${name} is a file source; the metric needs a series, not a query`, 'write metric: {source: …, series: NAME}');
     const picked = selectSeries(csv, rel, ref.series);
     if (typeof picked === 'string') throw new MetricFetchError(`${name}: ${picked}`);
-    return picked.points.filter((p) => !(p.t < range.start) && !(p.t > range.end));
+    const points = source.spec.file.replay ? replayed(picked.points, range.end) : picked.points;
+    return points.filter((p) => !(p.t < range.start) && !(p.t > range.end));
   }
   if (source.spec.prometheus) {
     if (ref.query === undefined) throw new MetricFetchError(`${name} is a Prometheus source; the metric needs a query, not a series`, 'write metric: {source: …, query: PROMQL}');

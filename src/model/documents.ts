@@ -247,7 +247,7 @@ export type PolicyDoc = DocBase<'Policy', PolicySpec>;
 
 export interface MetricSourceSpec {
   prometheus?: { url: string; timeout: number; retries: number };
-  file?: { path: string };
+  file?: { path: string; replay?: boolean };
 }
 export type MetricSourceDoc = DocBase<'MetricSource', MetricSourceSpec>;
 

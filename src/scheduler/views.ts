@@ -1,5 +1,5 @@
 /** The JSON Logic views of SPEC §1 and selector matching over them. */
-import jsonLogic from 'json-logic-js';
+import { evaluateLogic } from '../model/logic-eval.js';
 import type { AgentDoc, PoolDoc, Selector } from '../model/documents.js';
 import type { ObservedNode } from '../model/state.js';
 import type { ResourceList } from '../model/quantity.js';
@@ -56,7 +56,8 @@ export function matchesSelector(selector: Selector | undefined, view: { labels: 
     for (const [k, v] of Object.entries(selector.matchLabels)) if (view.labels[k] !== v) return false;
   }
   if (selector.match !== undefined && selector.match !== null) {
-    return truthy(jsonLogic.apply(selector.match as jsonLogic.RulesLogic, view));
+    // Bounded: a rule over budget stops the plan with a LogicBudgetError naming the document and field.
+    return truthy(evaluateLogic(selector.match, view));
   }
   return true;
 }

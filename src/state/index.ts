@@ -7,7 +7,9 @@ import type { OpenStateStoreOptions, StateStore } from './store.js';
 
 export type * from './store.js';
 export { DEFAULT_STATE_FILE, isPostgresUrl, redactUrl, resolveStateLocation } from './location.js';
-export { isExpired, lockedError, lockedMessage } from './locks.js';
+export { expiryUnreadable, isExpired, lockedError, lockedMessage } from './locks.js';
+export { isStoreFailure, StoreFailure } from './failure.js';
+export type { StoreFailureKind } from './failure.js';
 
 /** Open the store at a file path (SQLite) or a postgres:// / postgresql:// URL, migrating it if needed. */
 export async function openStateStore(location: string, opts: OpenStateStoreOptions = {}): Promise<StateStore> {

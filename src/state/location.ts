@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QmError } from '../model/errors.js';
+import { redact, redactUrl as sharedRedactUrl } from '../model/redact.js';
 
 export const DEFAULT_STATE_FILE = path.join('.qm', 'state.db');
 
@@ -36,16 +37,9 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** A URL as messages may show it: the password replaced. */
+/** A URL as messages may show it: the password and secret query values replaced (the path is the database's name). */
 export function redactUrl(location: string): string {
-  try {
-    const url = new URL(location);
-    if (url.password !== '') url.password = '***';
-    for (const key of [...url.searchParams.keys()]) if (/pass/i.test(key)) url.searchParams.set(key, '***');
-    return url.toString();
-  } catch {
-    return location.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
+  return sharedRedactUrl(location, { user: 'keep', query: 'mask', path: 'keep' }) ?? redact(location);
 }
 
 function hasScheme(location: string): boolean {

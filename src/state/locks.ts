@@ -24,6 +24,15 @@ export function lockedError(lock: Lock): QmError {
   return new QmError('locked', `cannot take the "${lock.name}" lock: ${message}`, hint);
 }
 
+/**
+ * Past its expiry, or with an expiry that cannot be read (a row edited by hand or damaged): such a
+ * lock would otherwise never expire and block every apply until someone found `qm force-unlock`.
+ */
 export function isExpired(lock: Pick<Lock, 'expiresAt'>, now: Date): boolean {
-  return Date.parse(lock.expiresAt) <= now.getTime();
+  return expiryUnreadable(lock) || Date.parse(lock.expiresAt) <= now.getTime();
+}
+
+/** True when the lock's expiry is not a time; isExpired counts such a lock as expired. */
+export function expiryUnreadable(lock: Pick<Lock, 'expiresAt'>): boolean {
+  return Number.isNaN(Date.parse(lock.expiresAt));
 }

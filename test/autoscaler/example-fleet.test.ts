@@ -1,9 +1,9 @@
 /** The example fleet's gpu-pool ScalingPolicy scales the gpu pool in `qm plan`, with the winning reason and the forecast. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qm } from '../helpers/cli.js';
+import { qm, ROOT } from '../helpers/cli.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -37,11 +37,29 @@ describe('the example fleet, replaying metrics/history.csv with --now', () => {
     expect(r.stdout).toContain('### Forecasts');
     expect(r.stdout).toContain('xychart-beta');
   });
-  it('Saturday night, quiet: nothing to scale, and a stale history is a warning, not a guess', () => {
+  it('Saturday 09:00 UTC, after the recording ends: it is replayed as of now, quiet, nothing to scale', () => {
     const r = qm(['plan', '--now', '2026-11-28T09:00:00Z', '--format', 'json', '--state', path.join(dir, 'c.db')]);
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { summary: { scalePool: number }; warnings: { code: string; message: string }[] };
+    const plan = JSON.parse(r.stdout) as { summary: { scalePool: number }; warnings: { code: string; message: string }[]; forecasts: { history: { timestamp: string }[] }[] };
     expect(plan.summary.scalePool).toBe(0);
-    expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/history\/requests_per_min: the latest sample is from 2026-11-28T00:00:00Z, 9h before 2026-11-28T09:00:00Z, so it is stale \(plan with --now inside the history to replay it\)/);
+    expect(plan.warnings).toEqual([]);
+    // Moved forward by whole 5-minute steps: the newest sample is the one just before 09:00.
+    expect(plan.forecasts[0]!.history.at(-1)!.timestamp).toBe('2026-11-28T09:00:00Z');
+  });
+
+  it('without replay, a recording that ended hours ago is stale: a warning, not a guess', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'qm-example-noreplay-'));
+    try {
+      for (const d of ['pools', 'agents', 'policies', 'metrics']) await cp(path.join(ROOT, d), path.join(copy, d), { recursive: true });
+      const sources = path.join(copy, 'policies', 'metric-sources.yaml');
+      await writeFile(sources, (await readFile(sources, 'utf8')).replace(/^\s*replay: true\n/m, ''));
+      const r = qm(['plan', '--now', '2026-11-28T09:00:00Z', '--format', 'json', '--state', path.join(dir, 'd.db'), copy]);
+      expect(r.code, r.stderr).toBe(0);
+      const plan = JSON.parse(r.stdout) as { summary: { scalePool: number }; warnings: { code: string; message: string }[] };
+      expect(plan.summary.scalePool).toBe(0);
+      expect(plan.warnings.map((w) => w.message).join('\n')).toMatch(/history\/requests_per_min: the latest sample is from 2026-11-28T00:00:00Z, 9h before 2026-11-28T09:00:00Z, so it is stale \(plan with --now inside the history to replay it\)/);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectMetrics, fetchSeries, redactUrl, resolveEnv, wantedMetrics } from '../../src/metrics/index.js';
+import { replayed } from '../../src/metrics/fetch.js';
 import { metricKey } from '../../src/autoscaler/index.js';
 import type { MetricSourceDoc } from '../../src/model/documents.js';
 import { AGENT, METRIC_SOURCES, SP, T, policyFrom } from './builders.js';
@@ -114,5 +115,17 @@ predictive: {metric: {source: h, series: rpm}, targetPerReplica: 1, lookback: 7d
     const { data } = await collectMetrics(policy, dir, '2026-11-27T11:03:00Z');
     expect(data[metricKey({ source: 'h', series: 'rpm' })]).toEqual({ points: [{ t: T('2026-11-27T11:00:00Z'), v: 1 }] });
     expect(data[metricKey({ source: 'prom', query: 'up' })]!.error).toMatch(/^Prometheus at http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range is unreachable for query 'up'/);
+  });
+});
+
+describe('file.replay: a recording replayed as of the plan clock', () => {
+  const pts = (ts: number[]) => ts.map((t) => ({ t, v: t }));
+  it.each([
+    { what: 'moves by whole steps so the last sample is within one step before the clock', points: [0, 300, 600], end: 1000, want: [300, 600, 900] },
+    { what: 'nothing moves when the recording reaches the clock', points: [0, 300, 600], end: 600, want: [0, 300, 600] },
+    { what: 'nothing moves when the clock is inside the recording', points: [0, 300, 600], end: 400, want: [0, 300, 600] },
+    { what: 'less than a step behind: nothing moves', points: [0, 300, 600], end: 899, want: [0, 300, 600] },
+  ])('$what', ({ points, end, want }) => {
+    expect(replayed(pts(points), end).map((p) => p.t)).toEqual(want);
   });
 });

@@ -130,7 +130,7 @@ let compiled: string | undefined;
 export function compiledStateModule(): string {
   if (compiled) return compiled;
   const out = path.join(ROOT, 'node_modules', '.cache', 'qm-state-test', `${process.pid}-${randomBytes(4).toString('hex')}`);
-  const files = [path.join(ROOT, 'src', 'model', 'errors.ts'), ...walk(path.join(ROOT, 'src', 'state'))];
+  const files = [path.join(ROOT, 'src', 'model', 'errors.ts'), path.join(ROOT, 'src', 'model', 'redact.ts'), ...walk(path.join(ROOT, 'src', 'state'))];
   for (const file of files) {
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },

@@ -1,5 +1,5 @@
 /** The shared suite on SQLite, plus what only a file can do wrong: corruption, folders, pragmas. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +49,28 @@ describe('state store: sqlite files', () => {
     expect(err.hint).toMatch(/restore it from a backup, or move it away/);
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(readdirSync(path.dirname(file))).toEqual(filesBefore);
+  });
+
+  test('a 0-byte file is refused, not taken for a new store (history, audit and locks would be lost)', async () => {
+    const file = path.join(dir, 'empty', 'state.db');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, '');
+    const err = await refused(file);
+    expect(err.code).toBe('state');
+    expect(err.message).toBe(`the state database ${file} is an empty file (0 bytes), so it is not a Quartermaster state store and is left as it is`);
+    expect(err.hint).toBe(`if it held state, restore it from a backup; to start from an empty state, delete it (rm ${file}) and run again`);
+    expect(readFileSync(file).length).toBe(0);
+    expect(readdirSync(path.dirname(file))).toEqual(['state.db']);
+  });
+
+  test('a file that is not SQLite is refused with one sentence and a hint, untouched', async () => {
+    const file = path.join(dir, 'text', 'state.db');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, 'not a database\n');
+    const err = await refused(file);
+    expect(err.message).toBe(`the state database ${file} is corrupted (file is not a database): Quartermaster will not read or change it`);
+    expect(err.hint).toMatch(/^restore it from a backup, or move it away/);
+    expect(readFileSync(file, 'utf8')).toBe('not a database\n');
   });
 
   test('a newer schema is refused without a byte changing', async () => {

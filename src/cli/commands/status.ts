@@ -6,6 +6,7 @@
  * Duplicates (the same instance on two nodes, one copy to remove) are told apart from instances
  * nobody declared. Exit 0 either way.
  */
+import { expiryUnreadable } from '../../state/locks.js';
 import type { PolicySet } from '../../model/documents.js';
 import { QmError } from '../../model/errors.js';
 import { toQuantities } from '../../model/quantity-format.js';
@@ -162,7 +163,11 @@ export function locksText(locks: readonly ListedLock[], lastApply: LastApply | u
   const out = [c.bold('Locks')];
   if (locks.length === 0) out.push(`  ${c.green('none')}: no apply or reconcile is running`);
   for (const l of locks) {
-    const when = l.expired ? c.dim(`expired at ${l.expiresAt}; the next apply takes it over`) : `expires at ${l.expiresAt} unless renewed`;
+    const when = !l.expired
+      ? `expires at ${l.expiresAt} unless renewed`
+      : expiryUnreadable(l)
+        ? c.dim(`its expiry ${JSON.stringify(l.expiresAt)} is not a time, so it counts as expired; the next apply takes it over`)
+        : c.dim(`expired at ${l.expiresAt}; the next apply takes it over`);
     out.push(`  ${l.name.padEnd(16)} lock id ${c.bold(l.id)}  held by ${l.holder} since ${l.acquiredAt}; ${when}`);
   }
   const live = locks.filter((l) => !l.expired);
@@ -231,7 +236,7 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
     const policy = loaded.policy;
     const store = await openEnginePort(dir, args.state, io.env);
     try {
-      const set = driversFor(policy, store);
+      const set = driversFor(policy, store, dir);
       const drivers: DriverHealth[] = [];
       let observed: ObservedFleet;
       try {

@@ -1,5 +1,8 @@
-/** Driver settings the schema cannot check: Docker endpoint addresses the docker driver can speak. */
-import type { PoolDoc } from '../../model/documents.js';
+/**
+ * Driver settings the schema cannot check: Docker endpoint addresses the docker driver can speak;
+ * an exec driver's block and its `${env:NAME}` references.
+ */
+import type { DriverDoc, PoolDoc } from '../../model/documents.js';
 import { didYouMean } from '../../model/diagnostic.js';
 import { DOCKER_SCHEMES, parseEndpoint } from '../../drivers/docker/endpoint.js';
 import type { DocumentEntry } from '../validate.js';
@@ -46,6 +49,7 @@ export const driverSettings: Rule = {
         if (typeof a === 'string') check(ctx, e, `/spec/docker/endpoints/${i}`, `spec.docker.endpoints[${i}]`, a);
       });
     }
+    for (const e of entriesOf(ctx, 'Driver')) if (e.doc.spec.type === 'exec') checkExec(ctx, e);
     // A Driver document named `docker` of another type shadows the built-in type.
     for (const e of entriesOf(ctx, 'Driver')) if (e.doc.metadata.name === 'docker' && e.doc.spec.type !== 'docker') dockerDrivers.delete('docker');
     for (const e of entriesOf(ctx, 'Pool')) {
@@ -77,3 +81,24 @@ export const driverRoles: Rule = {
     }
   },
 };
+
+/** `${env:NAME}` is the only reference form; `${NAME}`, `$NAME` or `${ENV:NAME}` would reach the program verbatim. */
+const REFERENCE = /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+function checkExec(ctx: RuleContext, e: DocumentEntry & { doc: DriverDoc }): void {
+  const block = e.doc.spec.exec as { env?: Record<string, unknown> } | undefined;
+  if (block === undefined) {
+    ctx.report(e, '/spec/type', 'MissingField', `${docName(e.doc)}: type exec needs spec.exec with the program to run`, { hint: 'add exec: {command: ["./drivers/my-driver.py"]}' });
+    return;
+  }
+  for (const [key, value] of Object.entries(block.env ?? {})) {
+    if (typeof value !== 'string') continue;
+    for (const m of value.matchAll(REFERENCE)) {
+      const inner = m[1];
+      if (inner !== undefined && /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) continue;
+      const name = (inner ?? m[2] ?? '').replace(/^[A-Za-z]+:/, '');
+      const fix = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `write \${env:${name}}` : 'write ${env:NAME} with NAME a variable name (letters, digits, _)';
+      ctx.report(e, `/spec/exec/env/${key}`, 'InvalidValue', `${docName(e.doc)}: spec.exec.env.${key} holds '${m[0]}', which is not an environment reference qm resolves (the program would get it verbatim)`, { hint: fix });
+    }
+  }
+}

@@ -2,6 +2,8 @@
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
 import { selectorMatches } from '../../model/selector.js';
+import { LogicBudgetError } from '../../model/logic-eval.js';
+import { reportBudget } from './logic.js';
 import { checkJsonLogic } from '../jsonlogic-check.js';
 import { pointerSegment } from '../../model/diagnostic.js';
 
@@ -46,7 +48,14 @@ export const crossField: Rule = {
     for (const e of entriesOf(ctx, 'AffinityRule')) {
       // A rule the json-logic check refuses (unknown operators, `log`, `method`) is reported there and never evaluated.
       if (e.doc.spec.appliesTo.match !== undefined && checkJsonLogic(e.doc.spec.appliesTo.match).length) continue;
-      const hit = agents.some((a) => selectorMatches(e.doc.spec.appliesTo, a.doc.metadata.labels, { name: a.doc.metadata.name, agent: a.doc.metadata.name, type: a.doc.spec.type, owner: a.doc.spec.owner, class: a.doc.spec.class, priority: a.doc.spec.priority, labels: a.doc.metadata.labels }));
+      let hit: boolean;
+      try {
+        hit = agents.some((a) => selectorMatches(e.doc.spec.appliesTo, a.doc.metadata.labels, { name: a.doc.metadata.name, agent: a.doc.metadata.name, type: a.doc.spec.type, owner: a.doc.spec.owner, class: a.doc.spec.class, priority: a.doc.spec.priority, labels: a.doc.metadata.labels }));
+      } catch (err) {
+        if (!(err instanceof LogicBudgetError)) throw err;
+        reportBudget(ctx, e, '/spec/appliesTo/match', err);
+        continue;
+      }
       if (!hit && agents.length) ctx.report(e, '/spec/appliesTo', 'SelectsNothing', `${docName(e.doc)}: spec.appliesTo selects no agent, so the rule has no effect`, { severity: 'warning', hint: 'check appliesTo against the agents\' labels' });
     }
   },

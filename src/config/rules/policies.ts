@@ -1,6 +1,8 @@
 /** Policy documents: their deny rules are evaluated on every document they apply to. */
 import jsonLogic from 'json-logic-js';
 import { checkJsonLogic, varPaths } from '../jsonlogic-check.js';
+import { evaluateLogic, LogicBudgetError } from '../../model/logic-eval.js';
+import { reportBudget } from './logic.js';
 import { toPointer } from '../../model/diagnostic.js';
 import type { Rule } from './context.js';
 import { docName, entriesOf } from './context.js';
@@ -32,15 +34,28 @@ export const policies: Rule = {
       const { appliesTo, rules } = pe.doc.spec;
       const usable = rules.filter((r) => checkJsonLogic(r.deny).length === 0);
       if (appliesTo.selector?.match !== undefined && checkJsonLogic(appliesTo.selector.match).length) continue;
+      const overBudget = new Set<unknown>();
       for (const e of ctx.entries) {
         if (!appliesTo.kinds.includes(e.doc.kind)) continue;
-        if (appliesTo.selector && !selectorMatches(appliesTo.selector, e.doc.metadata.labels, e.raw)) continue;
+        try {
+          if (appliesTo.selector && !selectorMatches(appliesTo.selector, e.doc.metadata.labels, e.raw)) continue;
+        } catch (err) {
+          if (!(err instanceof LogicBudgetError)) throw err;
+          reportBudget(ctx, pe, '/spec/appliesTo/selector/match', err);
+          break;
+        }
         for (const r of usable) {
+          if (overBudget.has(r)) continue;
           let denied: unknown;
           try {
-            denied = jsonLogic.apply(r.deny as jsonLogic.RulesLogic, e.raw);
+            denied = evaluateLogic(r.deny, e.raw);
           } catch (err) {
             const idx = rules.indexOf(r);
+            if (err instanceof LogicBudgetError) {
+              overBudget.add(r);
+              reportBudget(ctx, pe, `/spec/rules/${idx}/deny`, err);
+              continue;
+            }
             ctx.report(pe, `/spec/rules/${idx}/deny`, 'PolicyError', `${docName(pe.doc)} rule '${r.name}' failed on ${docName(e.doc)}: ${(err as Error).message}`, { hint: 'check the rule against the document shape' });
             continue;
           }

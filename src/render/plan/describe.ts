@@ -150,6 +150,7 @@ export function asForecast(x: unknown): PlanForecast {
     const capacity = timed(x.capacity);
     if (capacity) f.capacity = capacity;
   }
+  if (Array.isArray(x.notes)) f.notes = x.notes.filter((n): n is string => typeof n === 'string');
   return f;
 }
 

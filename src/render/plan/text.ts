@@ -194,7 +194,8 @@ export function forecastLine(f: PlanForecast, c: Palette): string {
       parts.push(peak > cap ? c.yellow(`capacity ${compactNumber(cap)}, exceeded`) : `capacity ${compactNumber(cap)}`);
     }
   }
-  return `  ${c.bold(clean(forecastTitle(f)))}: ${parts.filter((p) => p !== undefined).join(', ')}`;
+  const notes = (f.notes ?? []).map((n) => `\n    ${c.dim(clean(n))}`).join('');
+  return `  ${c.bold(clean(forecastTitle(f)))}: ${parts.filter((p) => p !== undefined).join(', ')}${notes}`;
 }
 
 /** One line per forecast the plan carries. */

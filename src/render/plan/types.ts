@@ -174,6 +174,8 @@ export interface PlanForecast {
   history?: TimedValue[];
   /** The capacity line: one number, or a value per timestamp. */
   capacity?: number | TimedValue[];
+  /** How the history was prepared (outliers clipped, gaps filled): for the curious, not warnings. */
+  notes?: string[];
 }
 
 export interface PlanWarning {

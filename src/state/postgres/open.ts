@@ -24,8 +24,13 @@ export async function openPostgresStore(url: string, opts: OpenStateStoreOptions
     // A qm process frozen inside a transaction must not hold its row locks forever.
     idle_in_transaction_session_timeout: 60_000,
   });
-  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  // A connection the server drops (restart, shutdown, pg_terminate_backend) makes pg emit 'error'
+  // on its client, and an 'error' event without a listener kills the process with a stack trace.
+  // The pool listens while a client is idle; a client checked out for a transaction has no
+  // listener unless we add one. The failure itself still reaches the query that was running (or
+  // the next one on that client), which turns it into a StoreFailure.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     try {

@@ -38,7 +38,7 @@ import type {
   StateStore,
 } from '../store.js';
 import { mapPostgresError, type Endpoint } from './errors.js';
-import { rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
+import { clusterDoc, rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { readSchemaVersion } from './migrate.js';
 
 const { toLock, toScaling, toAudit } = rowMappers((v) => v);
@@ -161,7 +161,7 @@ export class PostgresStateStore implements StateStore {
     try {
       return (await this.pool.query<R>(sql, params)).rows;
     } catch (err) {
-      throw mapPostgresError(err, this.endpoint);
+      throw mapPostgresError(err, this.endpoint, 'run');
     }
   }
 
@@ -186,7 +186,7 @@ export class PostgresStateStore implements StateStore {
         throw err;
       }
     } catch (err) {
-      throw mapPostgresError(err, this.endpoint);
+      throw mapPostgresError(err, this.endpoint, 'run');
     } finally {
       client?.release();
     }
@@ -196,13 +196,13 @@ export class PostgresStateStore implements StateStore {
 
   private async getCluster(q: Query, cluster: string): Promise<ClusterState> {
     const [row] = await q<{ revision: string }>('SELECT revision FROM qm_clusters WHERE name = $1', [cluster]);
-    const nodes = await q<{ doc: ObservedNode }>('SELECT doc FROM qm_nodes WHERE cluster = $1 ORDER BY name COLLATE "C"', [cluster]);
-    const instances = await q<{ doc: ObservedInstance }>('SELECT doc FROM qm_instances WHERE cluster = $1 ORDER BY name COLLATE "C"', [cluster]);
+    const nodes = await q<{ name: string; doc: unknown }>('SELECT name, doc FROM qm_nodes WHERE cluster = $1 ORDER BY name COLLATE "C"', [cluster]);
+    const instances = await q<{ name: string; doc: unknown }>('SELECT name, doc FROM qm_instances WHERE cluster = $1 ORDER BY name COLLATE "C"', [cluster]);
     return {
       name: cluster,
       revision: row ? Number(row.revision) : 0,
-      nodes: nodes.map((r) => r.doc),
-      instances: instances.map((r) => r.doc),
+      nodes: nodes.map((r) => clusterDoc<ObservedNode>(r.doc, this.location, 'qm_nodes', cluster, r.name)),
+      instances: instances.map((r) => clusterDoc<ObservedInstance>(r.doc, this.location, 'qm_instances', cluster, r.name)),
     };
   }
 
@@ -324,7 +324,7 @@ export class PostgresStateStore implements StateStore {
         return inserted.length > 0 ? { ok: true, lock } : undefined;
       });
       if (result) return result;
-      if (attempt >= 5) throw mapPostgresError(new Error(`could not settle the "${name}" lock after ${attempt + 1} attempts`), this.endpoint);
+      if (attempt >= 5) throw mapPostgresError(new Error(`could not settle the "${name}" lock after ${attempt + 1} attempts`), this.endpoint, 'run');
     }
   }
 }

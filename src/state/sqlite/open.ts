@@ -3,12 +3,12 @@
  * found sound and not newer than this code, so a corrupted or foreign file is left byte for byte
  * as it was.
  */
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { QmError } from '../../model/errors.js';
 import type { OpenStateStoreOptions, StateStore } from '../store.js';
-import { mapSqliteError } from './errors.js';
+import { mapSqliteError, notADatabase } from './errors.js';
 import { migrateSqlite, refuseNewer } from './migrate.js';
 import { SqliteStateStore } from './store.js';
 
@@ -20,6 +20,7 @@ export async function openSqliteStore(file: string, opts: OpenStateStoreOptions 
   } catch (err) {
     throw new QmError('state', `cannot create the folder for the state database ${file} (${(err as Error).message})`, 'check the permissions, or choose another place with --state or QM_STATE');
   }
+  refuseEmptyFile(file);
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { timeout: busyTimeoutMs });
@@ -49,4 +50,21 @@ function ensureFolder(dir: string): void {
   if (existsSync(dir)) return;
   mkdirSync(dir, { recursive: true });
   if (path.basename(dir) === '.qm') writeFileSync(path.join(dir, '.gitignore'), '# Quartermaster state: never commit it\n*\n');
+}
+
+/**
+ * Only a path that does not exist is a new store. SQLite itself takes a 0-byte file for an empty
+ * database and would create the schema in it, so a state.db truncated by a full disk, a failed
+ * copy or `> state.db` would silently start over: a new simulated cluster, no history, no audit
+ * log, no locks. Refuse it instead. (A non-empty file that is not SQLite fails SQLite's own first
+ * read, before any write.)
+ */
+function refuseEmptyFile(file: string): void {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // missing: a new store (other problems surface when SQLite opens it)
+  }
+  if (size === 0 && statSync(file).isFile()) throw notADatabase(file, 'is an empty file (0 bytes)');
 }

@@ -39,10 +39,10 @@ import type {
   StateStore,
 } from '../store.js';
 import { mapSqliteError } from './errors.js';
-import { rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
+import { clusterDoc, rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
+import { parseJsonColumn } from '../failure.js';
 import { readSchemaVersion } from './migrate.js';
 
-const { toLock, toScaling, toAudit } = rowMappers((v) => JSON.parse(v as string));
 
 export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite' as const;
@@ -53,6 +53,7 @@ export class SqliteStateStore implements StateStore {
   readonly locks: LockStore;
   readonly meta: MetaStore;
   private readonly statements = new Map<string, Statement>();
+  private readonly rows: ReturnType<typeof rowMappers>;
 
   constructor(
     private readonly db: Database,
@@ -60,6 +61,7 @@ export class SqliteStateStore implements StateStore {
     private readonly now: () => Date,
     private readonly busyTimeoutMs: number,
   ) {
+    this.rows = rowMappers((v, table, row, column) => parseJsonColumn(v, location, table, row, column));
     this.cluster = {
       get: (cluster) => this.read(() => this.getCluster(cluster)),
       list: () => this.read(() => (this.all('SELECT name FROM qm_clusters ORDER BY name') as { name: string }[]).map((r) => r.name)),
@@ -83,7 +85,7 @@ export class SqliteStateStore implements StateStore {
             'SELECT p.plan_id, p.recorded_at, d.decision FROM qm_decisions d JOIN qm_decision_plans p ON p.seq = d.plan_seq WHERE d.instance = ? ORDER BY d.plan_seq DESC LIMIT ?',
             instance,
             limit,
-          ) as { plan_id: string; recorded_at: string; decision: string }[]).map((row) => ({ planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: JSON.parse(row.decision) as unknown })),
+          ) as { plan_id: string; recorded_at: string; decision: string }[]).map((row) => ({ planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: this.json(row.decision, 'qm_decisions', row.plan_id, instance) })),
         );
       },
       prune: async (keep) => {
@@ -99,12 +101,12 @@ export class SqliteStateStore implements StateStore {
       record: (e) => this.write(() => this.recordAudit(e)),
       latest: async (n) => {
         checkCount(n, 'the number of audit records');
-        return this.read(() => (this.all('SELECT * FROM qm_applied_plans ORDER BY seq DESC LIMIT ?', n) as AuditRow[]).map(toAudit));
+        return this.read(() => (this.all('SELECT * FROM qm_applied_plans ORDER BY seq DESC LIMIT ?', n) as AuditRow[]).map(this.rows.toAudit));
       },
       get: (planId) =>
         this.read(() => {
           const row = this.one('SELECT * FROM qm_applied_plans WHERE plan_id = ? ORDER BY seq DESC LIMIT 1', planId) as AuditRow | undefined;
-          return row && toAudit(row);
+          return row && this.rows.toAudit(row);
         }),
     };
     this.locks = {
@@ -113,7 +115,7 @@ export class SqliteStateStore implements StateStore {
         checkTtl(ttl);
         return this.write(() => {
           const changed = this.stmt('UPDATE qm_locks SET expires_at = ? WHERE id = ?').run(addSeconds(this.now(), ttl), id).changes;
-          return changed === 0 ? undefined : toLock(this.one('SELECT * FROM qm_locks WHERE id = ?', id) as LockRow);
+          return changed === 0 ? undefined : this.rows.toLock(this.one('SELECT * FROM qm_locks WHERE id = ?', id) as LockRow);
         });
       },
       release: (id) => this.write(() => this.stmt('DELETE FROM qm_locks WHERE id = ?').run(id).changes > 0),
@@ -121,15 +123,15 @@ export class SqliteStateStore implements StateStore {
         this.write(() => {
           const row = this.one('SELECT * FROM qm_locks WHERE id = ?', id) as LockRow | undefined;
           if (row) this.stmt('DELETE FROM qm_locks WHERE id = ?').run(id);
-          return row && toLock(row);
+          return row && this.rows.toLock(row);
         }),
-      list: () => this.read(() => (this.all('SELECT * FROM qm_locks ORDER BY name') as LockRow[]).map(toLock)),
+      list: () => this.read(() => (this.all('SELECT * FROM qm_locks ORDER BY name') as LockRow[]).map(this.rows.toLock)),
     };
     this.meta = {
       get: (key) =>
         this.read(() => {
           const row = this.one('SELECT value FROM qm_meta WHERE key = ?', key) as { value: string } | undefined;
-          return row && (JSON.parse(row.value) as unknown);
+          return row && parseJsonColumn(row.value, this.location, 'qm_meta', `key ${JSON.stringify(key)}`, 'value');
         }),
       set: (key, value) =>
         this.write(() => {
@@ -150,6 +152,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   // --- plumbing -------------------------------------------------------------------------------
+
+  /** A decision's JSON, or a StoreFailure naming its row. */
+  private json(text: string, table: string, planId: string, instance: string): unknown {
+    return parseJsonColumn(text, this.location, table, `plan ${JSON.stringify(planId)}, instance ${JSON.stringify(instance)}`, 'decision');
+  }
 
   private stmt(sql: string): Statement {
     let s = this.statements.get(sql);
@@ -190,13 +197,11 @@ export class SqliteStateStore implements StateStore {
 
   private getCluster(cluster: string): ClusterState {
     const row = this.one('SELECT revision FROM qm_clusters WHERE name = ?', cluster) as { revision: number } | undefined;
-    const docs = (sql: string) => (this.all(sql, cluster) as { doc: string }[]).map((r) => JSON.parse(r.doc) as unknown);
-    return {
-      name: cluster,
-      revision: row?.revision ?? 0,
-      nodes: docs('SELECT doc FROM qm_nodes WHERE cluster = ? ORDER BY name') as ObservedNode[],
-      instances: docs('SELECT doc FROM qm_instances WHERE cluster = ? ORDER BY name') as ObservedInstance[],
-    };
+    const docs = <T>(table: 'qm_nodes' | 'qm_instances') =>
+      (this.all(`SELECT name, doc FROM ${table} WHERE cluster = ? ORDER BY name`, cluster) as { name: string; doc: string }[]).map((r) =>
+        clusterDoc<T>(parseJsonColumn(r.doc, this.location, table, `cluster ${JSON.stringify(cluster)}, name ${JSON.stringify(r.name)}`, 'doc'), this.location, table, cluster, r.name),
+      );
+    return { name: cluster, revision: row?.revision ?? 0, nodes: docs<ObservedNode>('qm_nodes'), instances: docs<ObservedInstance>('qm_instances') };
   }
 
   private writeCluster(cluster: string, changes: readonly ClusterChange[], opts: ClusterWriteOptions = {}): number {
@@ -266,11 +271,11 @@ export class SqliteStateStore implements StateStore {
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     if (q.limit === undefined) {
-      return (this.all(`SELECT * FROM qm_scaling_events ${filter} ORDER BY at, seq`, ...params) as ScalingRow[]).map(toScaling);
+      return (this.all(`SELECT * FROM qm_scaling_events ${filter} ORDER BY at, seq`, ...params) as ScalingRow[]).map(this.rows.toScaling);
     }
     checkCount(q.limit, 'the number of scaling events');
     const rows = this.all(`SELECT * FROM qm_scaling_events ${filter} ORDER BY at DESC, seq DESC LIMIT ?`, ...params, q.limit) as ScalingRow[];
-    return rows.reverse().map(toScaling);
+    return rows.reverse().map(this.rows.toScaling);
   }
 
   // --- decisions and audit --------------------------------------------------------------------
@@ -288,7 +293,7 @@ export class SqliteStateStore implements StateStore {
       'SELECT p.plan_id, p.recorded_at, d.decision FROM qm_decisions d JOIN qm_decision_plans p ON p.seq = d.plan_seq WHERE d.instance = ? ORDER BY d.plan_seq DESC LIMIT 1',
       instance,
     ) as { plan_id: string; recorded_at: string; decision: string } | undefined;
-    return row && { planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: JSON.parse(row.decision) };
+    return row && { planId: row.plan_id, instance, recordedAt: row.recorded_at, decision: this.json(row.decision, 'qm_decisions', row.plan_id, instance) };
   }
 
   private recordAudit(e: AppliedPlanRecord): void {
@@ -309,7 +314,7 @@ export class SqliteStateStore implements StateStore {
     checkTtl(ttlSeconds);
     const now = this.now();
     const row = this.one('SELECT * FROM qm_locks WHERE name = ?', name) as LockRow | undefined;
-    const current = row && toLock(row);
+    const current = row && this.rows.toLock(row);
     if (current && !isExpired(current, now)) return { ok: false, heldBy: current };
     const lock: Lock = { id: newLockId(), name, holder, info, acquiredAt: now.toISOString(), expiresAt: addSeconds(now, ttlSeconds) };
     this.stmt(
