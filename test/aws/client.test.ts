@@ -1,5 +1,6 @@
 /** The real AWS SDK client (through src/drivers/aws/client.ts) against the Auto Scaling test server. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AutoScalingClient, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { AutoScalingApi, AwsCallError } from '../../src/drivers/aws/client.js';
 import { AutoScalingServer } from './autoscaling-server.js';
 import { awsEnv, setEnv, TEST_ACCESS_KEY, TEST_SECRET } from './helpers.js';
@@ -21,6 +22,7 @@ afterAll(async () => {
 afterEach(() => {
   server.groups.clear();
   server.requests.length = 0;
+  server.activities.length = 0;
 });
 
 const rejection = async (p: Promise<unknown>): Promise<AwsCallError> => {
@@ -73,6 +75,20 @@ describe('AWS SDK client against the Auto Scaling test server', () => {
     expect(server.requests[0]!.params).toMatchObject({ Action: 'TerminateInstanceInAutoScalingGroup', InstanceId: victim, ShouldDecrementDesiredCapacity: 'true' });
     expect(g.desired).toBe(2);
     expect(g.instances.map((i) => i.id)).not.toContain(victim);
+  });
+
+  it('answers DescribeScalingActivities with the activities it started, newest first (the raw SDK client)', async () => {
+    const g = server.addGroup('agents-gpu', { min: 0, max: 5, desired: 2, zones: ['us-east-1a'] });
+    await api.setDesiredCapacity('agents-gpu', 3);
+    await api.terminateInstance(g.instances[0]!.id);
+    const raw = new AutoScalingClient({ region: 'us-east-1' });
+    try {
+      const res = await raw.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'agents-gpu' }));
+      expect(res.Activities?.map((a) => [a.Description?.split(':')[0], a.StatusCode, a.StartTime instanceof Date])).toEqual([['Terminating EC2 instance', 'InProgress', true], ['Launching 1 new EC2 instance(s)', 'InProgress', true]]);
+      expect(res.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      raw.destroy();
+    }
   });
 
   it('maps ValidationError (desired above max) with AWS\'s message', async () => {
