@@ -234,7 +234,7 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
  * A Driver's settings stay as written (each driver reads its own block), but its durations are
  * checked here, so `stopGracePeriod: 2 seconds` is an error of qm validate rather than of qm plan.
  */
-const DRIVER_DURATIONS: Record<string, readonly string[]> = { docker: ['stopGracePeriod', 'startTimeout'], exec: ['timeout'], kubernetes: ['startTimeout'], clusterapi: ['startTimeout'] };
+const DRIVER_DURATIONS: Record<string, readonly string[]> = { docker: ['stopGracePeriod', 'startTimeout'], exec: ['timeout'], kubernetes: ['startTimeout'], clusterapi: ['startTimeout'], aws: ['startTimeout'] };
 
 function driver(spec: Obj, c: Collector): DriverDoc['spec'] {
   for (const [type, fields] of Object.entries(DRIVER_DURATIONS)) {

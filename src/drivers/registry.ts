@@ -5,9 +5,10 @@ import type { Driver } from './contract.js';
 import type { SimStore } from './sim/store.js';
 import { SimDriver } from './sim/driver.js';
 import { createDockerDriver } from './docker/driver.js';
-import { createExecDriver } from './exec/driver.js';
 import { createKubernetesDriver } from './kubernetes/driver.js';
 import { createClusterApiDriver } from './clusterapi/driver.js';
+import { createAwsDriver } from './aws/driver.js';
+import { createExecDriver } from './exec/driver.js';
 
 export interface DriverFactoryContext {
   /** The Driver document's name, or the built-in type name. */
@@ -33,9 +34,10 @@ function register(entries: [DriverType, DriverFactory][]): ReadonlyMap<DriverTyp
 export const DRIVERS = register([
   ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as { failActions?: string[] } | undefined) ?? {})],
   ['docker', (ctx) => createDockerDriver(ctx.name, ctx.store, ctx.doc)],
-  ['exec', (ctx) => createExecDriver(ctx.name, ctx.store, ctx.doc, { root: ctx.root ?? process.cwd() })],
   ['kubernetes', (ctx) => createKubernetesDriver(ctx.name, ctx.store, ctx.doc)],
   ['clusterapi', (ctx) => createClusterApiDriver(ctx.name, ctx.store, ctx.doc)],
+  ['aws', (ctx) => createAwsDriver(ctx.name, ctx.store, ctx.doc)],
+  ['exec', (ctx) => createExecDriver(ctx.name, ctx.store, ctx.doc, { root: ctx.root ?? process.cwd() })],
 ]);
 
 /** Instantiate the driver a pool names: a Driver document's name, or a built-in type. */

@@ -301,8 +301,8 @@ async function execute(plan: Plan, policy: PolicySet, set: DriverSet, nodePool: 
     const pool = policy.pools.find((p) => p.metadata.name === a.pool);
     const placer = set.placeBy.get(a.pool);
     if (!pool || !placer) return 'done';
-    const provisioner = policy.drivers.find((d) => d.metadata.name === (pool.spec.provisioner ?? pool.spec.driver));
-    const timeoutMs = startTimeoutMs(provisioner);
+    const doc = (name: string | undefined) => policy.drivers.find((d) => d.metadata.name === name);
+    const timeoutMs = startTimeoutMs(doc(pool.spec.provisioner), doc(pool.spec.driver));
     const reg = await awaitRegistration({ policy, pool, placer, before: poolNodes(a.pool), taken: bindings.taken(), action: a, now: opts.now, timeoutMs, signal: opts.signal });
     bindings.add(reg, a.id);
     for (const [planned, real] of reg.bound) nodePool.set(real, nodePool.get(planned) ?? a.pool);

@@ -9,8 +9,11 @@ import { QmError } from '../model/errors.js';
 import { isStoreFailure } from '../state/failure.js';
 
 export interface DriverSet {
-  /** Driver name → driver and the pools it serves. */
-  drivers: Map<string, { driver: Driver; pools: PoolDoc[] }>;
+  /**
+   * Driver name → driver, the pools it serves (places on) and the pools it provisions for another
+   * placing driver (observed only for their warnings: the placing driver observes the nodes).
+   */
+  drivers: Map<string, { driver: Driver; pools: PoolDoc[]; provisions: PoolDoc[] }>;
   /** Pool name → the driver that places on it, and the one that scales it. */
   placeBy: Map<string, Driver>;
   scaleBy: Map<string, Driver>;
@@ -19,12 +22,12 @@ export interface DriverSet {
 
 /** One driver instance per driver name used by a pool (placement or provisioning). */
 export function driversFor(policy: PolicySet, store: SimStore, root?: string): DriverSet {
-  const drivers = new Map<string, { driver: Driver; pools: PoolDoc[] }>();
+  const drivers = new Map<string, { driver: Driver; pools: PoolDoc[]; provisions: PoolDoc[] }>();
   const get = (name: string) => {
     let d = drivers.get(name);
     if (!d) {
       const doc = policy.drivers.find((x) => x.metadata.name === name);
-      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) }), pools: [] };
+      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) }), pools: [], provisions: [] };
       drivers.set(name, d);
     }
     return d;
@@ -35,10 +38,13 @@ export function driversFor(policy: PolicySet, store: SimStore, root?: string): D
     const d = get(pool.spec.driver);
     d.pools.push(pool);
     placeBy.set(pool.metadata.name, d.driver);
-    const provisioner = pool.spec.provisioner ? get(pool.spec.provisioner).driver : d.driver;
-    if (!provisioner.capabilities.scaleNodes && !pool.spec.nodes) {
-      // Scaling will be refused at apply time with the driver named; planning still works.
+    let provisioner = d.driver;
+    if (pool.spec.provisioner && pool.spec.provisioner !== pool.spec.driver) {
+      const p = get(pool.spec.provisioner);
+      p.provisions.push(pool);
+      provisioner = p.driver;
     }
+    // A provisioner that cannot scale refuses at apply time with the driver named; planning still works.
     scaleBy.set(pool.metadata.name, provisioner);
   }
   return {
@@ -73,11 +79,17 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
   const warnings: string[] = [];
   const failed: DriverFailure[] = [];
   const seenHistory = new Set<string>();
-  for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, entry] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const { driver } = entry;
+    // A pure provisioner is observed with the pools it scales, for its warnings (an Auto Scaling
+    // group whose bounds disagree with the pool's); the nodes are the placing driver's to report.
+    const provisionerOnly = entry.pools.length === 0;
+    const pools = provisionerOnly ? entry.provisions : entry.pools;
     if (pools.length === 0) continue;
     let obs;
     try {
       obs = await driver.observe({ policy, pools, now });
+      if (provisionerOnly) obs = { ...obs, nodes: [], instances: [] };
     } catch (e) {
       // The state store failing under the sim driver is not the driver's fault: say what the store says.
       if (isStoreFailure(e)) throw e;

@@ -54,12 +54,15 @@ export function plannedNodes(pool: PoolDoc, before: readonly ObservedNode[], act
   return action.addNodes.map((name) => ({ name, zone: zoneOf.get(name) ?? pool.spec.zones[0] ?? '' }));
 }
 
-/** The provisioner's `startTimeout` (spec.<type>.startTimeout), else 5 minutes. */
-export function startTimeoutMs(doc: DriverDoc | undefined): number {
-  const block = doc ? (doc.spec[doc.spec.type] as { startTimeout?: unknown } | undefined) : undefined;
-  if (block?.startTimeout === undefined) return DEFAULT_START_TIMEOUT_MS;
-  const parsed = parseDuration(block.startTimeout, 'startTimeout');
-  return parsed.ok ? parsed.value * 1000 : DEFAULT_START_TIMEOUT_MS;
+/** The first `startTimeout` (spec.<type>.startTimeout) of the documents given — the provisioner's, then the placing driver's — else 5 minutes. */
+export function startTimeoutMs(...docs: (DriverDoc | undefined)[]): number {
+  for (const doc of docs) {
+    const block = doc ? (doc.spec[doc.spec.type] as { startTimeout?: unknown } | undefined) : undefined;
+    if (block?.startTimeout === undefined) continue;
+    const parsed = parseDuration(block.startTimeout, 'startTimeout');
+    if (parsed.ok) return parsed.value * 1000;
+  }
+  return DEFAULT_START_TIMEOUT_MS;
 }
 
 export interface AwaitOptions {

@@ -245,7 +245,10 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
       try {
         // A driver that is down is left out of the observation and shown unhealthy; the rest is still shown.
         observed = await observeFleet(policy, set, now, { collectFailures: true });
-        for (const [name, { driver, pools }] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        for (const [name, entry] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          // A pure provisioner (aws) is healthy when it can reach the pools it scales.
+          const { driver } = entry;
+          const pools = entry.pools.length ? entry.pools : entry.provisions;
           const h = await driver.health({ policy, pools, now }).catch((e: Error) => ({ ok: false, message: e.message }));
           const failure = observed.failed.find((f) => f.driver === name);
           const message = failure && h.ok ? failure.message : h.message;

@@ -62,6 +62,26 @@ export const driverSettings: Rule = {
   },
 };
 
+/** Driver types that only change node counts: a pool's `provisioner`, never its `driver`. */
+const PROVISIONER_ONLY = new Set<string>(['clusterapi', 'aws']);
+
+export const driverRoles: Rule = {
+  name: 'driver-roles',
+  description: 'A provisioner-only driver (clusterapi, aws) is named as a pool\'s provisioner, not as its driver, which must place instances',
+  check(ctx) {
+    const typeOf = new Map<string, string>();
+    for (const e of entriesOf(ctx, 'Driver')) typeOf.set(e.doc.metadata.name, e.doc.spec.type);
+    for (const e of entriesOf(ctx, 'Pool')) {
+      const pool: PoolDoc = e.doc;
+      const type = typeOf.get(pool.spec.driver) ?? pool.spec.driver;
+      if (!PROVISIONER_ONLY.has(type)) continue;
+      ctx.report(e, '/spec/driver', 'InvalidValue', `${docName(e.doc)}: spec.driver '${pool.spec.driver}' is ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} provisioner, which changes node counts but cannot place instances`, {
+        hint: `write provisioner: ${pool.spec.driver} and name a ${type === 'aws' ? 'kubernetes or docker' : 'kubernetes'} Driver as spec.driver`,
+      });
+    }
+  },
+};
+
 /** `${env:NAME}` is the only reference form; `${NAME}`, `$NAME` or `${ENV:NAME}` would reach the program verbatim. */
 const REFERENCE = /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
@@ -82,22 +102,3 @@ function checkExec(ctx: RuleContext, e: DocumentEntry & { doc: DriverDoc }): voi
     }
   }
 }
-/** Driver types that only change node counts: a pool's `provisioner`, never its `driver`. */
-const PROVISIONER_ONLY = new Set<string>(['clusterapi']);
-
-export const driverRoles: Rule = {
-  name: 'driver-roles',
-  description: 'A provisioner-only driver (clusterapi) is named as a pool\'s provisioner, not as its driver, which must place instances',
-  check(ctx) {
-    const typeOf = new Map<string, string>();
-    for (const e of entriesOf(ctx, 'Driver')) typeOf.set(e.doc.metadata.name, e.doc.spec.type);
-    for (const e of entriesOf(ctx, 'Pool')) {
-      const pool: PoolDoc = e.doc;
-      const type = typeOf.get(pool.spec.driver) ?? pool.spec.driver;
-      if (!PROVISIONER_ONLY.has(type)) continue;
-      ctx.report(e, '/spec/driver', 'InvalidValue', `${docName(e.doc)}: spec.driver '${pool.spec.driver}' is a ${type} provisioner, which changes node counts but cannot place instances`, {
-        hint: `write provisioner: ${pool.spec.driver} and name a kubernetes Driver as spec.driver`,
-      });
-    }
-  },
-};

@@ -10,6 +10,7 @@ import { quotaCohorts } from './quotas.js';
 import { crossField } from './misc.js';
 import { policies } from './policies.js';
 import { driverRoles, driverSettings } from './drivers.js';
+import { awsSettings } from './aws.js';
 
 function register(list: Rule[]): readonly Rule[] {
   const seen = new Set<string>();
@@ -22,5 +23,5 @@ function register(list: Rule[]): readonly Rule[] {
 
 export const RULES = register([
   uniqueNames, singleProfile, references, dependencyCycles, satisfiableRequests, limitsMatchRequests, limitsFitNodes,
-  bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, driverRoles, policies,
+  bounds, schedules, jsonLogic, quotaCohorts, crossField, driverSettings, driverRoles, awsSettings, policies,
 ]);
