@@ -22,7 +22,7 @@ import { kubernetesOptions } from './options.js';
 import type { KubernetesOptions } from './options.js';
 import { instanceFromPod, podFor } from './pod-spec.js';
 import type { PodIdentity, PodView } from './pod-spec.js';
-import { createOrAdopt, deletePod, evictPod, PodError, podsOf, waitReady } from './pods.js';
+import { createOrAdopt, deletePod, evictPod, PodError, podsOf, waitGone, waitReady } from './pods.js';
 import { KubeApiError, KubeRest } from './rest.js';
 import type { RetryOptions } from '../retry.js';
 
@@ -202,18 +202,24 @@ export class KubernetesDriver implements Driver {
     }
     for (const p of old) await deletePod(c.rest, c.namespace, p.name, ctx.signal);
     this.forget(a.instance);
+    for (const p of old) await waitGone(c.rest, c.namespace, p.name, this.opts.startTimeout * 1000, ctx.signal);
   }
 
   private async evict(a: EvictAction, ctx: ApplyContext): Promise<void> {
     const c = await this.connect();
-    for (const p of (await this.podsOf(a.instance, c, ctx.signal, true)).filter((x) => x.nodeName === a.node)) await evictPod(c.rest, p, ctx.signal);
+    const pods = (await this.podsOf(a.instance, c, ctx.signal, true)).filter((x) => x.nodeName === a.node);
+    for (const p of pods) await evictPod(c.rest, p, ctx.signal);
     this.forget(a.instance);
+    // Done only once the pods are gone: what the plan puts in their room depends on this action.
+    for (const p of pods) await waitGone(c.rest, c.namespace, p.name, this.opts.startTimeout * 1000, ctx.signal);
   }
 
   private async remove(a: RemoveAction, ctx: ApplyContext): Promise<void> {
     const c = await this.connect();
-    for (const p of (await this.podsOf(a.instance, c, ctx.signal, true)).filter((x) => x.nodeName === a.node)) await deletePod(c.rest, c.namespace, p.name, ctx.signal);
+    const pods = (await this.podsOf(a.instance, c, ctx.signal, true)).filter((x) => x.nodeName === a.node);
+    for (const p of pods) await deletePod(c.rest, c.namespace, p.name, ctx.signal);
     this.forget(a.instance);
+    for (const p of pods) await waitGone(c.rest, c.namespace, p.name, this.opts.startTimeout * 1000, ctx.signal);
   }
 
   /** After an action the observation's pods of that instance are out of date. */

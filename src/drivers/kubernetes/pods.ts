@@ -38,12 +38,16 @@ async function getPod(rest: KubeRest, ns: string, name: string, signal?: AbortSi
   }
 }
 
-/** Wait until a pod of that name is gone (a terminating leftover), up to `timeoutMs`. */
-async function waitGone(rest: KubeRest, ns: string, name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Wait until a pod of that name is gone (a terminating leftover, or one just deleted or evicted),
+ * up to `timeoutMs`: until then its requests still occupy the node, and a pod placed in its room
+ * would be rejected (`OutOfcpu`).
+ */
+export async function waitGone(rest: KubeRest, ns: string, name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     if (!(await getPod(rest, ns, name, signal))) return;
-    if (performance.now() > deadline || signal?.aborted) throw new PodError(`the old pod ${name} is still terminating after ${Math.round(timeoutMs / 1000)}s`, `wait for it to go (kubectl -n ${ns} get pod ${name}), then qm apply again`);
+    if (performance.now() > deadline || signal?.aborted) throw new PodError(`pod ${name} is still terminating after ${Math.round(timeoutMs / 1000)}s, so the room it holds on its node is not free yet`, `wait for it to go (kubectl -n ${ns} get pod ${name}), then qm apply again; raise spec.kubernetes.startTimeout if pods take longer to stop`);
     await sleep(delay);
   }
 }
