@@ -75,6 +75,7 @@ let peak = 0;
 const stamps = [];
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let report;
 try {
   report = await runSimulate({ dir, snapshot: path.join(dir, 'snap.yaml'), from, to, step: STEP, nodeStartup: 180, onStep: () => stamps.push(performance.now()) });
@@ -83,6 +84,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 peak = Math.max(peak, process.memoryUsage().rss);
 const tenth = Math.max(1, Math.floor(stamps.length / 10));
 const per = (a, b) => (stamps[b - 1] - stamps[a]) / (b - 1 - a);
@@ -90,7 +93,7 @@ const early = per(0, tenth);
 const late = per(stamps.length - tenth, stamps.length);
 const t = report.runs[0].totals;
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end\n`);
-console.log('| steps | instances | nodes | total s | steps/s | ms/step first tenth | ms/step last tenth | peak RSS MiB |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
-console.log(`| ${steps} | ${AGENTS * REPLICAS} | ${NODES} | ${seconds.toFixed(1)} | ${(steps / seconds).toFixed(1)} | ${early.toFixed(1)} | ${late.toFixed(1)} | ${(peak / 2 ** 20).toFixed(0)} |`);
+console.log('| steps | instances | nodes | total s (wall) | CPU s | steps/s (wall) | ms/step first tenth | ms/step last tenth | peak RSS MiB |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`| ${steps} | ${AGENTS * REPLICAS} | ${NODES} | ${seconds.toFixed(1)} | ${cpuSeconds.toFixed(1)} | ${(steps / seconds).toFixed(1)} | ${early.toFixed(1)} | ${late.toFixed(1)} | ${(peak / 2 ** 20).toFixed(0)} |`);
 console.log(`\nFigures of the run: ${t.nodeHours} node-hours, ${t.scaleActions} scale actions, ${t.moves} moves, ${t.blockedInstanceMinutes} blocked instance-minutes, peak ${t.peakNodes.general} nodes.`);
