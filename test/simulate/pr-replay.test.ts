@@ -47,3 +47,35 @@ describe('pull-request replay', () => {
     expect(md).toMatch(/^<details><summary>Replay of the last 2 hours: not available<\/summary>\n\nThe replay could not run: snapshot .*no-such-snapshot.yaml cannot be read/);
   });
 });
+
+describe('qm pr plan with a scaling change (local GitHub)', () => {
+  it('posts the replay section collapsed in the plan comment, and the check still follows the plan', async () => {
+    const { harness } = await import('../github/harness.js');
+    const h = await harness();
+    try {
+      const policy = `apiVersion: quartermaster.dev/v1alpha1
+kind: ScalingPolicy
+metadata: {name: general}
+spec:
+  target: {kind: Pool, name: general}
+  min: 3
+  max: 4
+`;
+      const head = await h.branch('general-floor-3', { 'policies/general-scaling.yaml': policy });
+      h.openPull(7, head);
+      const r = await h.run('plan', await h.pullRequestEvent(7, 'opened'), { now: '2026-11-28T10:00:00Z', replayWindow: '2h' });
+      expect(r.code).toBe(0);
+      const body = h.gh.commentsOn(7).at(-1)!.body;
+      expect(body).toContain('<details><summary>Replay of the last 2 hours: base and this pull request');
+      // The base keeps general at its 2 initial nodes; the pull request's floor of 3 adds one for 2 hours at 0.40/h.
+      expect(body).toContain('| peak nodes general | 2 | 3 | +1 |');
+      expect(body).toContain('| node-hours | 12 | 14 | +2 |');
+      expect(h.gh.checks.at(-1)!.conclusion).toBe('success');
+      const off = await h.run('plan', await h.pullRequestEvent(7, 'synchronize'), { now: '2026-11-28T10:00:00Z', replayWindow: '0s' });
+      expect(off.code).toBe(0);
+      expect(h.gh.commentsOn(7).at(-1)!.body).not.toContain('Replay of the last');
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
