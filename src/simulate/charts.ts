@@ -36,8 +36,12 @@ function buckets(n: number, max: number): number[][] {
 
 const bucketMax = (b: number[][], f: (i: number) => number) => b.map((ix) => Math.max(...ix.map(f)));
 
-/** The resource whose demand comes closest to (or beyond) capacity in the head run: what the chart is about. */
-export function tightestResource(run: SimRun): string | undefined {
+/**
+ * The resource the demand chart is about: gpu when anything asks for one (the expensive one), else
+ * cpu, else the one whose demand comes closest to (or beyond) capacity in the head run.
+ */
+export function chartResource(run: SimRun): string | undefined {
+  for (const k of ['gpu', 'cpu']) if (run.steps.some((s) => (s.demand[k] ?? 0) > 0)) return k;
   let best: string | undefined;
   let ratio = -1;
   const keys = [...new Set(run.steps.flatMap((s) => Object.keys(s.demand)))].sort();
@@ -64,7 +68,7 @@ export function simulationCharts(report: SimulateReport): Chart[] {
   for (const p of pools) {
     charts.push({ title: `Nodes in pool ${p}`, yTitle: 'nodes', at, lines: runs.map((r, i) => ({ ...styled(r, i), values: bucketMax(b, (k) => r.steps[k]?.pools[p]?.nodes ?? 0) })) });
   }
-  const res = tightestResource(head);
+  const res = chartResource(head);
   if (res !== undefined) {
     const unit = UNITS[res] ?? res;
     charts.push({

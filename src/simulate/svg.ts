@@ -16,12 +16,13 @@ const BOTTOM = 56;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number) => String(Math.round(x * 10) / 10);
 
-/** A round axis maximum at or above v: 1, 2, 5 × 10^k. */
+/** A round axis maximum at or above v: four grid steps of 1, 2 or 5 × 10^k (whole numbers from 1 up). */
 export function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  if (!(v > 0)) return 4;
+  const raw = v / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return 4 * Math.max(1, m * p);
+  return 40 * p;
 }
 
 function panel(c: Chart, y0: number): string[] {
