@@ -48,6 +48,17 @@ describe('qm simulate (CLI)', () => {
     expect(r.stdout).toContain('xychart-beta');
   });
 
+  it('starts from the state store read-only: nothing is applied to the driver', () => {
+    const state = ['--state', `${repo.dir}/.qm/sim.db`];
+    const r = qm(['simulate', repo.dir, ...window, '--node-startup', '0s', ...state], { cwd: repo.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // The sim driver's new pool starts with size.initial (1) node and nothing running: the first step places both replicas.
+    expect(r.stdout).toMatch(/node-hours\s+3\n/);
+    const plan = JSON.parse(qm(['plan', repo.dir, '--now', iso(T0), '--format', 'json', ...state], { cwd: repo.dir }).stdout);
+    expect(plan.actions.filter((a: { type: string }) => a.type === 'place').map((a: { instance: string }) => a.instance)).toEqual(['chat-0', 'chat-1']);
+  });
+
   it('--from after --to', () => oneSentence(sim(['--from', iso(T0 + 7200), '--to', iso(T0)]), /--from 2026-11-20T02:00:00Z is not before --to 2026-11-20T00:00:00Z/));
   it('a step of zero', () => oneSentence(sim([...window, '--step', '0s']), /--step must be longer than 0s/));
   it('a window too large', () => oneSentence(sim(['--from', '2020-01-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z', '--step', '1m']), /more than the 50000 qm simulate replays/));
