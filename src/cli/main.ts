@@ -22,8 +22,11 @@ Usage:
   qm force-unlock ID [--dir DIR] [--state LOC]
   qm forecast (--file CSV [--series S] | [DIR] --source NAME --series S|--query Q) --horizon 1h
           [--at TIME] [--format text|json] [--model NAME] [--level 0.95]
+  qm simulate [DIR] --from TIME --to TIME [--step 5m] [--ref REF] [--base REF]
+          [--node-startup 3m] [--snapshot FILE] [--format text|markdown|json]
+          [--out FILE] [--chart FILE] [--state LOC]
   qm pr plan|apply|comment|drift [--repo OWNER/NAME] [--pr N] [--base REF] [--head REF]
-          [--out FILE] [--state LOC] [--approvals N] [--max-plan-age 1h]
+          [--out FILE] [--state LOC] [--approvals N] [--max-plan-age 1h] [--replay-window 7d]
 
 State store: --state LOC, else $QM_STATE, else DIR/.qm/state.db (SQLite);
 a postgres://… location uses PostgreSQL.
@@ -80,11 +83,17 @@ const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boo
     maxPositionals: 1,
     run: async (pos, v, io) => (await import('./commands/forecast.js')).forecastCommand({ dir: str(v.dir) ?? pos[0], file: str(v.file), source: str(v.source), series: str(v.series), query: str(v.query), horizon: str(v.horizon), at: str(v.at), format: str(v.format), model: str(v.model), level: str(v.level) }, io),
   },
-  pr: {
-    options: { dir: { type: 'string' }, repo: { type: 'string' }, pr: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, 'api-url': { type: 'string' }, event: { type: 'string' }, state: { type: 'string' }, snapshot: { type: 'string' }, now: { type: 'string' }, out: { type: 'string' }, approvals: { type: 'string' }, 'max-plan-age': { type: 'string' }, actor: { type: 'string' }, 'full-plan-url': { type: 'string' }, 'check-name': { type: 'string' }, concurrency: { type: 'string' } },
+  simulate: {
+    options: { dir: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, step: { type: 'string' }, ref: { type: 'string' }, base: { type: 'string' }, 'node-startup': { type: 'string' }, snapshot: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, chart: { type: 'string' }, state: { type: 'string' } },
     maxPositionals: 1,
     run: async (pos, v, io) =>
-      (await import('./commands/pr.js')).prCommand(pos[0], { dir: str(v.dir), repo: str(v.repo), pr: str(v.pr), base: str(v.base), head: str(v.head), apiUrl: str(v['api-url']), event: str(v.event), state: str(v.state), snapshot: str(v.snapshot), now: str(v.now), out: str(v.out), approvals: str(v.approvals), maxPlanAge: str(v['max-plan-age']), actor: str(v.actor), fullPlanUrl: str(v['full-plan-url']), checkName: str(v['check-name']), concurrency: str(v.concurrency) }, io),
+      (await import('./commands/simulate.js')).simulateCommand({ dir: str(v.dir) ?? pos[0], from: str(v.from), to: str(v.to), step: str(v.step), ref: str(v.ref), base: str(v.base), nodeStartup: str(v['node-startup']), snapshot: str(v.snapshot), format: str(v.format), out: str(v.out), chart: str(v.chart), state: str(v.state) }, io),
+  },
+  pr: {
+    options: { dir: { type: 'string' }, repo: { type: 'string' }, pr: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, 'api-url': { type: 'string' }, event: { type: 'string' }, state: { type: 'string' }, snapshot: { type: 'string' }, now: { type: 'string' }, out: { type: 'string' }, approvals: { type: 'string' }, 'max-plan-age': { type: 'string' }, actor: { type: 'string' }, 'full-plan-url': { type: 'string' }, 'check-name': { type: 'string' }, concurrency: { type: 'string' }, 'replay-window': { type: 'string' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) =>
+      (await import('./commands/pr.js')).prCommand(pos[0], { dir: str(v.dir), repo: str(v.repo), pr: str(v.pr), base: str(v.base), head: str(v.head), apiUrl: str(v['api-url']), event: str(v.event), state: str(v.state), snapshot: str(v.snapshot), now: str(v.now), out: str(v.out), approvals: str(v.approvals), maxPlanAge: str(v['max-plan-age']), actor: str(v.actor), fullPlanUrl: str(v['full-plan-url']), checkName: str(v['check-name']), concurrency: str(v.concurrency), replayWindow: str(v['replay-window']) }, io),
   },
   'force-unlock': {
     options: { dir: { type: 'string' }, state: { type: 'string' } },

@@ -74,6 +74,8 @@ export interface PlanCommentInput {
   lockConflicts: readonly LockConflict[];
   locksHeld: readonly string[];
   fullPlanUrl?: string | undefined;
+  /** The collapsed "Replay of the last 7 days" section (src/github/replay.ts), when the change calls for one. */
+  replay?: string | undefined;
   /** ISO 8601. */
   now: string;
 }
@@ -197,7 +199,7 @@ export function renderPlanComment(c: PlanCommentInput, maxLength = GITHUB_COMMEN
 }
 
 function renderUnsealed(c: PlanCommentInput, maxLength: number): string {
-  const before = [markerSection(c.pr), headingSection(c), comparisonSection(c), problemSection(c), validationSection(c.diagnostics), locksSection(c.lockConflicts, c.locksHeld), changedFilesSection(c.changedFiles)];
+  const before = [markerSection(c.pr), headingSection(c), comparisonSection(c), problemSection(c), validationSection(c.diagnostics), locksSection(c.lockConflicts, c.locksHeld), changedFilesSection(c.changedFiles), c.replay ?? ''];
   const after = [nextStepsSection(c), footerSection(c)];
   const join = (xs: string[]) => xs.filter((x) => x !== '').join(SEP) + '\n';
   const skeleton = join([...before, ...after]);

@@ -23,6 +23,10 @@ import type { PlanDiff } from './plan-diff.js';
 import { lockPools, prHolder, releasePrLocks } from './pool-locks.js';
 import { planRevision, planRevisionConcurrently } from './plan-worker.js';
 import { saveStoredPlan } from './stored-plan.js';
+import { replayRelevant, replaySection } from './replay.js';
+
+/** The replay section's default window: the last 7 days. */
+export const REPLAY_WINDOW = 7 * 86400;
 
 export interface PrPlanOptions {
   api: GithubApi;
@@ -45,6 +49,8 @@ export interface PrPlanOptions {
   /** Where the full plan can be read (the workflow run with the artifact). */
   fullPlanUrl?: string | undefined;
   checkName?: string | undefined;
+  /** Seconds of metric history to replay base and head over when scaling changes (0: no replay). Default 7 days. */
+  replayWindow?: number | undefined;
   log: (line: string) => void;
 }
 
@@ -131,6 +137,11 @@ export async function prPlan(o: PrPlanOptions): Promise<PrPlanResult> {
           await saveStoredPlan(o.store.meta, o.api.fullName, o.pr, { planId: h.plan.planId, headSha: o.headSha, baseSha: o.baseSha, createdAt: o.now, changes: h.plan.changes, pools: locks.held, plan: h.plan });
         }
         if (o.out !== undefined) await writeOutFile(o.out, renderPlanJson(h.plan), o.outShown);
+        const window = o.replayWindow ?? REPLAY_WINDOW;
+        if (window > 0 && head.policy) {
+          const base = await loadPolicy(o.dir, { ref: o.baseSha }).catch(() => undefined);
+          if (replayRelevant(base?.policy, head.policy)) input.replay = await time('replay', () => replaySection({ dir: o.dir, baseSha: o.baseSha, headSha: o.headSha, baseRef: o.baseRef, now: o.now, window, snapshot: o.snapshot, port: o.port }));
+        }
       }
     }
 

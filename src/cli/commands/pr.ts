@@ -20,7 +20,7 @@ import type { PrContext } from '../../github/context.js';
 import { driftIssueBody, syncDriftIssue } from '../../github/drift-issue.js';
 import { prApply } from '../../github/pr-apply.js';
 import { closePullRequest, helpCommand, unlockCommand } from '../../github/pr-events.js';
-import { prPlan } from '../../github/pr-plan.js';
+import { prPlan, REPLAY_WINDOW } from '../../github/pr-plan.js';
 import { redact } from '../../github/redact.js';
 import type { CliIo } from '../io.js';
 import { interruptible } from '../signals.js';
@@ -47,6 +47,8 @@ export interface PrArgs {
   fullPlanUrl?: string | undefined;
   checkName?: string | undefined;
   concurrency?: string | undefined;
+  /** `qm pr plan --replay-window 7d`: how much metric history the replay section covers (0s: none). */
+  replayWindow?: string | undefined;
 }
 
 interface Session {
@@ -133,6 +135,7 @@ async function planSub(s: Session, args: PrArgs, io: CliIo): Promise<number> {
       outShown: args.out,
       fullPlanUrl: ctx.runUrl,
       checkName: args.checkName,
+      replayWindow: seconds(args.replayWindow, '--replay-window', REPLAY_WINDOW),
       log: s.log,
     });
     io.stdout.write(`${ctx.owner}/${ctx.repo}#${pr}: ${r.outcome} (check ${r.conclusion}${r.comment ? `, comment ${r.comment}` : ''})\n`);
