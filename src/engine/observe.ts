@@ -7,6 +7,7 @@ import { createDriver } from '../drivers/registry.js';
 import type { SimStore } from '../drivers/sim/store.js';
 import { QmError } from '../model/errors.js';
 import { isStoreFailure } from '../state/failure.js';
+import { instrumentDriver } from './telemetry.js';
 
 export interface DriverSet {
   /** Driver name → driver and the pools it serves. */
@@ -24,7 +25,7 @@ export function driversFor(policy: PolicySet, store: SimStore): DriverSet {
     let d = drivers.get(name);
     if (!d) {
       const doc = policy.drivers.find((x) => x.metadata.name === name);
-      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}) }), pools: [] };
+      d = { driver: instrumentDriver(createDriver({ name, store, ...(doc ? { doc } : {}) })), pools: [] };
       drivers.set(name, d);
     }
     return d;
