@@ -46,7 +46,13 @@ export class ServeMetrics implements TelemetrySink {
   readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.r });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'qm_process_' });
+    if (opts.defaultMetrics !== false) {
+      // The standard process_* and nodejs_* families, unprefixed as every client library exports
+      // them (generic dashboards know these names), except three gauges whose `_total` suffix
+      // promtool's lint rejects (a `_total` suffix is for counters).
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
     this.leader.set(0);
   }
 
