@@ -53,6 +53,7 @@ for (const [name, script, title] of [
   ['forecast', 'bench/forecast.mjs', 'Forecast accuracy (rolling-origin backtests) and latency'],
   ['docker', 'bench/docker.mjs', 'Docker driver: placing instances on local engines'],
   ['pr', 'bench/pr.mjs', 'qm pr plan on a 500-file repository with 10,000 instances'],
+  ['serve', 'bench/serve.mjs', 'qm serve: /metrics latency, CPU share and memory'],
 ]) {
   if (!want(name)) continue;
   if (!existsSync(script)) continue;
