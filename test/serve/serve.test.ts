@@ -13,6 +13,7 @@ import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/index.js';
+import { qm } from '../helpers/cli.js';
 import type { TempRepo } from '../helpers/repo.js';
 import { exampleFleetRepo, freePort, sample, sleep, startServe, waitFor, which } from './harness.js';
 import type { ServeProc } from './harness.js';
@@ -90,6 +91,10 @@ describe('qm serve on the example fleet', () => {
     expect(sample(body, 'qm_driver_up', { driver: 'sim' })).toBe(1);
     expect(sample(body, 'qm_driver_up', { driver: 'sim-local' })).toBe(1);
     expect(sample(body, 'qm_driver_call_duration_seconds_count', { driver: 'sim', call: 'observe' })).toBeGreaterThanOrEqual(1);
+    // The example's gpu-pool ScalingPolicy forecasts: the interval holds its mean.
+    const [lo, mean, hi] = ['lower', 'mean', 'upper'].map((bound) => sample(body, 'qm_forecast', { policy: 'gpu-pool', bound }));
+    expect(lo).toBeLessThanOrEqual(mean!);
+    expect(mean).toBeLessThanOrEqual(hi!);
     for (const family of ['qm_blocked_instances', 'qm_forecast', 'qm_actions_total', 'qm_apply_duration_seconds']) expect(body).toContain(`# TYPE ${family} `);
     const qmLines = body.split('\n').filter((l) => l.startsWith('qm_'));
     expect(qmLines.length).toBeGreaterThan(50);
@@ -140,6 +145,20 @@ describe('qm serve on the example fleet', () => {
     const locks = await store.locks.list();
     expect(locks.filter((l) => l.name === 'leader' || l.name === 'apply')).toEqual([]);
   }, 60_000);
+});
+
+describe('qm serve refuses bad options in one sentence', () => {
+  it.each([
+    [['--mode', 'sometimes'], /^qm: --mode sometimes is not supported\nhint: use report or fix\n$/],
+    [['--listen', 'localhost'], /^qm: --listen localhost is not HOST:PORT\nhint: write e.g. --listen 127.0.0.1:9464/],
+    [['--git-pull', 'main'], /^qm: --git-pull main is not REMOTE\/BRANCH\nhint: write e.g. --git-pull origin\/main\n$/],
+    [['--interval', '0s'], /^qm: --interval 0s is too short: it must be at least 1s\n$/],
+    [['--lease', '1s'], /^qm: --lease 1s is too short: it must be at least 3s\n$/],
+  ])('%j', (args, message) => {
+    const r = qm(['serve', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
 });
 
 describe('qm serve --git-pull', () => {
