@@ -41,10 +41,12 @@ export async function timed<T>(phase: 'plan' | 'apply', body: () => Promise<T>):
 export function instrumentDriver(driver: Driver): Driver {
   if (!sink) return driver;
   return new Proxy(driver, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if ((prop !== 'observe' && prop !== 'apply') || typeof value !== 'function') return value;
-      const call = prop;
+    get(target, prop) {
+      // Read on the driver itself (not the proxy), so getters and methods that use #private fields work.
+      const value = Reflect.get(target, prop) as unknown;
+      if (typeof value === 'function' && prop !== 'observe' && prop !== 'apply') return (value as (...a: unknown[]) => unknown).bind(target);
+      if (typeof value !== 'function') return value;
+      const call = prop as 'observe' | 'apply';
       return async (...args: unknown[]) => {
         const t = performance.now();
         let ok = false;

@@ -78,3 +78,45 @@ describe('ServeMetrics.fleet', () => {
     expect(sample(t, 'qm_actions_total', { type: 'remove', result: 'failed' })).toBe(1);
   });
 });
+
+describe('instrumentDriver', () => {
+  it('times observe and apply (failures too) and leaves the rest of the driver as it is, #private fields included', async () => {
+    const { instrumentDriver, setTelemetry } = await import('../../src/engine/telemetry.js');
+    class Fake {
+      readonly name = 'fake';
+      #calls = 0;
+      get calls() {
+        return this.#calls;
+      }
+      async observe() {
+        this.#calls++;
+        return { nodes: [], instances: [], warnings: [], scalingHistory: [] };
+      }
+      async apply() {
+        this.#calls++;
+        throw new Error('no');
+      }
+      async close() {
+        this.#calls++;
+      }
+    }
+    const m = new ServeMetrics({ defaultMetrics: false });
+    setTelemetry(m);
+    try {
+      const d = instrumentDriver(new Fake() as never) as unknown as Fake;
+      await d.observe();
+      await expect(d.apply()).rejects.toThrow('no');
+      await d.close();
+      expect(d.calls).toBe(3);
+    } finally {
+      setTelemetry(undefined);
+    }
+    const t = (await m.text()).body;
+    expect(sample(t, 'qm_driver_call_duration_seconds_count', { driver: 'fake', call: 'observe' })).toBe(1);
+    expect(sample(t, 'qm_driver_call_errors_total', { driver: 'fake', call: 'apply' })).toBe(1);
+    expect(sample(t, 'qm_driver_up', { driver: 'fake' })).toBe(1);
+    // Without a sink the driver is returned untouched.
+    const plain = new Fake();
+    expect(instrumentDriver(plain as never)).toBe(plain);
+  });
+});
