@@ -140,6 +140,13 @@ export class ServeMetrics implements TelemetrySink {
     }
   }
 
+  /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
+  clearFleet(): void {
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.driverUp]) g.reset();
+    this.drift.set(0);
+    this.driftPools.set(0);
+  }
+
   /** The exposition in Prometheus text format. */
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

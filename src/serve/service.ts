@@ -51,7 +51,10 @@ export class Service {
   constructor(private readonly o: ServiceOptions) {
     this.port = new StorePort(o.store);
     this.loaded = o.loaded;
-    this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => o.metrics.leader.set(leader ? 1 : 0));
+    this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => {
+      o.metrics.leader.set(leader ? 1 : 0);
+      if (!leader) o.metrics.clearFleet();
+    });
   }
 
   /** Ready: a leader after its first finished reconcile, a follower after its first try to lead; and the store answers. */

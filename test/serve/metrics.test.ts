@@ -120,3 +120,17 @@ describe('instrumentDriver', () => {
     expect(instrumentDriver(plain as never)).toBe(plain);
   });
 });
+
+describe('ServeMetrics.clearFleet', () => {
+  it('leaves no fleet gauge behind (a leader stepping down)', async () => {
+    const m = new ServeMetrics({ defaultMetrics: false });
+    m.fleet(plan({ actions: [{ type: 'evict', id: 'e', reason: 'r', instance: 'i', agent: 'a', node: 'n' }], pools: [{ name: 'p', nodes: { current: 1, planned: 2 }, utilizationPercent: {} }] }), { nodes: [node('p-0', 'p')], instances: [], scalingHistory: [] });
+    m.driverCall('sim', 'observe', 0.01, true);
+    m.clearFleet();
+    const t = (await m.text()).body;
+    expect(sample(t, 'qm_drift_instances')).toBe(0);
+    expect(sample(t, 'qm_drift_pools')).toBe(0);
+    expect(sample(t, 'qm_pool_nodes', { pool: 'p', state: 'ready' })).toBeUndefined();
+    expect(sample(t, 'qm_driver_up', { driver: 'sim' })).toBeUndefined();
+  });
+});
