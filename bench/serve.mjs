@@ -19,6 +19,7 @@ const WINDOW = Number(process.env.BENCH_SERVE_SECONDS ?? 150);
 const INTERVAL = Number(process.env.BENCH_SERVE_INTERVAL ?? 10);
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { fetch } = globalThis;
 
 const git = (cwd, ...args) => {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
