@@ -66,6 +66,7 @@ for (const [name, script, title] of [
   ['exec', 'bench/exec/run.mjs', 'Exec driver: 10,000 place actions through the example plugin (Python)'],
   ['pr', 'bench/pr.mjs', 'qm pr plan on a 500-file repository with 10,000 instances'],
   ['simulate', 'bench/simulate.mjs', 'qm simulate: one week at 5-minute steps, 1,000 instances on 100 nodes'],
+  ['serve', 'bench/serve.mjs', 'qm serve: /metrics latency, CPU share and memory'],
 ]) {
   if (!want(name)) continue;
   if (!existsSync(script)) continue;

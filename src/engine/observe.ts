@@ -7,6 +7,7 @@ import { createDriver } from '../drivers/registry.js';
 import type { SimStore } from '../drivers/sim/store.js';
 import { QmError } from '../model/errors.js';
 import { isStoreFailure } from '../state/failure.js';
+import { instrumentDriver } from './telemetry.js';
 
 export interface DriverSet {
   /**
@@ -27,7 +28,7 @@ export function driversFor(policy: PolicySet, store: SimStore, root?: string): D
     let d = drivers.get(name);
     if (!d) {
       const doc = policy.drivers.find((x) => x.metadata.name === name);
-      d = { driver: createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) }), pools: [], provisions: [] };
+      d = { driver: instrumentDriver(createDriver({ name, store, ...(doc ? { doc } : {}), ...(root !== undefined ? { root } : {}) })), pools: [], provisions: [] };
       drivers.set(name, d);
     }
     return d;

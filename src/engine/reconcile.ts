@@ -6,6 +6,8 @@ import type { ApplyOutcome } from './apply.js';
 import { runPlan } from './plan.js';
 import type { ValidPolicy } from './plan.js';
 import type { EnginePort } from './ports.js';
+import type { ObservedState } from '../model/state.js';
+import { timed } from './telemetry.js';
 
 export type ReconcileMode = 'report' | 'fix';
 
@@ -13,6 +15,8 @@ export interface ReconcileRun {
   plan: Plan;
   drift: string[];
   outcome?: ApplyOutcome;
+  /** What the drivers reported before planning (qm serve exports it as metrics). */
+  observed: ObservedState;
 }
 
 /** Drift in words, one line per kind: instances missing, on the wrong node, undeclared, node counts off. */
@@ -45,12 +49,12 @@ export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode
   const actor = opts.actor ?? defaultActor();
   const held = await takeApplyLock(opts.store, `${actor} (reconcile)`);
   try {
-    const { plan } = await runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded });
+    const { plan, observed } = await timed('plan', () => runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded }));
     const drift = describeDrift(plan);
     await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
-    if (opts.mode === 'report' || !plan.changes) return { plan, drift };
-    const outcome = await runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, held, trusted: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) });
-    return { plan, drift, outcome };
+    if (opts.mode === 'report' || !plan.changes) return { plan, drift, observed };
+    const outcome = await timed('apply', () => runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, held, trusted: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) }));
+    return { plan, drift, outcome, observed };
   } finally {
     await held.release();
   }

@@ -1,0 +1,160 @@
+/**
+ * Every metric `qm serve` exports (SPEC §10), in one prom-client Registry of its own (never the
+ * global default one). The engine reports driver calls and phase durations through
+ * engine/telemetry.ts; the fleet gauges are set from what a reconcile already computed (the plan
+ * and the observed state). Cardinality is bounded: labels are pools, agents, quotas, drivers,
+ * policies, resource names, action types and reason codes — never instances or nodes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TelemetrySink } from '../engine/telemetry.js';
+import type { Plan } from '../model/plan.js';
+import type { ObservedState } from '../model/state.js';
+import type { ApplyOutcome } from '../engine/apply.js';
+
+/** How a reconcile run ended: `ok` in sync or fixed, `drift` left (report mode), `failed` actions failed, `error` the run failed. */
+export type ReconcileResult = 'ok' | 'drift' | 'failed' | 'error';
+
+/** The values of qm_forecast's `bound` label. */
+const BOUNDS = ['lower', 'mean', 'upper'] as const;
+
+// Reconcile runs take from milliseconds (a small sim fleet) to minutes (many driver calls).
+const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class ServeMetrics implements TelemetrySink {
+  readonly registry = new Registry();
+  private readonly r = [this.registry];
+
+  readonly reconcileTotal = new Counter({ name: 'qm_reconcile_total', help: 'Reconcile runs by result: ok (in sync or fixed), drift (left in report mode), failed (actions failed), error (the run failed).', labelNames: ['result'], registers: this.r });
+  readonly reconcileDuration = new Histogram({ name: 'qm_reconcile_duration_seconds', help: 'Duration of a whole reconcile run (lock, plan, apply) in seconds.', buckets: RUN_BUCKETS, registers: this.r });
+  readonly planDuration = new Histogram({ name: 'qm_plan_duration_seconds', help: 'Duration of planning (load, observe, schedule) within a reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
+  readonly applyDuration = new Histogram({ name: 'qm_apply_duration_seconds', help: 'Duration of applying a plan within a fix-mode reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
+  readonly actionsTotal = new Counter({ name: 'qm_actions_total', help: 'Plan actions applied, by action type and result (ok, failed, skipped, cancelled, pending).', labelNames: ['type', 'result'], registers: this.r });
+  readonly driverCallDuration = new Histogram({ name: 'qm_driver_call_duration_seconds', help: 'Duration of driver calls (observe, apply) in seconds, by driver and call.', labelNames: ['driver', 'call'], buckets: CALL_BUCKETS, registers: this.r });
+  readonly driverCallErrors = new Counter({ name: 'qm_driver_call_errors_total', help: 'Driver calls that failed, by driver and call.', labelNames: ['driver', 'call'], registers: this.r });
+  readonly driverUp = new Gauge({ name: 'qm_driver_up', help: '1 when the last observation through the driver succeeded, 0 when it failed.', labelNames: ['driver'], registers: this.r });
+  readonly leader = new Gauge({ name: 'qm_leader', help: '1 while this replica holds the leader lock and reconciles, else 0.', registers: this.r });
+  readonly lastRun = new Gauge({ name: 'qm_last_reconcile_timestamp_seconds', help: 'Unix time at which the last reconcile run ended, whatever its result.', registers: this.r });
+  readonly lastSuccess = new Gauge({ name: 'qm_last_reconcile_success_timestamp_seconds', help: 'Unix time at which the last reconcile run that ended ok or with drift reported ended.', registers: this.r });
+  readonly drift = new Gauge({ name: 'qm_drift_instances', help: 'Instances out of their declared state at the last reconcile (to place, move, evict or remove).', registers: this.r });
+  readonly driftPools = new Gauge({ name: 'qm_drift_pools', help: 'Pools whose node count differs from the planned one at the last reconcile.', registers: this.r });
+  readonly poolNodes = new Gauge({ name: 'qm_pool_nodes', help: 'Nodes per pool at the last reconcile: state ready or not_ready as observed, planned as the plan wants.', labelNames: ['pool', 'state'], registers: this.r });
+  readonly poolUtilization = new Gauge({ name: 'qm_pool_utilization_ratio', help: 'Requested over allocatable capacity per pool and resource (0-1) at the last reconcile.', labelNames: ['pool', 'resource'], registers: this.r });
+  readonly instances = new Gauge({ name: 'qm_instances', help: 'Instances per agent at the last reconcile: running (observed), to_place (the plan places them), blocked (cannot be placed).', labelNames: ['agent', 'state'], registers: this.r });
+  readonly blocked = new Gauge({ name: 'qm_blocked_instances', help: 'Instances that cannot be placed, per agent and first reason code (SPEC §4).', labelNames: ['agent', 'reason'], registers: this.r });
+  readonly quotaUsed = new Gauge({ name: 'qm_quota_used_ratio', help: 'Used over limit per quota and resource (0-1, above 1 when over) at the last reconcile.', labelNames: ['quota', 'resource'], registers: this.r });
+  readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.r });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) {
+      // The standard process_* and nodejs_* families, unprefixed as every client library exports
+      // them (generic dashboards know these names), except three gauges whose `_total` suffix
+      // promtool's lint rejects (a `_total` suffix is for counters).
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
+    this.leader.set(0);
+  }
+
+  driverCall(driver: string, call: 'observe' | 'apply', seconds: number, ok: boolean): void {
+    this.driverCallDuration.observe({ driver, call }, seconds);
+    if (!ok) this.driverCallErrors.inc({ driver, call });
+    if (call === 'observe') this.driverUp.set({ driver }, ok ? 1 : 0);
+  }
+
+  phase(phase: 'plan' | 'apply', seconds: number): void {
+    (phase === 'plan' ? this.planDuration : this.applyDuration).observe(seconds);
+  }
+
+  /** Count a run that ended (any result) and how long it took. */
+  runEnded(result: ReconcileResult, seconds: number, at: Date): void {
+    this.reconcileTotal.inc({ result });
+    this.reconcileDuration.observe(seconds);
+    this.lastRun.set(at.getTime() / 1000);
+    if (result === 'ok' || result === 'drift') this.lastSuccess.set(at.getTime() / 1000);
+  }
+
+  /** Count the actions of an apply by type and result. */
+  applied(plan: Plan, outcome: ApplyOutcome): void {
+    const typeOf = new Map(plan.actions.map((a) => [a.id, a.type]));
+    for (const r of outcome.results) this.actionsTotal.inc({ type: typeOf.get(r.id) ?? 'unknown', result: r.status });
+  }
+
+  /**
+   * Replace the fleet gauges with what this run saw. Reset first so a pool, agent or quota that
+   * disappeared from the policy does not linger; all of it is synchronous, so no scrape sees half.
+   */
+  fleet(plan: Plan, observed: ObservedState): void {
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast]) g.reset();
+    let driftInstances = 0;
+    const toPlace = new Map<string, number>();
+    for (const a of plan.actions) {
+      if (a.type === 'place' || a.type === 'move' || a.type === 'evict' || a.type === 'remove') driftInstances++;
+      if (a.type === 'place') toPlace.set(a.agent, (toPlace.get(a.agent) ?? 0) + 1);
+    }
+    this.drift.set(driftInstances);
+    this.driftPools.set(plan.pools.filter((p) => p.nodes.current !== p.nodes.planned).length);
+
+    for (const p of plan.pools) {
+      const nodes = observed.nodes.filter((n) => n.pool === p.name);
+      this.poolNodes.set({ pool: p.name, state: 'ready' }, nodes.filter((n) => n.ready).length);
+      this.poolNodes.set({ pool: p.name, state: 'not_ready' }, nodes.filter((n) => !n.ready).length);
+      this.poolNodes.set({ pool: p.name, state: 'planned' }, p.nodes.planned);
+      for (const [resource, u] of Object.entries(p.utilizationPercent)) this.poolUtilization.set({ pool: p.name, resource }, u.current / 100);
+    }
+
+    const running = new Map<string, number>();
+    for (const i of observed.instances) running.set(i.agent, (running.get(i.agent) ?? 0) + 1);
+    const blockedBy = new Map<string, number>();
+    const blockedKey = new Map<string, { agent: string; reason: string }>();
+    for (const b of plan.blocked) {
+      const reason = b.reasons[0]?.code ?? 'Unknown';
+      const key = `${b.agent}\0${reason}`;
+      blockedBy.set(key, (blockedBy.get(key) ?? 0) + 1);
+      blockedKey.set(key, { agent: b.agent, reason });
+    }
+    const blockedPerAgent = new Map<string, number>();
+    for (const [key, n] of blockedBy) {
+      const { agent, reason } = blockedKey.get(key)!;
+      this.blocked.set({ agent, reason }, n);
+      blockedPerAgent.set(agent, (blockedPerAgent.get(agent) ?? 0) + n);
+    }
+    for (const agent of new Set([...running.keys(), ...toPlace.keys(), ...blockedPerAgent.keys()])) {
+      this.instances.set({ agent, state: 'running' }, running.get(agent) ?? 0);
+      this.instances.set({ agent, state: 'to_place' }, toPlace.get(agent) ?? 0);
+      this.instances.set({ agent, state: 'blocked' }, blockedPerAgent.get(agent) ?? 0);
+    }
+
+    for (const q of plan.quotas) {
+      for (const [resource, limit] of Object.entries(q.limits)) {
+        if (!(limit > 0)) continue;
+        this.quotaUsed.set({ quota: q.name, resource }, (q.used[resource] ?? 0) / limit);
+      }
+    }
+
+    for (const f of plan.forecasts as ForecastLike[]) {
+      const last = f.points?.[f.points.length - 1];
+      if (!last || typeof f.policy !== 'string') continue;
+      const values = { lower: last.lower, mean: last.value, upper: last.upper };
+      for (const bound of BOUNDS) if (Number.isFinite(values[bound])) this.forecast.set({ policy: f.policy, bound }, values[bound]);
+    }
+  }
+
+  /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
+  clearFleet(): void {
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.driverUp]) g.reset();
+    this.drift.set(0);
+    this.driftPools.set(0);
+  }
+
+  /** The exposition in Prometheus text format. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** The part of a plan's forecast entry (autoscaler PlanForecastEntry) the metrics read. */
+interface ForecastLike {
+  policy?: unknown;
+  points?: { value: number; lower: number; upper: number }[];
+}

@@ -1,0 +1,162 @@
+/**
+ * `qm serve` as a function: a loop around engine/reconcile.ts. Every interval the replica makes
+ * sure it leads (leader.ts), optionally fast-forwards its checkout, reconciles in report or fix
+ * mode and records the run in the metrics. Followers only try to lead. `stop()` ends the loop
+ * after the run in flight and releases the leader lock.
+ */
+import { simpleGit } from 'simple-git';
+import { isTransient, reconcileOnce } from '../engine/reconcile.js';
+import type { ReconcileMode, ReconcileRun } from '../engine/reconcile.js';
+import type { ValidPolicy } from '../engine/plan.js';
+import { StorePort } from '../engine/store-port.js';
+import { QmError } from '../model/errors.js';
+import type { StateStore } from '../state/store.js';
+import { Leadership } from './leader.js';
+import type { Logger } from './log.js';
+import type { ReconcileResult, ServeMetrics } from './metrics.js';
+
+export interface ServiceOptions {
+  dir: string;
+  mode: ReconcileMode;
+  intervalMs: number;
+  leaseSeconds: number;
+  /** `git pull --ff-only REMOTE BRANCH` before each run. */
+  gitPull?: { remote: string; branch: string } | undefined;
+  store: StateStore;
+  holder: string;
+  log: Logger;
+  metrics: ServeMetrics;
+  /** The policy read at start-up (used by the first run when no pull comes before it). */
+  loaded?: ValidPolicy | undefined;
+}
+
+/** What /readyz answers. */
+export interface Readiness {
+  ready: boolean;
+  reason: string;
+}
+
+export class Service {
+  private readonly port: StorePort;
+  private readonly leadership: Leadership;
+  private stopping = false;
+  private readonly wake = new AbortController();
+  /** Aborted by a second signal: the apply in flight then stops starting actions. */
+  readonly abortApply = new AbortController();
+  private loaded: ValidPolicy | undefined;
+  private firstRunDone = false;
+  private triedLeading = false;
+  private lastError: string | undefined;
+
+  constructor(private readonly o: ServiceOptions) {
+    this.port = new StorePort(o.store);
+    this.loaded = o.loaded;
+    this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => {
+      o.metrics.leader.set(leader ? 1 : 0);
+      if (!leader) o.metrics.clearFleet();
+    });
+  }
+
+  /** Ready: a leader after its first finished reconcile, a follower after its first try to lead; and the store answers. */
+  async readiness(): Promise<Readiness> {
+    const store = await Promise.race([
+      this.o.store.schemaVersion().then(() => undefined, (e: unknown) => (e as Error).message),
+      new Promise<string>((r) => setTimeout(() => r('no answer within 2s'), 2000).unref()),
+    ]);
+    if (store !== undefined) return { ready: false, reason: `the state store ${this.o.store.location} does not answer: ${store}` };
+    if (!this.triedLeading) return { ready: false, reason: 'starting: the leader lock was not tried yet' };
+    if (this.leadership.isLeader && !this.firstRunDone) return { ready: false, reason: this.lastError ? `no reconcile has finished yet; the last one failed: ${this.lastError}` : 'the first reconcile has not finished yet' };
+    return { ready: true, reason: this.leadership.isLeader ? 'leader' : 'follower' };
+  }
+
+  /** Run until stop(); never throws (every failure is logged and counted). */
+  async run(): Promise<void> {
+    while (!this.stopping) {
+      await this.tick();
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.o.intervalMs);
+        this.wake.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+    await this.leadership.release();
+  }
+
+  /** Stop scheduling; run() returns once the run in flight has finished and the lock is released. */
+  stop(): void {
+    this.stopping = true;
+    this.wake.abort();
+  }
+
+  private async tick(): Promise<void> {
+    let leader = false;
+    try {
+      leader = await this.leadership.tryAcquire();
+    } catch (e) {
+      this.o.log.log('error', 'could not take the leader lock', { error: (e as Error).message });
+    }
+    this.triedLeading = true;
+    if (!leader) return;
+    if (this.o.gitPull) await this.pull(this.o.gitPull);
+    if (this.stopping || !this.leadership.isLeader) return;
+    await this.reconcile();
+  }
+
+  private async pull(to: { remote: string; branch: string }): Promise<void> {
+    try {
+      const r = await simpleGit({ baseDir: this.o.dir }).pull(to.remote, to.branch, { '--ff-only': null });
+      if (r.summary.changes || r.files.length) this.o.log.log('info', 'pulled new commits', { remote: to.remote, branch: to.branch, files: r.files.length });
+      // The policy changed under us: the start-up copy is no longer it.
+      this.loaded = undefined;
+    } catch (e) {
+      this.o.log.log('warn', 'git pull failed; reconciling the last good checkout', { remote: to.remote, branch: to.branch, error: firstLine((e as Error).message) });
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const started = performance.now();
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    let result: ReconcileResult;
+    try {
+      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded });
+      result = this.record(run);
+      this.firstRunDone = true;
+      this.lastError = undefined;
+    } catch (e) {
+      result = 'error';
+      this.lastError = firstLine((e as Error).message);
+      const hint = e instanceof QmError ? e.hint : undefined;
+      this.o.log.log(isTransient(e) ? 'warn' : 'error', 'reconcile failed', { error: this.lastError, ...(hint ? { hint } : {}), ...(e instanceof QmError ? { code: e.code } : {}) });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.o.metrics.runEnded(result, seconds, new Date());
+  }
+
+  private record(run: ReconcileRun): ReconcileResult {
+    const { metrics, log } = this.o;
+    metrics.fleet(run.plan, run.observed);
+    const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked };
+    if (run.outcome) {
+      metrics.applied(run.plan, run.outcome);
+      const failed = run.outcome.results.filter((r) => r.status !== 'ok' && r.status !== 'pending');
+      if (run.outcome.status === 'applied') {
+        log.log('info', 'drift fixed', { ...base, actions: run.outcome.results.length });
+        // What was fixed is gone: the gauges say so until the next run observes again.
+        metrics.drift.set(0);
+        return 'ok';
+      }
+      log.log('error', 'fix incomplete', { ...base, status: run.outcome.status, failed: failed.slice(0, 20).map((r) => `${r.id} ${r.action}: ${r.message}`) });
+      return 'failed';
+    }
+    if (run.drift.length === 0) {
+      log.log('info', 'in sync', base);
+      return 'ok';
+    }
+    log.log('warn', 'drift detected', { ...base, details: run.drift.slice(0, 20) });
+    return 'drift';
+  }
+}
+
+const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const firstLine = (s: string) => s.split('\n')[0] ?? s;
