@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QM, qm } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
-import { alive, BROKEN, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
+import { aliveAfterKill, BROKEN, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
 
 const POOL = `apiVersion: quartermaster.dev/v1alpha1
 kind: Pool
@@ -116,7 +116,7 @@ describe.skipIf(NO_PYTHON)('qm with a broken exec plugin', () => {
       expect(res.stderr).not.toMatch(/\n\s+at |secret-token/);
       const pids = (await readFile(path.join(r.dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
       expect(pids.length).toBeGreaterThan(0);
-      for (const pid of pids) expect(alive(pid), `process ${pid} of mode ${mode}`).toBe(false);
+      for (const pid of pids) expect(await aliveAfterKill(pid), `process ${pid} of mode ${mode}`).toBe(false);
     });
   }
 
@@ -130,7 +130,7 @@ describe.skipIf(NO_PYTHON)('qm with a broken exec plugin', () => {
     expect(out).toMatch(/driver hetzner \(python3 \S+broken_plugin\.py\): apply \(place bot-0 on work-0\) failed: the program exited with code 3 \(last line on stderr: "broken: the cloud API closed the connection"\)/);
     expect(out).not.toMatch(/\n\s+at /);
     const pids = (await readFile(path.join(r.dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
-    for (const pid of pids) expect(alive(pid), `process ${pid}`).toBe(false);
+    for (const pid of pids) expect(await aliveAfterKill(pid), `process ${pid}`).toBe(false);
   });
 
   it('qm plan interrupted (SIGTERM) while the plugin hangs: qm dies of the signal and takes the plugin with it', async () => {
@@ -146,6 +146,6 @@ describe.skipIf(NO_PYTHON)('qm with a broken exec plugin', () => {
     expect(pids.length).toBe(2);
     child.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM');
-    for (const pid of pids) expect(alive(pid), `process ${pid}`).toBe(false);
+    for (const pid of pids) expect(await aliveAfterKill(pid), `process ${pid}`).toBe(false);
   });
 });

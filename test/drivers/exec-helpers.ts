@@ -47,3 +47,16 @@ export function alive(pid: number): boolean {
 
 /** The plugins are Python 3: without it the exec tests skip, except under CI, where they fail (.ci/run installs it). */
 export const NO_PYTHON = !process.env.CI && spawnSync('python3', ['--version']).status !== 0;
+
+/**
+ * Whether the process is still alive once it had the chance to die: a SIGKILL just sent takes a
+ * moment to land on a loaded machine, so poll for up to `ms` before calling it leaked.
+ */
+export async function aliveAfterKill(pid: number, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}

@@ -12,7 +12,7 @@ import type { DriverContext } from '../../src/drivers/contract.js';
 import { ExecDriverError } from '../../src/drivers/exec/driver.js';
 import { conformancePolicy, describeDriverConformance } from './conformance.js';
 import { describeProvisionerConformance } from './provisioner-conformance.js';
-import { alive, BROKEN, execDriver, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
+import { aliveAfterKill, BROKEN, execDriver, FILE_CLOUD, NO_PYTHON } from './exec-helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -70,7 +70,7 @@ describe.skipIf(NO_PYTHON)('exec driver: a broken plugin', () => {
     expect(e.message).toBe(`driver hetzner (python3 ${BROKEN}): observe failed: the program exited with code 3 (last line on stderr: "broken: lost the connection to the cloud")`);
     const pid = d.pid!;
     await d.close();
-    expect(alive(-pid)).toBe(false);
+    expect(await aliveAfterKill(-pid)).toBe(false);
     // Later requests fail the same way rather than restarting it.
     expect((await failure(d.observe(ctx))).message).toMatch(/exited with code 3/);
   });
@@ -85,7 +85,7 @@ describe.skipIf(NO_PYTHON)('exec driver: a broken plugin', () => {
     await d.close();
     const started = (await readFile(pids, 'utf8')).trim().split('\n').map(Number);
     expect(started.length).toBe(2);
-    for (const pid of started) expect(alive(pid), `process ${pid}`).toBe(false);
+    for (const pid of started) expect(await aliveAfterKill(pid), `process ${pid}`).toBe(false);
   });
 
   it('that ignores SIGTERM and shutdown: killed on close', async () => {
@@ -95,7 +95,7 @@ describe.skipIf(NO_PYTHON)('exec driver: a broken plugin', () => {
     expect((await d.health(ctx)).ok).toBe(true);
     await d.close();
     const started = (await readFile(pids, 'utf8')).trim().split('\n').map(Number);
-    for (const pid of started) expect(alive(pid), `process ${pid}`).toBe(false);
+    for (const pid of started) expect(await aliveAfterKill(pid), `process ${pid}`).toBe(false);
   });
 
   it('that writes a line that is not JSON: says which line and how long, never its content', async () => {
