@@ -44,6 +44,8 @@ export interface PlainScenario {
     removals?: string[];
     placedCount?: number;
     blockedCount?: number;
+    /** instance → plugin → node → that plugin's score in the instance's candidates (needs `explain: [instance]`). */
+    scores?: Record<string, Record<string, Record<string, number>>>;
     /** Substrings that must appear in the instance's blocked summary or messages. */
     messages?: Record<string, string[]>;
   };
