@@ -25,7 +25,7 @@ export interface PlainScenario {
     dependsOn?: string[];
   }[];
   rules?: ({ name: string } & AffinityRuleSpec)[];
-  quotas?: { name: string; owner: string; scope?: { pools?: string[]; tiers?: string[] }; limits: Record<string, unknown>; cohort?: string; borrowingLimit?: Record<string, unknown>; lendingLimit?: Record<string, unknown> }[];
+  quotas?: { name: string; owner: string; scope?: { pools?: string[]; tiers?: string[] }; limits: Record<string, unknown>; cohort?: string; borrowingLimit?: Record<string, unknown>; lendingLimit?: Record<string, unknown>; reclaimWithinCohort?: "Never" | "LowerPriority" | "Any" }[];
   profile?: Partial<SchedulingProfileSpec>;
   instances?: (Omit<ObservedInstance, 'requests'> & { requests?: Record<string, unknown> })[];
   explain?: string[];
