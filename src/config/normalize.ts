@@ -146,6 +146,7 @@ function quota(spec: Obj, c: Collector): QuotaDoc['spec'] {
   if (typeof spec.cohort === 'string') out.cohort = spec.cohort;
   if (spec.borrowingLimit !== undefined) out.borrowingLimit = c.resources(spec.borrowingLimit, '/spec/borrowingLimit', true);
   if (spec.lendingLimit !== undefined) out.lendingLimit = c.resources(spec.lendingLimit, '/spec/lendingLimit', true);
+  if (spec.reclaimWithinCohort === 'Never' || spec.reclaimWithinCohort === 'LowerPriority' || spec.reclaimWithinCohort === 'Any') out.reclaimWithinCohort = spec.reclaimWithinCohort;
   return out;
 }
 

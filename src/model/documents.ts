@@ -159,6 +159,8 @@ export interface QuotaSpec {
   cohort?: string;
   borrowingLimit?: ResourceList;
   lendingLimit?: ResourceList;
+  /** Kueue's reclaimWithinCohort: whether this quota's owner takes back lent quota by preempting borrowers (default Never). */
+  reclaimWithinCohort?: 'Never' | 'LowerPriority' | 'Any';
 }
 export type QuotaDoc = DocBase<'Quota', QuotaSpec>;
 

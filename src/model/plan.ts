@@ -91,6 +91,18 @@ export interface PlanPool {
   name: string;
   nodes: { current: number; planned: number };
   utilizationPercent: Record<string, { current: number; planned: number }>;
+  /** GPU after the plan, for pools with ready GPU nodes (1.x addition; src/planner/gpu-waste.ts). */
+  gpu?: PlanPoolGpu;
+}
+
+/** A pool's GPU millis after the plan: all, free, and free but stranded or fragmented (docs/plan-output.md). */
+export interface PlanPoolGpu {
+  capacityMillis: number;
+  freeMillis: number;
+  strandedMillis: number;
+  fragmentedMillis: number;
+  /** Blocked GPU instances whose Agent may use the pool. */
+  blockedInstances: number;
 }
 
 export interface PlanQuota {

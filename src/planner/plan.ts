@@ -65,7 +65,7 @@ export function makePlan(input: PlanInput): PlanOutput {
     .map((message) => ({ code: 'Scheduler', message }));
   warnings.push(...ordered.warnings.map((message) => ({ code: 'ApplyOrder', message })));
   warnings.unshift(...(input.warnings ?? []), ...scaling.warnings);
-  const pools = poolUtilization(policy, observed, nodes, actions);
+  const pools = poolUtilization(policy, observed, nodes, actions, blocked);
   const quotas = quotaUsage(policy, observed, actions);
   const scope = fingerprintScope(policy, observed, actions);
   const inputs = {

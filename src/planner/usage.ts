@@ -1,9 +1,10 @@
 /** Pool utilisation before and after a plan, and quota use after it. Pure. */
 import type { PolicySet } from '../model/documents.js';
-import type { PlanAction, PlanPool, PlanQuota } from '../model/plan.js';
+import type { PlanAction, PlanBlocked, PlanPool, PlanQuota } from '../model/plan.js';
 import type { ResourceList } from '../model/quantity.js';
 import { resourceName } from '../model/quantity.js';
 import type { ObservedInstance, ObservedNode, ObservedState } from '../model/state.js';
+import { gpuWaste } from './gpu-waste.js';
 
 /**
  * Instances after the plan's actions: placed and moved ones where the plan puts them, removed ones
@@ -21,13 +22,14 @@ export function instancesAfter(observed: readonly ObservedInstance[], actions: r
   for (const a of actions) {
     if (a.type === 'place') {
       // The placed instance is its only copy from then on (one stranded elsewhere is replaced).
-      by.set(a.instance, new Map([[a.node, { name: a.instance, agent: a.agent, node: a.node, requests: a.requests }]]));
+      by.set(a.instance, new Map([[a.node, { name: a.instance, agent: a.agent, node: a.node, requests: a.requests, ...(a.gpuDevices ? { gpuDevices: a.gpuDevices } : {}) }]]));
     } else if (a.type === 'move') {
       const copies = by.get(a.instance);
       const i = copies?.get(a.fromNode);
       if (copies && i) {
         copies.delete(a.fromNode);
-        copies.set(a.toNode, { ...i, node: a.toNode });
+        const { gpuDevices: _old, ...rest } = i;
+        copies.set(a.toNode, { ...rest, node: a.toNode, ...(a.gpuDevices ? { gpuDevices: a.gpuDevices } : {}) });
       }
     } else if (a.type === 'evict' || a.type === 'remove') by.get(a.instance)?.delete(a.node);
   }
@@ -52,8 +54,9 @@ function sumOn(nodes: readonly ObservedNode[], instances: readonly ObservedInsta
 }
 
 /** Per pool: node counts and requested/allocatable per resource, before and after. */
-export function poolUtilization(policy: PolicySet, observed: ObservedState, plannedNodes: readonly ObservedNode[], actions: readonly PlanAction[]): PlanPool[] {
+export function poolUtilization(policy: PolicySet, observed: ObservedState, plannedNodes: readonly ObservedNode[], actions: readonly PlanAction[], blocked: readonly PlanBlocked[] = []): PlanPool[] {
   const after = instancesAfter(observed.instances, actions);
+  const gpu = gpuWaste(policy, plannedNodes, after, blocked);
   return policy.pools.map((pool) => {
     const name = pool.metadata.name;
     const before = observed.nodes.filter((n) => n.pool === name);
@@ -63,7 +66,8 @@ export function poolUtilization(policy: PolicySet, observed: ObservedState, plan
     const keys = [...new Set([...Object.keys(b.cap), ...Object.keys(p.cap)])].filter((k) => (b.cap[k] ?? 0) > 0 || (p.cap[k] ?? 0) > 0).sort();
     const utilizationPercent: PlanPool['utilizationPercent'] = {};
     for (const k of keys) utilizationPercent[resourceName(k)] = { current: percent(b.used[k] ?? 0, b.cap[k] ?? 0), planned: percent(p.used[k] ?? 0, p.cap[k] ?? 0) };
-    return { name, nodes: { current: before.length, planned: planned.length }, utilizationPercent };
+    const g = gpu.get(name);
+    return { name, nodes: { current: before.length, planned: planned.length }, utilizationPercent, ...(g ? { gpu: g } : {}) };
   });
 }
 

@@ -13,6 +13,7 @@ import { Evaluator } from './framework/evaluator.js';
 import { chooseDevices, NO_DEVICES } from './framework/gpu-devices.js';
 import type { CycleContext } from './framework/plugin.js';
 import type { Pod } from './framework/workload.js';
+import { findReclaim } from './quota/reclaim.js';
 import { findPreemption } from './preemption/preempt.js';
 import { dependencyLevels } from './dependencies.js';
 import { QuotaTracker } from './quota/quota-tracker.js';
@@ -152,6 +153,16 @@ class Scheduler {
           continue;
         }
       }
+      const reclaim = this.profile.preemption ? findReclaim(this.cluster, this.ev, this.quotas, pod) : undefined;
+      if (reclaim) {
+        for (const v of reclaim.victims) displaced.push(this.evict(v, pod, `quota ${reclaim.quota} reclaims what its cohort lent (reclaimWithinCohort) for ${pod.name}`));
+        this.ev.begin(pod);
+        node = this.ev.best(pod);
+        if (node >= 0) {
+          this.bind(pod, node, this.ev.score(pod, node), candidates);
+          continue;
+        }
+      }
       const d = diagnose(this.ev, pod);
       this.out.block(pod, d.reasons, d.filtered, d.summary);
       this.lastBlocked = { agent: pod.agent, log: this.cluster.changeLog.length, diagnosis: d };
@@ -249,20 +260,20 @@ class Scheduler {
   }
 
   /** Evicts (or un-plans) a victim and returns it for placing again. */
-  private evict(victim: Pod, by: Pod): Pod {
+  private evict(victim: Pod, by: Pod, why?: string): Pod {
     const node = this.cluster.nodes[victim.node]!;
     if (this.running(victim)) {
       this.out.evictions.push({
         instance: victim.name,
         agent: victim.agent.name,
         node: node.name,
-        reason: `preempted by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`,
+        reason: why ?? `preempted by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`,
         by: by.name,
       });
       this.disrupted[victim.agent.index]!++;
       this.cause.set(victim.id, `preempted by ${by.name} on ${node.name}`);
     } else {
-      this.cause.set(victim.id, `displaced by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`);
+      this.cause.set(victim.id, why ?? `displaced by ${by.name} (priority ${by.agent.priority} > ${victim.agent.priority})`);
     }
     this.unbind(victim);
     this.out.decisions.delete(victim.id);

@@ -82,9 +82,9 @@ export class PlanBuilder {
     return this;
   }
 
-  pool(name: string, nodes: [number, number], util: Record<string, [number, number]> = {}): this {
+  pool(name: string, nodes: [number, number], util: Record<string, [number, number]> = {}, gpu?: PoolSummary['gpu']): this {
     const utilizationPercent = Object.fromEntries(Object.entries(util).map(([k, [current, planned]]) => [k, { current, planned }]));
-    this.poolList.push({ name, nodes: { current: nodes[0], planned: nodes[1] }, utilizationPercent });
+    this.poolList.push({ name, nodes: { current: nodes[0], planned: nodes[1] }, utilizationPercent, ...(gpu ? { gpu } : {}) });
     return this;
   }
 
@@ -165,7 +165,7 @@ export function realisticPlan(): Plan {
       ['InsufficientResource', '9 nodes lack gpu: it requests 4 gpu, the most free on one of them is 2 gpu'],
       ['UntoleratedTaint', '3 nodes have a NoSchedule taint the instance does not tolerate: spot=true'],
     ], 'trainer', '0/12 nodes fit: 9 InsufficientResource(gpu), 3 UntoleratedTaint(spot=true)')
-    .pool('gpu-east', [4, 6], { cpu: [78, 62], memory: [71, 58], gpu: [100, 79] })
+    .pool('gpu-east', [4, 6], { cpu: [78, 62], memory: [71, 58], gpu: [100, 79] }, { capacityMillis: 24000, freeMillis: 5000, strandedMillis: 2000, fragmentedMillis: 750, blockedInstances: 1 })
     .pool('general', [3, 3], { cpu: [64, 66], memory: [55, 56], network: [12, 14] })
     .pool('batch-spot', [3, 3], { cpu: [83, 68], memory: [70, 58] })
     .quota('ml-team', { cpuMillis: 88000, memoryBytes: 352 * GiB, gpuMillis: 19500, agents: 31 }, { cpuMillis: 128000, memoryBytes: 512 * GiB, gpuMillis: 20000, agents: 40 })

@@ -69,7 +69,7 @@ describe('markdown: per-pool details', () => {
   it('puts a pool in a collapsible block: summary, utilisation, actions', () => {
     const [gpu] = groupByPool(realisticPlan());
     const text = poolDetails(gpu!);
-    expect(text.startsWith('<details><summary><b>gpu-east</b> · 4 → 6 nodes · 5 actions</summary>\n\n| Resource | Before | After |')).toBe(true);
+    expect(text.startsWith('<details><summary><b>gpu-east</b> · 4 → 6 nodes · 2.75 GPU stranded or fragmented · 5 actions</summary>\n\n| Resource | Before | After |')).toBe(true);
     expect(text.endsWith('\n\n</details>')).toBe(true);
     expect(text.match(/^\| `[+~-]` \|/gm)).toHaveLength(5);
   });

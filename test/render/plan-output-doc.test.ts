@@ -69,6 +69,29 @@ Keys in the order of SPEC §4, two-space indent, a trailing newline; the same pl
 \`\`\`json
 ${json}\`\`\`
 
+## GPU packing: stranded and fragmented GPU
+
+A pool with GPUs carries \`gpu\` (a 1.x addition): its GPU millis after the plan on ready nodes —
+\`capacityMillis\`, \`freeMillis\`, and of the free ones \`strandedMillis\` and \`fragmentedMillis\` —
+and \`blockedInstances\`, the blocked GPU instances whose Agent may use the pool. The terminal and the
+comment show them for a pool only when something is stranded or fragmented or a GPU instance is
+blocked, so a reviewer sees why a GPU instance is blocked in a pool that looks half empty.
+
+The definitions (src/planner/gpu-waste.ts):
+
+- **Reference requests** of a pool: the distinct requests (GPU, CPU, memory) of the blocked GPU
+  instances whose Agent may use the pool (its \`placement.pools\` and \`placement.tiers\`); when none
+  is blocked, those of every Agent requesting GPU that may use the pool (the typical requests).
+- **Stranded**: on a ready node with free GPU, the node's free CPU (allocatable minus requests) is
+  below the smallest CPU request of the reference requests, or its free memory is below the smallest
+  memory request. No reference request could use its GPU, so all the node's free GPU millis count.
+- **Fragmented**: on a ready node with free GPU that is not stranded, no reference request fits the
+  free device shares (a share of one GPU needs one device with that much free; n GPUs need n entirely
+  free devices), so all the node's free GPU millis count.
+- A node counts as stranded or fragmented, never both; free GPU a reference request can use counts in
+  neither. Taints, selectors and quotas are not considered (the blocked reasons say those). Device use
+  comes from the instances' recorded devices, else from the devices the scheduler would choose.
+
 ## Versions
 
 A plan file says its \`formatVersion\`. As with Terraform's JSON plan, \`qm\` reads a newer minor

@@ -31,6 +31,16 @@ export function checkResult(s: PlainScenario, r: ScenarioResult): void {
     expect(d, `no decision for ${inst}`).toBeDefined();
     expect((d!.candidates ?? []).map((c) => c.node).sort(), `feasible nodes of ${inst}: ${JSON.stringify(d)}`).toEqual([...nodes].sort());
   }
+  for (const [inst, plugins] of Object.entries(e.scores ?? {})) {
+    const d = r.decisions.find((x) => x.instance === inst);
+    expect(d, `no decision for ${inst}`).toBeDefined();
+    for (const [plugin, nodes] of Object.entries(plugins)) {
+      for (const [node, want] of Object.entries(nodes)) {
+        const c = (d!.candidates ?? []).find((x) => x.node === node);
+        expect(c?.scores?.[plugin], `${plugin} score of ${node} for ${inst}: ${JSON.stringify(d!.candidates)}`).toBe(want);
+      }
+    }
+  }
   if (e.evictions) expect(r.evictions.map((x) => x.instance).sort()).toEqual([...e.evictions].sort());
   for (const [inst, node] of Object.entries(e.moves ?? {})) expect(r.moves.find((m) => m.instance === inst)?.toNode).toBe(node);
   if (e.moveCount !== undefined) expect(r.moves.length, JSON.stringify(r.moves)).toBe(e.moveCount);

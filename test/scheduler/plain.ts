@@ -25,7 +25,7 @@ export interface PlainScenario {
     dependsOn?: string[];
   }[];
   rules?: ({ name: string } & AffinityRuleSpec)[];
-  quotas?: { name: string; owner: string; scope?: { pools?: string[]; tiers?: string[] }; limits: Record<string, unknown>; cohort?: string; borrowingLimit?: Record<string, unknown>; lendingLimit?: Record<string, unknown> }[];
+  quotas?: { name: string; owner: string; scope?: { pools?: string[]; tiers?: string[] }; limits: Record<string, unknown>; cohort?: string; borrowingLimit?: Record<string, unknown>; lendingLimit?: Record<string, unknown>; reclaimWithinCohort?: "Never" | "LowerPriority" | "Any" }[];
   profile?: Partial<SchedulingProfileSpec>;
   instances?: (Omit<ObservedInstance, 'requests'> & { requests?: Record<string, unknown> })[];
   explain?: string[];
@@ -44,6 +44,8 @@ export interface PlainScenario {
     removals?: string[];
     placedCount?: number;
     blockedCount?: number;
+    /** instance → plugin → node → that plugin's score in the instance's candidates (needs `explain: [instance]`). */
+    scores?: Record<string, Record<string, Record<string, number>>>;
     /** Substrings that must appear in the instance's blocked summary or messages. */
     messages?: Record<string, string[]>;
   };

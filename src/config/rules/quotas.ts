@@ -6,7 +6,7 @@ import { docName, entriesOf } from './context.js';
 
 export const quotaCohorts: Rule = {
   name: 'quota-cohorts',
-  description: 'borrowing and lending limits need a cohort, name limited resources, and lend no more than the quota has; a cohort has more than one member',
+  description: 'borrowing and lending limits and reclaimWithinCohort need a cohort, name limited resources, and lend no more than the quota has; a cohort has more than one member',
   check(ctx) {
     const quotas = entriesOf(ctx, 'Quota');
     const members = new Map<string, typeof quotas>();
@@ -26,6 +26,8 @@ export const quotaCohorts: Rule = {
           else if (field === 'lendingLimit' && v > own) ctx.report(e, at, 'InconsistentCohort', `${docName(e.doc)}: spec.lendingLimit lends ${formatResource(k, v)}, more than its own limit of ${formatResource(k, own)}`, { hint: `lower lendingLimit.${resourceName(k)} to at most the limit` });
         }
       }
+      if (s.cohort === undefined && s.reclaimWithinCohort !== undefined && s.reclaimWithinCohort !== 'Never' && !e.partial)
+        ctx.report(e, '/spec/reclaimWithinCohort', 'InconsistentCohort', `${docName(e.doc)}: spec.reclaimWithinCohort is ${s.reclaimWithinCohort}, but the quota belongs to no cohort that could borrow from it`, { hint: 'add spec.cohort, or remove reclaimWithinCohort', atKey: true });
       if (s.cohort !== undefined) members.set(s.cohort, [...(members.get(s.cohort) ?? []), e]);
     }
     const owners = new Map<string, (typeof quotas)[number]>();

@@ -21,6 +21,7 @@ import {
   summaryPhrase,
 } from './describe.js';
 import type { PoolGroup } from './groups.js';
+import { gpus, gpuSentence, gpuToShow } from './gpu.js';
 import { codeSpan, escapeHtml, escapeMd, thousands } from './markdown-escape.js';
 import { chartLegend, forecastChart } from './mermaid.js';
 import type { BlockedInstance, Plan, PlanAction, PlanForecast, PlanWarning, PoolSummary } from './types.js';
@@ -92,6 +93,8 @@ export function poolSummaryLine(g: PoolGroup): string {
   const n = g.actions.length;
   const parts = [`<b>${escapeHtml(g.name)}</b>`];
   if (g.pool) parts.push(g.pool.nodes.current === g.pool.nodes.planned ? `${g.pool.nodes.current} nodes` : `${g.pool.nodes.current} → ${g.pool.nodes.planned} nodes`);
+  const gpu = g.pool && gpuToShow(g.pool);
+  if (gpu && gpu.strandedMillis + gpu.fragmentedMillis > 0) parts.push(`${gpus(gpu.strandedMillis + gpu.fragmentedMillis)} GPU stranded or fragmented`);
   parts.push(n === 0 ? 'no actions' : `${thousands(n)} action${n === 1 ? '' : 's'}`);
   return `<summary>${parts.join(' · ')}</summary>`;
 }
@@ -103,6 +106,8 @@ export function poolSummaryLine(g: PoolGroup): string {
 export function poolDetails(g: PoolGroup, shown = g.actions.length, rows?: readonly string[]): string {
   const out = [`<details>${poolSummaryLine(g)}`, ''];
   if (g.pool) out.push(utilisationTable(g.pool), '');
+  const gpu = g.pool && gpuToShow(g.pool);
+  if (gpu) out.push(`${gpuSentence(gpu)}.`, '');
   const n = Math.min(g.actions.length, Math.max(0, shown));
   const shownRows = rows ? rows.slice(0, n) : g.actions.slice(0, n).map(actionRow);
   if (shownRows.length > 0) out.push(ACTIONS_HEADER, ...shownRows, '');

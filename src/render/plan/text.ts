@@ -22,6 +22,7 @@ import {
   summaryPhrase,
 } from './describe.js';
 import { phases } from './groups.js';
+import { gpuSentence, gpuToShow } from './gpu.js';
 import type { Plan, PlanAction, PlanForecast } from './types.js';
 
 export interface TextOptions {
@@ -144,6 +145,8 @@ export function poolsSection(plan: Plan, c: Palette): string[] {
       const over = u.planned > 100 ? c.red(' overcommitted') : '';
       out.push(`    ${clean(k).padEnd(pad)}  ${bar(u.current, c)} → ${bar(u.planned, c)}${over}`);
     }
+    const g = gpuToShow(p);
+    if (g) out.push(`    ${c.yellow(gpuSentence(g))}`);
   }
   return out;
 }

@@ -141,6 +141,8 @@ export interface PoolSummary {
   nodes: CurrentPlanned;
   /** Per resource (`cpu`, `memory`, `storage`, `network`, `gpu`, extended keys), in percent. */
   utilizationPercent?: Record<string, CurrentPlanned>;
+  /** GPU millis after the plan (1.x addition). */
+  gpu?: { capacityMillis?: number; freeMillis?: number; strandedMillis?: number; fragmentedMillis?: number; blockedInstances?: number };
 }
 
 export interface QuotaSummary {

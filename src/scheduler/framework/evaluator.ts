@@ -16,7 +16,10 @@ import type { AgentStatics, Pod } from './workload.js';
 
 interface AgentWeights {
   statics: { plugin: ScorePlugin; weight: number }[];
+  /** Dynamic scores used as they are. */
   dynamic: { plugin: ScorePlugin; weight: number }[];
+  /** Dynamic scores normalised over the feasible nodes (ScorePlugin.normalize). */
+  normalized: { plugin: ScorePlugin; weight: number }[];
   total: number;
   /** Every weighted score depends only on the node's own state. */
   nodeLocal: boolean;
@@ -126,9 +129,11 @@ export class Evaluator {
           .map((plugin) => ({ plugin, weight: weightOf(this.scoreWeights, plugin.weightKey) }))
           .filter((d) => d.weight > 0);
       const statics = weighted(this.staticScores);
-      const dynamic = weighted(this.dynamicScores);
-      const total = [...statics, ...dynamic].reduce((s, d) => s + d.weight, 0);
-      w = { statics, dynamic, total, nodeLocal: dynamic.every((d) => d.plugin.nodeLocal) };
+      const all = weighted(this.dynamicScores);
+      const dynamic = all.filter((d) => !d.plugin.normalize);
+      const normalized = all.filter((d) => d.plugin.normalize);
+      const total = [...statics, ...all].reduce((s, d) => s + d.weight, 0);
+      w = { statics, dynamic, normalized, total, nodeLocal: normalized.length === 0 && dynamic.every((d) => d.plugin.nodeLocal) };
       this.weights.set(pod.agent.index, w);
     }
     return w;
@@ -167,7 +172,42 @@ export class Evaluator {
     if (sum !== sum) sum = this.staticScoreOf(statics, node);
     const n = this.nodes[node]!;
     for (const d of w.dynamic) sum += d.weight * d.plugin.score(this.ctx, pod, n);
+    for (let k = 0; k < w.normalized.length; k++) sum += w.normalized[k]!.weight * this.normalizedScore(pod, w, k, n);
     return sum / w.total;
+  }
+
+  /** Raw min and max per normalised plugin over the feasible nodes, for one instance and cluster state. */
+  private range: { pod: Pod; version: number; min: Float64Array; max: Float64Array } | undefined;
+
+  /** A normalised plugin's 0–100 score of a node: kube's NormalizeScore over the feasible nodes. */
+  private normalizedScore(pod: Pod, w: AgentWeights, k: number, n: NodeInfo): number {
+    const raw = w.normalized[k]!.plugin.score(this.ctx, pod, n);
+    const version = this.ctx.cluster.changeLog.length;
+    if (this.range?.pod !== pod || this.range.version !== version) this.setRange(pod, w, this.passing(pod));
+    const min = this.range!.min[k]!;
+    const max = this.range!.max[k]!;
+    return max > min ? (100 * (raw - min)) / (max - min) : 0;
+  }
+
+  /** Statically feasible nodes that pass the dynamic filters now. */
+  private passing(pod: Pod): number[] {
+    const out: number[] = [];
+    for (const node of this.statics(pod).feasible) if (this.dynamicStatus(pod, node).code === 'Success') out.push(node);
+    return out;
+  }
+
+  private setRange(pod: Pod, w: AgentWeights, nodes: readonly number[]): void {
+    const min = new Float64Array(w.normalized.length).fill(Infinity);
+    const max = new Float64Array(w.normalized.length).fill(-Infinity);
+    for (const node of nodes) {
+      const n = this.nodes[node]!;
+      for (let k = 0; k < w.normalized.length; k++) {
+        const v = w.normalized[k]!.plugin.score(this.ctx, pod, n);
+        if (v < min[k]!) min[k] = v;
+        if (v > max[k]!) max[k] = v;
+      }
+    }
+    this.range = { pod, version: this.ctx.cluster.changeLog.length, min, max };
   }
 
   /** Computes and keeps a node's weighted static score for a class. */
@@ -187,17 +227,22 @@ export class Evaluator {
     const n = this.nodes[node]!;
     const w = this.agentWeights(pod);
     for (const d of [...w.statics, ...w.dynamic]) out[d.plugin.name] = round(d.plugin.score(this.ctx, pod, n));
+    for (let k = 0; k < w.normalized.length; k++) out[w.normalized[k]!.plugin.name] = round(this.normalizedScore(pod, w, k, n));
     return out;
   }
 
   /** The best node by weighted score (lowest index among equals), or -1. */
   best(pod: Pod): number {
     const st = this.statics(pod);
-    if (pod.req === pod.agent.req && this.agentWeights(pod).nodeLocal) return this.bestCached(pod, st);
+    const w = this.agentWeights(pod);
+    if (pod.req === pod.agent.req && w.nodeLocal) return this.bestCached(pod, st);
+    // With normalised scores, filter once and take their range over the nodes that pass.
+    const nodes = w.normalized.length > 0 ? this.passing(pod) : undefined;
+    if (nodes) this.setRange(pod, w, nodes);
     let best = -1;
     let bestScore = -Infinity;
-    for (const node of st.feasible) {
-      if (this.dynamicStatus(pod, node).code !== 'Success') continue;
+    for (const node of nodes ?? st.feasible) {
+      if (!nodes && this.dynamicStatus(pod, node).code !== 'Success') continue;
       const s = this.score(pod, node);
       if (s > bestScore) {
         best = node;

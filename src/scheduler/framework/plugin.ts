@@ -59,7 +59,13 @@ export interface ScorePlugin {
   /** Whether the plugin has anything to say about this agent (else it is left out of the weighting). */
   applies(pod: Pod): boolean;
   preScore?(ctx: CycleContext, pod: Pod): void;
-  /** 0–100, higher is better, for a node that passed every filter. */
+  /**
+   * When set, `score` is a raw value the evaluator normalises over the nodes that pass every filter,
+   * as kube's NormalizeScore does for InterPodAffinity: (raw − min) × 100 / (max − min), all 0 when
+   * every node scores alike. Such a plugin is never node-local.
+   */
+  readonly normalize?: 'minMax';
+  /** 0–100 (or raw, see `normalize`), higher is better, for a node that passed every filter. */
   score(ctx: CycleContext, pod: Pod, node: NodeInfo): number;
 }
 

@@ -95,7 +95,10 @@ export class QuotaTracker {
         if (Number.isNaN(lim)) continue;
         const used = q.usage[i]!;
         const after = used + r;
-        if (after <= lim) continue;
+        // Within the own non-lendable part nothing else can hold it; above it, in a cohort, the
+        // lendable part may be lent out: as in Kueue, the own limit is only guaranteed through
+        // reclaimWithinCohort, so the cohort check below applies up to the own limit too.
+        if (after <= lim - (q.cohort ? q.lendable[i]! : 0)) continue;
         const name = i === this.agentsSlot ? 'agents' : this.res.keys[i]!;
         if (!q.cohort) return this.failure(q, name, i, used, r, `limit ${this.fmt(i, lim)}`);
         const borrow = q.borrow[i]!;
@@ -111,7 +114,8 @@ export class QuotaTracker {
           pool2 += m.lendable[i]!;
         }
         if (borrowed > pool2) {
-          return this.failure(q, name, i, used, r, `limit ${this.fmt(i, lim)}, and cohort ${q.doc.spec.cohort} lends only ${this.fmt(i, pool2)} (members would borrow ${this.fmt(i, borrowed)})`);
+          const within = after <= lim ? `its own limit ${this.fmt(i, lim)} is lent to cohort ${q.doc.spec.cohort}` : `limit ${this.fmt(i, lim)}, and cohort ${q.doc.spec.cohort} lends only ${this.fmt(i, pool2)}`;
+          return this.failure(q, name, i, used, r, `${within} (members would use ${this.fmt(i, borrowed)} of the ${this.fmt(i, pool2)} they lend)`);
         }
       }
     }
@@ -130,6 +134,44 @@ export class QuotaTracker {
       resource: name === 'agents' ? 'agents' : name,
       message: `quota ${q.doc.metadata.name} (owner ${q.doc.spec.owner}): ${this.fmt(i, used)} used + ${this.fmt(i, r)} requested exceeds ${limit}`,
     };
+  }
+
+  /**
+   * Kueue's reclaimWithinCohort for an instance the quotas refuse on `pool`: when every quota
+   * counting it would stay within its own limit (the nominal quota) and the refusal comes from a
+   * cohort member borrowing, the refusing quota's policy and which placed instances may be taken
+   * back — those counted by another member that borrows a resource the instance requests.
+   */
+  reclaimable(pod: Pod, pool: string): { policy: 'LowerPriority' | 'Any'; quota: string; isVictim: (v: Pod, vPool: string) => boolean } | undefined {
+    if (this.states.length === 0) return undefined;
+    const owner = pod.agent.doc.spec.owner;
+    const list = this.statesFor(owner, pool);
+    for (const q of list) {
+      for (let i = 0; i <= this.agentsSlot; i++) {
+        const r = i === this.agentsSlot ? 1 : pod.req[i]!;
+        if (r > 0 && !Number.isNaN(q.limit[i]!) && q.usage[i]! + r > q.limit[i]!) return undefined;
+      }
+    }
+    const c = this.check(pod, pool);
+    if (c.ok) return undefined;
+    const q = list.find((x) => x.doc.metadata.name === c.quota);
+    const policy = q?.doc.spec.reclaimWithinCohort ?? 'Never';
+    if (!q?.cohort || policy === 'Never') return undefined;
+    const members = q.cohort.filter((m) => m !== q);
+    const borrowing = (m: QuotaState) => {
+      for (let i = 0; i <= this.agentsSlot; i++) {
+        const r = i === this.agentsSlot ? 1 : pod.req[i]!;
+        if (r > 0 && !Number.isNaN(m.limit[i]!) && m.usage[i]! > m.limit[i]!) return true;
+      }
+      return false;
+    };
+    const isVictim = (v: Pod, vPool: string) => {
+      const vOwner = v.agent.doc.spec.owner;
+      if (vOwner === owner) return false;
+      const counted = this.statesFor(vOwner, vPool);
+      return members.some((m) => counted.includes(m) && borrowing(m));
+    };
+    return { policy, quota: q.doc.metadata.name, isVictim };
   }
 
   add(pod: Pod, pool: string, sign = 1): void {

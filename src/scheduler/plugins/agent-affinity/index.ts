@@ -15,6 +15,7 @@ const score = {
   kind: 'dynamic',
   weightKey: 'affinity',
   nodeLocal: false,
+  normalize: 'minMax',
   applies: hasPreferredTerms,
   score: (ctx, pod, node) => agentAffinityScore(ctx.cluster, pod, node.index),
 } satisfies ScorePlugin;

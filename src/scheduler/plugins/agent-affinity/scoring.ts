@@ -1,29 +1,17 @@
 /**
- * Preferred agent affinity and anti-affinity: each term contributes its weight times
- * c/(c+1) for c matching instances in the node's domain (positive for affinity, negative for
- * anti-affinity), mapped to 0–100 around 50. Absolute, so scores of other nodes never change
- * when one node changes.
+ * Preferred agent affinity and anti-affinity, as kube's InterPodAffinity scores the incoming pod's
+ * terms: each term adds its weight once per matching instance in the node's domain (subtracts, for
+ * anti-affinity). Raw: the evaluator normalises it over the feasible nodes (NormalizeScore).
  */
 import type { ClusterState } from '../../framework/cluster.js';
 import type { Pod } from '../../framework/workload.js';
 
 export function agentAffinityScore(cluster: ClusterState, pod: Pod, node: number): number {
   const p = pod.agent.placement;
-  let total = 0;
   let sum = 0;
-  for (const ref of p.affinity) {
-    if (ref.required) continue;
-    const c = ref.term.domainCount(cluster.domainOf(ref.term.key, node));
-    total += ref.weight;
-    sum += (ref.weight * c) / (c + 1);
-  }
-  for (const ref of p.antiAffinity) {
-    if (ref.required) continue;
-    const c = ref.term.domainCount(cluster.domainOf(ref.term.key, node));
-    total += ref.weight;
-    sum -= (ref.weight * c) / (c + 1);
-  }
-  return total > 0 ? 50 + (50 * sum) / total : 50;
+  for (const ref of p.affinity) if (!ref.required) sum += ref.weight * ref.term.domainCount(cluster.domainOf(ref.term.key, node));
+  for (const ref of p.antiAffinity) if (!ref.required) sum -= ref.weight * ref.term.domainCount(cluster.domainOf(ref.term.key, node));
+  return sum;
 }
 
 export function hasPreferredTerms(pod: Pod): boolean {
