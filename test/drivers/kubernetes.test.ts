@@ -142,9 +142,13 @@ describe('kubernetes driver against the API test server', { timeout: 30_000 }, (
     await r.driver.apply(place('bot-0', 'work-0'), ctx());
     await r.driver.apply({ id: 'a2', type: 'move', instance: 'bot-0', agent: 'bot', fromNode: 'work-0', toNode: 'work-1', reason: 'test' }, ctx());
     expect(managedPods(r.server).map((p) => p.spec.nodeName)).toEqual(['work-1']);
-    // The old pod was deleted only after the new one was seen Running and Ready.
+    // The old pod was deleted only after the new one was seen Running and Ready, and the move
+    // finished only once the old pod was gone (its room is free for what depends on the move).
     const log = r.server.requests.map((q) => `${q.verb} ${q.resource}`);
-    expect(log.lastIndexOf('delete pods')).toBeGreaterThan(log.lastIndexOf('get pods'));
+    const deleted = log.indexOf('delete pods');
+    expect(deleted).toBeGreaterThan(log.indexOf('get pods'));
+    expect(log.indexOf('get pods')).toBeGreaterThan(-1);
+    expect(log.slice(deleted + 1)).toContain('get pods');
     r.server.setNodeReady('work-2', false);
     const err = await r.driver.apply({ id: 'a3', type: 'move', instance: 'bot-0', agent: 'bot', fromNode: 'work-1', toNode: 'work-2', reason: 'test' }, ctx()).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/move bot-0 from work-1 to work-2 on http:\/\/127\.0\.0\.1:\d+ failed: the new pod bot-0-\w+ is not Running and Ready after 1s/);
