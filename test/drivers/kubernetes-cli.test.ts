@@ -258,7 +258,7 @@ describe.skipIf(!existsSync(path.join(ROOT, 'src/engine/registration.ts')))('qm 
     });
     const applied = await qm(['apply', '--auto-approve']);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(server.machineDeployment('clusters', 'elastic')!.spec.replicas).toBe(2);
+    expect(server.machineDeployment('clusters', 'elastic')!.spec.replicas, applied.stdout + applied.stderr).toBe(2);
     expect(fleet().filter((x) => x.startsWith('grow-'))).toHaveLength(2);
     expect((await qm(['plan', '--detailed-exitcode'])).code).toBe(0);
   });

@@ -97,6 +97,8 @@ export class ClusterState {
 
   /** Resolves when the simulated controllers have nothing pending (no timers, no queued pods). */
   async settle(): Promise<void> {
+    // Controllers react to writes in a microtask (capi.ts mark()): let them schedule their timers first.
+    await new Promise((r) => setImmediate(r));
     this.kubelet.drain();
     while (this.timers.size > 0) {
       await this.timers.idle();
