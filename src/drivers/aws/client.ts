@@ -3,13 +3,13 @@
  * HTTPS; `AWS_ENDPOINT_URL` and the credential chain are the SDK's). Failures come back as
  * AwsCallError with a kind the driver branches on, never on message text.
  */
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  SetDesiredCapacityCommand,
-  TerminateInstanceInAutoScalingGroupCommand,
-} from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingClientConfig } from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingClient, AutoScalingClientConfig } from '@aws-sdk/client-auto-scaling';
+import type * as AwsSdk from '@aws-sdk/client-auto-scaling';
+
+/** The SDK, loaded on the first call: importing it costs ~0.2 s, which commands that never reach AWS should not pay. */
+type Sdk = typeof AwsSdk;
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdk ??= import('@aws-sdk/client-auto-scaling'));
 
 export interface GroupInstance {
   id: string;
@@ -66,14 +66,17 @@ export function classify(e: unknown, operation: string): AwsCallError {
 
 /** One client per region (and profile): the calls the provisioner needs. */
 export class AutoScalingApi {
-  private readonly client: AutoScalingClient;
+  private client: Promise<{ client: AutoScalingClient; sdk: Sdk }> | undefined;
 
-  constructor(config: AutoScalingClientConfig) {
+  constructor(private readonly config: AutoScalingClientConfig) {
     // The SDK warns on every run under Node < 22 about its releases after January 2027; qm
     // supports Node 20 with the SDK it ships, so the warning is noise on qm's stderr. A user's
     // explicit setting wins.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new AutoScalingClient(config);
+  }
+
+  private connect(): Promise<{ client: AutoScalingClient; sdk: Sdk }> {
+    return (this.client ??= loadSdk().then((s) => ({ client: new s.AutoScalingClient(this.config), sdk: s })));
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -92,7 +95,7 @@ export class AutoScalingApi {
       let token: string | undefined;
       do {
         const res = await this.call('DescribeAutoScalingGroups', () =>
-          this.client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...batch], MaxRecords: 50, ...(token ? { NextToken: token } : {}) }), signal ? { abortSignal: signal } : {}),
+          this.connect().then(({ client, sdk: s }) => client.send(new s.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...batch], MaxRecords: 50, ...(token ? { NextToken: token } : {}) }), signal ? { abortSignal: signal } : {})),
         );
         for (const g of res.AutoScalingGroups ?? []) {
           if (!g.AutoScalingGroupName) continue;
@@ -114,19 +117,19 @@ export class AutoScalingApi {
   /** Ask for `desired` instances now, regardless of the group's cooldown (qm has its own). */
   async setDesiredCapacity(group: string, desired: number, signal?: AbortSignal): Promise<void> {
     await this.call('SetDesiredCapacity', () =>
-      this.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: desired, HonorCooldown: false }), signal ? { abortSignal: signal } : {}),
+      this.connect().then(({ client, sdk: s }) => client.send(new s.SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: desired, HonorCooldown: false }), signal ? { abortSignal: signal } : {})),
     );
   }
 
   /** Terminate one instance and lower the group's desired capacity with it (so it is not replaced). */
   async terminateInstance(instanceId: string, signal?: AbortSignal): Promise<{ activityId?: string | undefined; description?: string | undefined }> {
     const res = await this.call('TerminateInstanceInAutoScalingGroup', () =>
-      this.client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: true }), signal ? { abortSignal: signal } : {}),
+      this.connect().then(({ client, sdk: s }) => client.send(new s.TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: true }), signal ? { abortSignal: signal } : {})),
     );
     return { activityId: res.Activity?.ActivityId, description: res.Activity?.Description };
   }
 
   close(): void {
-    this.client.destroy();
+    void this.client?.then(({ client }) => client.destroy(), () => undefined);
   }
 }

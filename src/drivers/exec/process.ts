@@ -5,8 +5,12 @@
  * Requests may be in flight together; answers are matched by id. Failures come back as RpcFailure
  * values with a one-sentence detail; the caller turns them into DriverErrors naming the program.
  */
-import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
+import type { execa as ExecaFn, ResultPromise } from 'execa';
+
+/** execa, loaded when the first program starts: importing it costs ~0.2 s that commands without an exec driver should not pay. */
+type Execa = typeof ExecaFn;
+let execaModule: Promise<Execa> | undefined;
+const loadExeca = (): Promise<Execa> => (execaModule ??= import('execa').then((m) => m.execa));
 import { createInterface } from 'node:readline';
 
 export interface RpcFailure {
@@ -88,14 +92,18 @@ export class RpcProcess {
   private broken: RpcFailure | undefined;
   private exited: Promise<void> | undefined;
   private closing = false;
+  private starting: Promise<void> | undefined;
 
   constructor(private readonly spec: ProgramSpec) {}
 
   /** Send a request and wait for its answer (or a failure). */
-  request(method: string, params: unknown): Promise<unknown> {
-    if (this.broken) return Promise.reject(new RpcFailureError(this.broken));
-    const child = this.ensureStarted();
-    if (this.broken) return Promise.reject(new RpcFailureError(this.broken));
+  async request(method: string, params: unknown): Promise<unknown> {
+    if (this.broken) throw new RpcFailureError(this.broken);
+    // (The child is a thenable: it is read from the field, never resolved through a promise.)
+    if (!this.child) await (this.starting ??= loadExeca().then((run) => void this.ensureStarted(run)));
+    const child = this.child;
+    if (this.broken) throw new RpcFailureError(this.broken);
+    if (!child) throw new RpcFailureError({ kind: 'start', detail: 'the program could not be started' });
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -108,7 +116,7 @@ export class RpcProcess {
     });
   }
 
-  private ensureStarted(): ResultPromise {
+  private ensureStarted(execa: Execa): ResultPromise {
     if (this.child) return this.child;
     installExitHook();
     const [file, ...args] = this.spec.command;
