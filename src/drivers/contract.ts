@@ -5,6 +5,7 @@
  */
 import type { DriverType, PolicySet, PoolDoc } from '../model/documents.js';
 import type { PlanAction } from '../model/plan.js';
+import type { ResourceList } from '../model/quantity.js';
 import type { ObservedInstance, ObservedNode, ScalingEvent } from '../model/state.js';
 
 export interface DriverCapabilities {
@@ -64,6 +65,20 @@ export interface Driver {
   close(): Promise<void>;
 }
 
+/** What a driver records on every instance it starts (labels, annotations): who, where, from which plan and template. */
+export interface InstanceIdentity {
+  instance: string;
+  agent: string;
+  pool: string;
+  node: string;
+  planId: string;
+  requests: ResourceList;
+  gpuDevices?: number[];
+  startedAt: string;
+  /** The agent's templateDigest, recorded so a later change of its runtime or resources is seen. */
+  template?: string;
+}
+
 /** A failure of one driver action, naming the driver, host and action (SPEC §5). */
 export class DriverError extends Error {
   readonly code = 'driver' as const;
@@ -76,6 +91,18 @@ export class DriverError extends Error {
   ) {
     super(`driver ${driver}: ${action} on ${host} failed: ${detail}`);
     this.name = 'DriverError';
+  }
+}
+
+/** Where an action happens, for DriverError's host: the target node, or the pool or agent it scales. */
+export function actionHost(a: PlanAction): string {
+  switch (a.type) {
+    case 'place': return a.node;
+    case 'move': return a.toNode;
+    case 'evict':
+    case 'remove': return a.node;
+    case 'scalePool': return `pool ${a.pool}`;
+    case 'scaleAgent': return `agent ${a.agent}`;
   }
 }
 

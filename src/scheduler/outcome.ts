@@ -1,4 +1,5 @@
 /** What one scheduling run decides, kept per instance, and its result in a deterministic order. */
+import type { ClusterState } from './framework/cluster.js';
 import type { Pod } from './framework/workload.js';
 import type { Blocked, BlockedReason, Decision, Eviction, Move, Placement, Removal, ScheduleResult } from './types.js';
 
@@ -31,4 +32,19 @@ export class Outcome {
       warnings: this.warnings,
     };
   }
+}
+
+/** The placement record of a pod bound to `node` (its devices as chosen there). */
+export function placementRecord(cluster: ClusterState, pod: Pod, node: number, devices: readonly number[], score: number, reason: string): Placement {
+  const n = cluster.nodes[node]!;
+  return {
+    instance: pod.name,
+    agent: pod.agent.name,
+    pool: n.node.pool,
+    node: n.name,
+    requests: cluster.res.list(pod.req),
+    ...(pod.gpuMillis > 0 ? { gpuDevices: [...devices] } : {}),
+    score: Math.round(score),
+    reason,
+  };
 }

@@ -23,7 +23,7 @@ import { gpuWorkload } from './workload-classes.js';
 import { consolidate } from './consolidate.js';
 import { rebalance } from './rebalance.js';
 import { improve } from './improve.js';
-import { Outcome } from './outcome.js';
+import { Outcome, placementRecord } from './outcome.js';
 import { drain, rollout, type ReplaceHooks } from './replace.js';
 
 /** One run of the pipeline with the profile's algorithm, or `override`. */
@@ -223,17 +223,8 @@ class Scheduler {
         ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
       });
     } else {
-      this.out.placements.set(pod.id, {
-        instance: pod.name,
-        agent: pod.agent.name,
-        pool: n.node.pool,
-        node: n.name,
-        requests: this.cluster.res.list(pod.req),
-        ...(pod.gpuMillis > 0 ? { gpuDevices: devices } : {}),
-        score: Math.round(score),
-        reason: recreate ? `${cause}; recreated on ${n.name}` : reason,
-        ...(recreate ? { recreate: true } : {}),
-      });
+      const record = placementRecord(this.cluster, pod, node, devices, score, recreate ? `${cause}; recreated on ${n.name}` : reason);
+      this.out.placements.set(pod.id, recreate ? { ...record, recreate: true } : record);
     }
     this.out.decisions.set(pod.id, { instance: pod.name, agent: pod.agent.name, outcome: 'placed', node: n.name, ...(candidates ? { candidates } : {}) });
   }
@@ -314,16 +305,8 @@ class Scheduler {
         this.placed[b.agent.index]!++;
         this.out.blocked.delete(b.id);
         const n = this.cluster.nodes[b.node]!;
-        this.out.placements.set(b.id, {
-          instance: b.name,
-          agent: b.agent.name,
-          pool: n.node.pool,
-          node: n.name,
-          requests: this.cluster.res.list(b.req),
-          ...(b.gpuMillis > 0 ? { gpuDevices: b.devices } : {}),
-          score: Math.round(this.ev.score(b, b.node)),
-          reason: `new instance; takes the place of ${d.name}, whose request left capacity on ${n.name} no other instance could use`,
-        });
+        const reason = `new instance; takes the place of ${d.name}, whose request left capacity on ${n.name} no other instance could use`;
+        this.out.placements.set(b.id, placementRecord(this.cluster, b, b.node, b.devices, this.ev.score(b, b.node), reason));
         this.out.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
       }
     }

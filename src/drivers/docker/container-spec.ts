@@ -6,6 +6,7 @@
  */
 import type { AgentDoc } from '../../model/documents.js';
 import type { ResourceList } from '../../model/quantity.js';
+import type { InstanceIdentity } from '../contract.js';
 import type { ObservedInstance } from '../../model/state.js';
 import { resolveEnvRefs } from './options.js';
 
@@ -22,17 +23,7 @@ export const LABEL = {
 } as const;
 
 /** Everything a container needs that the driver decides. */
-export interface InstanceSpec {
-  instance: string;
-  agent: string;
-  pool: string;
-  node: string;
-  planId: string;
-  requests: ResourceList;
-  gpuDevices?: number[];
-  startedAt: string;
-  /** The agent's templateDigest, recorded so a later change of its runtime or resources is seen. */
-  template?: string;
+export interface InstanceSpec extends InstanceIdentity {
   /** The node's CPU capacity: a CPU limit taken from requests (overcommitted) never exceeds it. */
   nodeCpuMillis?: number;
 }

@@ -7,7 +7,7 @@ import { templateDigest } from '../../model/digest.js';
 import type { DriverDoc, PolicySet, PoolDoc } from '../../model/documents.js';
 import type { PlanAction } from '../../model/plan.js';
 import type { ApplyContext, Driver, DriverCapabilities, DriverContext, Health, Observation } from '../contract.js';
-import { describeAction, DriverError } from '../contract.js';
+import { actionHost, describeAction, DriverError } from '../contract.js';
 import type { SimStore } from '../sim/store.js';
 import { AnswerProblem, healthAnswer, initializeAnswer, observeAnswer } from './answers.js';
 import type { ExecOptions } from './options.js';
@@ -103,7 +103,7 @@ export class ExecDriver implements Driver {
       if (!(e instanceof RpcFailureError)) throw e;
       const f = e.failure;
       const hint = f.hint ?? hintFor(f.kind, this.opts.timeoutMs);
-      if (action && f.kind === 'error' && f.code !== -32601) throw this.error(describeAction(action), f.detail, hint, f.host ?? hostOf(action));
+      if (action && f.kind === 'error' && f.code !== -32601) throw this.error(describeAction(action), f.detail, hint, f.host ?? actionHost(action));
       throw this.error(action ? `apply (${describeAction(action)})` : method, f.detail, hint, f.kind === 'error' ? f.host : undefined);
     }
   }
@@ -139,10 +139,10 @@ export class ExecDriver implements Driver {
 
   async apply(action: PlanAction, ctx: ApplyContext): Promise<void> {
     const label = describeAction(action);
-    if (ctx.signal?.aborted) throw new DriverError(this.name, hostOf(action), label, 'the apply was interrupted before this action started');
+    if (ctx.signal?.aborted) throw new DriverError(this.name, actionHost(action), label, 'the apply was interrupted before this action started');
     const caps = await this.ready();
     if (action.type === 'scalePool' && !caps.scaleNodes) {
-      throw new DriverError(this.name, hostOf(action), label, `the program ${this.opts.display} declared that it cannot add or remove nodes (capabilities.scaleNodes: false)`, 'give the pool a provisioner that can scale, or make it static');
+      throw new DriverError(this.name, actionHost(action), label, `the program ${this.opts.display} declared that it cannot add or remove nodes (capabilities.scaleNodes: false)`, 'give the pool a provisioner that can scale, or make it static');
     }
     const params: Record<string, unknown> = { action, planId: ctx.planId, now: ctx.now };
     if (action.type === 'place' || action.type === 'move') {
@@ -190,16 +190,6 @@ function poolInfo(p: PoolDoc): { name: string; region: string; zones: string[]; 
   return { name: p.metadata.name, region: p.spec.region, zones: [...p.spec.zones], size: { ...p.spec.size } };
 }
 
-function hostOf(a: PlanAction): string {
-  switch (a.type) {
-    case 'place': return a.node;
-    case 'move': return a.toNode;
-    case 'evict':
-    case 'remove': return a.node;
-    case 'scalePool': return `pool ${a.pool}`;
-    case 'scaleAgent': return `agent ${a.agent}`;
-  }
-}
 
 /** The registry's factory. */
 export function createExecDriver(name: string, store: HistoryStore, doc: DriverDoc | undefined, deps: ExecDriverDeps): ExecDriver {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentDoc } from '../../model/documents.js';
 import type { ResourceList } from '../../model/quantity.js';
+import type { InstanceIdentity } from '../contract.js';
 import type { ObservedInstance } from '../../model/state.js';
 import { resolveEnvRefs } from '../docker/options.js';
 import { toKube } from './resources.js';
@@ -32,17 +33,8 @@ export const ANNOTATION = {
 /** The label selector of every pod this driver manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY}=${MANAGER}`;
 
-export interface PodIdentity {
-  instance: string;
-  agent: string;
-  pool: string;
-  node: string;
-  planId: string;
-  requests: ResourceList;
-  gpuDevices?: number[];
-  startedAt: string;
-  template?: string;
-}
+/** A pod's identity is the driver contract's instance identity. */
+export type PodIdentity = InstanceIdentity;
 
 /** The pod's name: the instance and a short digest of its node, so a re-run on the same node finds the same pod (409 → adopt) and a move's new pod never clashes with the old one. */
 export function podName(instance: string, node: string): string {

@@ -8,7 +8,7 @@ import type { ObservedInstance, ObservedNode } from '../../model/state.js';
 import { templateDigest } from '../../model/digest.js';
 import { initialNodes, newNodes } from '../../planner/nodes.js';
 import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
-import { DriverError, describeAction } from '../contract.js';
+import { actionHost, DriverError, describeAction } from '../contract.js';
 import type { SimOp, SimStore } from './store.js';
 
 export interface SimOptions {
@@ -94,7 +94,7 @@ export class SimDriver implements Driver {
   async apply(action: PlanAction, ctx: ApplyContext): Promise<void> {
     const key = `${action.type}:${'instance' in action ? action.instance : 'pool' in action ? action.pool : action.agent}`;
     const failList = this.opts.failActions ?? (process.env.QM_SIM_FAIL ?? '').split(',').filter(Boolean);
-    if (failList.includes(key)) throw new DriverError(this.name, hostOf(action), describeAction(action), 'injected failure (QM_SIM_FAIL)');
+    if (failList.includes(key)) throw new DriverError(this.name, actionHost(action), describeAction(action), 'injected failure (QM_SIM_FAIL)');
     const delay = this.opts.delayMs ?? Number(process.env.QM_SIM_DELAY_MS ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const cluster = await this.cluster();
@@ -103,7 +103,7 @@ export class SimDriver implements Driver {
     const nodes = fresh.length ? new Map([...cluster.nodes, ...fresh.map((n) => [n.name, n] as const)]) : cluster.nodes;
     const instance = 'instance' in action ? cluster.instances.get(action.instance) : undefined;
     const fail = (detail: string): never => {
-      throw new DriverError(this.name, hostOf(action), describeAction(action), detail);
+      throw new DriverError(this.name, actionHost(action), describeAction(action), detail);
     };
     switch (action.type) {
       case 'place': {
@@ -161,16 +161,6 @@ export class SimDriver implements Driver {
   async close(): Promise<void> {}
 }
 
-function hostOf(a: PlanAction): string {
-  switch (a.type) {
-    case 'place': return a.node;
-    case 'move': return a.toNode;
-    case 'evict':
-    case 'remove': return a.node;
-    case 'scalePool': return `pool ${a.pool}`;
-    case 'scaleAgent': return `agent ${a.agent}`;
-  }
-}
 
 const agentsByName = new WeakMap<PolicySet, Map<string, AgentDoc>>();
 
