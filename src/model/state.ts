@@ -2,6 +2,7 @@
  * Observed state (SPEC §3): what a driver or a snapshot says exists, in canonical units.
  */
 import type { ResourceList } from './quantity.js';
+import type { InstanceUsage } from './usage.js';
 import type { Taint } from './documents.js';
 
 export interface ObservedNode {
@@ -35,6 +36,8 @@ export interface ObservedInstance {
   gpuDevices?: number[];
   /** The agent's template (runtime and resources) it was started from, as recorded by the driver (templateDigest). */
   template?: string;
+  /** Real use, when the driver can measure it (src/model/usage.ts). */
+  usage?: InstanceUsage;
 }
 
 export interface ScalingEvent {

@@ -1,0 +1,45 @@
+/**
+ * Real resource use (issue #15): what instances actually consume, as opposed to the requests
+ * written in YAML. Drivers that can measure it (Docker's stats endpoint, Kubernetes'
+ * metrics.k8s.io) report it on observed instances; `qm serve` records one sample per instance per
+ * minute in the state store; `qm status`, the `utilization` metric source and `qm recommend` read it.
+ * Units are the canonical ones of requests (src/model/quantity.ts): cpuMillis, memoryBytes, gpuMillis.
+ */
+import type { ResourceList } from './quantity.js';
+
+/** Use measured on one instance at one moment (or averaged over the driver's window). */
+export interface InstanceUsage {
+  /** ISO 8601 UTC: when the driver measured it (end of its averaging window). */
+  at: string;
+  /** Canonical keys only for resources the driver measured (a missing key means "not measured", never 0). */
+  use: ResourceList;
+}
+
+/** One stored sample: an instance's use over one minute. */
+export interface UsageSample {
+  /** ISO 8601 UTC, truncated to the minute. */
+  at: string;
+  instance: string;
+  agent: string;
+  pool: string;
+  node: string;
+  use: ResourceList;
+}
+
+export interface UsageQuery {
+  agent?: string;
+  pool?: string;
+  /** Inclusive. */
+  since?: string;
+  /** Exclusive. */
+  until?: string;
+}
+
+/** Usage history in the state store: one row per (instance, minute); recording the same key again replaces it. */
+export interface UsageStore {
+  record(samples: readonly UsageSample[]): Promise<void>;
+  /** Oldest first, then by instance name. */
+  list(query?: UsageQuery): Promise<UsageSample[]>;
+  /** Delete samples older than `before`; returns how many were deleted. */
+  prune(before: string): Promise<number>;
+}
