@@ -63,7 +63,33 @@ export interface Driver {
   /** Carry out one action; idempotent, so a re-run after a failure converges. Throws DriverError. */
   apply(action: PlanAction, ctx: ApplyContext): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Provisioners only, optional: the machines in service for a pool, with the address the placing
+   * driver reaches each at, for placing drivers that cannot list a pool's machines themselves
+   * (Docker engines; a Kubernetes node registers on its own). Throws DriverError naming the
+   * provisioner, the cloud resource and the call.
+   */
+  machines?: MachineSource;
+  /**
+   * Placing drivers only, optional: the engine tells it once, when the drivers are set up, that a
+   * pool it serves is scaled by a provisioner with `machines`; its nodes of that pool are then the
+   * provisioner's machines (one node per machine, named by it), not a static list.
+   */
+  provisionedBy?(pool: string, provisioner: string, source: MachineSource): void;
 }
+
+/** A machine a provisioner runs for a pool (an EC2 instance of its Auto Scaling group). */
+export interface Machine {
+  /** The node's name: stable for the machine's life (the instance id). */
+  name: string;
+  zone: string;
+  /** Where the placing driver reaches it (for aws: spec.aws.address rendered for the instance). */
+  address: string;
+  /** The cloud's id of the machine, carried on the node so a scale-down maps it back (`aws:///us-east-1a/i-0abc…`). */
+  providerId?: string;
+}
+
+export type MachineSource = (pool: PoolDoc, signal?: AbortSignal) => Promise<Machine[]>;
 
 /** What a driver records on every instance it starts (labels, annotations): who, where, from which plan and template. */
 export interface InstanceIdentity {

@@ -47,6 +47,8 @@ export function driversFor(policy: PolicySet, store: SimStore, root?: string): D
     }
     // A provisioner that cannot scale refuses at apply time with the driver named; planning still works.
     scaleBy.set(pool.metadata.name, provisioner);
+    // A placing driver that cannot list the pool's machines (Docker engines) takes them from the provisioner.
+    if (!pool.spec.nodes && provisioner !== d.driver && provisioner.machines && d.driver.provisionedBy) d.driver.provisionedBy(pool.metadata.name, provisioner.name, provisioner.machines);
   }
   return {
     drivers,

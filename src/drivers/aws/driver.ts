@@ -5,18 +5,22 @@
  * returns once AWS accepted it (the engine waits for the new nodes to register); scale-down
  * terminates exactly the instances behind the nodes the plan chose, decrementing the desired
  * capacity so they are not replaced. Observation reads the groups only to warn when their
- * MinSize/MaxSize disagree with the pools' size bounds.
+ * MinSize/MaxSize disagree with the pools' size bounds. For Docker-placed pools it also lists the
+ * machines (`machines`): the group's instances in service at their templated addresses (EC2
+ * DescribeInstances for `{privateIp}`), which the docker driver takes as the pool's engines.
  */
 import type { AutoScalingClientConfig } from '@aws-sdk/client-auto-scaling';
 import type { DriverDoc, PoolDoc } from '../../model/documents.js';
 import type { PlanAction, ScalePoolAction } from '../../model/plan.js';
-import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
+import type { ApplyContext, Driver, DriverContext, Health, Machine, MachineSource, Observation } from '../contract.js';
 import { describeAction, DriverError } from '../contract.js';
 import type { SimStore } from '../sim/store.js';
 import { boundsWarning, missingGroupWarning } from './bounds.js';
 import { AutoScalingApi, AwsCallError, classify } from './client.js';
 import type { Group } from './client.js';
-import { loadPrivateIpLookup } from './ec2.js';
+import { Ec2Api } from './ec2.js';
+import type { ThrottleBackoff } from './ec2.js';
+import { groupMachines, idsNeedingAddresses } from './machines.js';
 import { mapNodes } from './mapping.js';
 import type { PrivateIpLookup } from './mapping.js';
 import { awsOptions, groupOf, regionOf } from './options.js';
@@ -31,8 +35,10 @@ export interface AwsDeps {
   clientConfig?: Partial<AutoScalingClientConfig>;
   /** Backoff for ScalingActivityInProgress (attempts, first and largest wait in ms). */
   retry?: Backoff;
-  /** Private addresses for `{privateIp}`; default: EC2 when @aws-sdk/client-ec2 is installed. */
+  /** Private addresses for `{privateIp}`; default: EC2 DescribeInstances (undefined: no lookup at all). */
   privateIps?: PrivateIpLookup | undefined;
+  /** Backoff for EC2 throttling that outlived the SDK's retries. */
+  throttleRetry?: ThrottleBackoff;
 }
 
 /**
@@ -53,6 +59,9 @@ export class AwsDriver implements Driver {
   /** Seconds apply waits for the nodes this provisioner asked for to register (spec.aws.startTimeout). */
   readonly startTimeout: number;
   private readonly apis = new Map<string, AutoScalingApi>();
+  private readonly ec2s = new Map<string, Ec2Api>();
+  /** The machines of a Docker-placed pool (Driver.machines): bound, so the engine can hand it to the docker driver. */
+  readonly machines: MachineSource = (pool, signal) => this.discover(pool, signal);
 
   constructor(
     readonly name: string,
@@ -76,6 +85,46 @@ export class AwsDriver implements Driver {
       this.apis.set(key, a);
     }
     return a;
+  }
+
+  /** Private addresses of instances through EC2 (or the test's lookup). */
+  private privateIps(region: string | undefined): PrivateIpLookup | undefined {
+    if ('privateIps' in this.deps) return this.deps.privateIps;
+    return async (ids, signal) => {
+      const key = region ?? '';
+      let e = this.ec2s.get(key);
+      if (!e) {
+        e = new Ec2Api(this.sdkConfig(region), this.deps.throttleRetry);
+        this.ec2s.set(key, e);
+      }
+      const found = await e.describeInstances(ids, signal);
+      return new Map([...found.values()].filter((i) => i.privateIp).map((i) => [i.id, i.privateIp!]));
+    };
+  }
+
+  /** The pool's group's instances in service as machines at spec.aws.address; one sentence naming driver, group and call on failure. */
+  private async discover(pool: PoolDoc, signal?: AbortSignal): Promise<Machine[]> {
+    const region = regionOf(this.opts, pool);
+    const group = groupOf(this.opts, pool);
+    const host = `Auto Scaling group ${group}${region ? ` (${region})` : ''}`;
+    const action = `list the machines of pool ${pool.metadata.name}`;
+    try {
+      const g = (await this.api(region).describeGroups([group], signal)).get(group);
+      if (!g) throw new DriverError(this.name, host, action, `the group does not exist${region ? ` in ${region}` : ''}`, 'create it, or correct spec.aws.autoScalingGroup (and region) of the Driver');
+      const ids = idsNeedingAddresses(g, this.opts.address);
+      let ips: Map<string, string> | undefined;
+      if (ids.length) {
+        const lookup = this.privateIps(region);
+        if (!lookup) throw new DriverError(this.name, host, action, `spec.aws.address '${this.opts.address}' needs {privateIp}, and this driver has no EC2 lookup`, 'use {instanceId} in spec.aws.address');
+        ips = await lookup(ids, signal);
+      }
+      return groupMachines(g, pool.metadata.name, this.opts.address, ips);
+    } catch (e) {
+      if (e instanceof DriverError) throw e;
+      const err = e instanceof AwsCallError ? e : classify(e, 'an AWS call');
+      const { detail, hint } = this.explain(err, group);
+      throw new DriverError(this.name, host, action, detail, hint);
+    }
   }
 
   /** Scalable pools (static pools never scale) grouped by region: group name per pool. */
@@ -173,8 +222,8 @@ export class AwsDriver implements Driver {
       throw new DriverError(this.name, host, describeAction(action), 'the plan names no nodes to remove, and lowering the desired capacity would let AWS pick which instances to terminate', 'plan again with this version of qm');
     }
     if (!ctx.poolNodes) throw new DriverError(this.name, host, describeAction(action), "qm did not pass the pool's observed nodes, so the chosen nodes cannot be mapped to instances", 'apply with a qm whose engine passes poolNodes to provisioners');
-    // Tests pass their own lookup (or none); otherwise EC2, when its client is installed.
-    const privateIps = 'privateIps' in this.deps ? this.deps.privateIps : await loadPrivateIpLookup(this.sdkConfig(regionOf(this.opts, pool)));
+    // Nodes the docker driver took from this provisioner carry their providerID; others are found by address.
+    const privateIps = this.privateIps(regionOf(this.opts, pool));
     const m = await mapNodes({ chosen: action.removeNodes, poolNodes: ctx.poolNodes, group: g, pool: pool.metadata.name, addressTemplate: this.opts.address, privateIps });
     if (m.unmapped.length) {
       throw new DriverError(this.name, host, describeAction(action), `cannot tell which instance ${m.unmapped.length === 1 ? 'node' : 'nodes'} ${m.unmapped.map((u) => `${u.node} is (${u.why})`).join('; ')}`, 'nothing was terminated; fix the mapping (docs/aws.md) and apply again');
@@ -185,9 +234,11 @@ export class AwsDriver implements Driver {
   /** One clause saying what AWS answered, and how to fix it. */
   private explain(err: AwsCallError, group: string, action?: ScalePoolAction): { detail: string; hint?: string } {
     const op = err.operation;
+    const ec2 = op === 'DescribeInstances';
+    const permission = `${ec2 ? 'ec2' : 'autoscaling'}:${op}`;
     switch (err.kind) {
       case 'denied':
-        return { detail: `AWS denied autoscaling:${op} on ${group} (${err.awsCode}: ${err.message})`, hint: `allow autoscaling:${op} on the group for the credentials qm runs with (docs/aws.md lists the minimal IAM policy)` };
+        return { detail: `AWS denied ${permission}${ec2 ? ` for the instances of ${group}` : ` on ${group}`} (${err.awsCode}: ${err.message})`, hint: `allow ${permission} ${ec2 ? '(Resource "*")' : 'on the group'} for the credentials qm runs with (docs/aws.md lists the minimal IAM policy)` };
       case 'credentials':
         return { detail: `no AWS credentials were found for ${op} (${err.message})`, hint: `set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or spec.aws.profile${this.opts.profile ? ` (now '${this.opts.profile}')` : ''}, or run with an instance or task role` };
       case 'validation': {
@@ -201,7 +252,7 @@ export class AwsDriver implements Driver {
       case 'throttled':
         return { detail: `AWS kept throttling ${op} after the SDK's retries (${err.awsCode})`, hint: 'apply again in a minute; lower how often qm reconciles if this repeats' };
       case 'unreachable':
-        return { detail: `cannot reach the Auto Scaling API for ${op} (${err.message})`, hint: 'check the network, the region and AWS_ENDPOINT_URL if set' };
+        return { detail: `cannot reach the ${ec2 ? 'EC2' : 'Auto Scaling'} API for ${op} (${err.message})`, hint: 'check the network, the region and AWS_ENDPOINT_URL if set' };
       default:
         return { detail: `${op} failed (${err.awsCode}: ${err.message})` };
     }
@@ -210,6 +261,8 @@ export class AwsDriver implements Driver {
   async close(): Promise<void> {
     for (const a of this.apis.values()) a.close();
     this.apis.clear();
+    for (const e of this.ec2s.values()) e.close();
+    this.ec2s.clear();
   }
 }
 

@@ -14,8 +14,8 @@ export function instanceIdOf(providerId: string): string | undefined {
   return m?.[1];
 }
 
-/** EC2's private addresses of instances (DescribeInstances); absent when @aws-sdk/client-ec2 is not installed. */
-export type PrivateIpLookup = (instanceIds: readonly string[]) => Promise<Map<string, string>>;
+/** EC2's private addresses of instances (DescribeInstances); instances EC2 does not report are absent. */
+export type PrivateIpLookup = (instanceIds: readonly string[], signal?: AbortSignal) => Promise<Map<string, string>>;
 
 export interface NodeMapping {
   /** Chosen nodes and their instances, in the order the plan named them. */
@@ -46,7 +46,7 @@ export async function mapNodes(opts: {
     if (addresses) return addresses;
     let ips = new Map<string, string>();
     if (needsPrivateIp(opts.addressTemplate)) {
-      if (!opts.privateIps) return `its address can only be matched through {privateIp}, which needs EC2 DescribeInstances (the package @aws-sdk/client-ec2 is not installed with this qm); use {instanceId} in spec.aws.address, or run on Kubernetes where nodes carry spec.providerID`;
+      if (!opts.privateIps) return `its address can only be matched through {privateIp}, which needs EC2 DescribeInstances, and this driver has no EC2 lookup; use {instanceId} in spec.aws.address, or run on Kubernetes where nodes carry spec.providerID`;
       ips = await opts.privateIps(group.instances.map((i) => i.id));
     }
     addresses = new Map();

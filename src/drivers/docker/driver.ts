@@ -3,13 +3,16 @@
  * instance a container on it with the plan's CPU, memory and GPUs. Place = create + start; move =
  * start on the new node, wait until running, then remove the old (make-before-break); remove and
  * evict = stop with a grace period, then remove. Only containers labelled quartermaster.dev/instance
- * are ever observed or touched. Engine calls are bounded per engine by a small semaphore.
+ * are ever observed or touched. Engine calls are bounded per engine by a small semaphore. A pool
+ * scaled by a provisioner that lists its machines (aws) has those machines as its engines, one node
+ * each (provisionedBy): the list is read on every observation and reused by apply, which reads it
+ * again only for a node it does not know yet.
  */
 import { templateDigest } from '../../model/digest.js';
 import type { AgentDoc, DriverDoc } from '../../model/documents.js';
 import type { MoveAction, PlaceAction, PlanAction } from '../../model/plan.js';
 import type { ResourceList } from '../../model/quantity.js';
-import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
+import type { ApplyContext, Driver, DriverContext, Health, Machine, MachineSource, Observation } from '../contract.js';
 import { describeAction, DriverError } from '../contract.js';
 import type { SimStore } from '../sim/store.js';
 import { containerConfig, instanceFromLabels, LABEL } from './container-spec.js';
@@ -34,6 +37,9 @@ export class DockerDriver implements Driver {
   /** Containers started per engine, for the closing summary and the benchmark. */
   readonly throughput = new Throughput();
   private readonly engines = new Map<string, Engine>();
+  /** Pools whose engines a provisioner lists, and their machines as last read. */
+  private readonly provisioned = new Map<string, { provisioner: string; source: MachineSource }>();
+  private readonly machineCache = new Map<string, readonly Machine[]>();
 
   constructor(
     readonly name: string,
@@ -55,12 +61,42 @@ export class DockerDriver implements Driver {
     return e;
   }
 
-  private targets(ctx: DriverContext): Map<string, NodeTarget> {
-    return new Map(nodeTargets(ctx.pools, this.opts.endpoints, defaultAddress(this.env)).map((t) => [t.node.name, t]));
+  provisionedBy(pool: string, provisioner: string, source: MachineSource): void {
+    this.provisioned.set(pool, { provisioner, source });
+  }
+
+  /**
+   * Every node of the served pools by name. Provisioned pools' machines are read afresh when
+   * `fresh`, else reused from the last read (apply, between observations).
+   */
+  private async targets(ctx: DriverContext, fresh: boolean, signal?: AbortSignal): Promise<Map<string, NodeTarget>> {
+    const machines = new Map<string, readonly Machine[]>();
+    await Promise.all(ctx.pools.filter((p) => !p.spec.nodes && this.provisioned.has(p.metadata.name)).map(async (p) => {
+      let m = fresh ? undefined : this.machineCache.get(p.metadata.name);
+      if (!m) {
+        m = await this.provisioned.get(p.metadata.name)!.source(p, signal);
+        this.machineCache.set(p.metadata.name, m);
+      }
+      machines.set(p.metadata.name, m);
+    }));
+    return new Map(nodeTargets(ctx.pools, this.opts.endpoints, defaultAddress(this.env), machines).map((t) => [t.node.name, t]));
+  }
+
+  /** The targets apply needs: the last read, read again when `node` is not among them (it registered since). */
+  private async targetsFor(ctx: ApplyContext, ...nodes: string[]): Promise<Map<string, NodeTarget>> {
+    const t = await this.targets(ctx, false, ctx.signal);
+    if (nodes.every((n) => t.has(n)) || !ctx.pools.some((p) => this.provisioned.has(p.metadata.name))) return t;
+    return this.targets(ctx, true, ctx.signal);
   }
 
   async health(ctx: DriverContext): Promise<Health> {
-    const addresses = [...new Set([...this.targets(ctx).values()].map((t) => t.address))].sort();
+    let targets: Map<string, NodeTarget>;
+    try {
+      targets = await this.targets(ctx, true);
+    } catch (e) {
+      return { ok: false, message: `cannot list the engines of the provisioned pools: ${(e as Error).message}` };
+    }
+    const addresses = [...new Set([...targets.values()].map((t) => t.address))].sort();
     const readings = await Promise.all(addresses.map(async (a) => {
       const e = this.engine(a);
       if ('error' in e) return `${a}: ${e.error}`;
@@ -72,7 +108,7 @@ export class DockerDriver implements Driver {
   }
 
   async observe(ctx: DriverContext): Promise<Observation> {
-    const targets = [...this.targets(ctx).values()];
+    const targets = [...(await this.targets(ctx, true)).values()];
     const addresses = [...new Set(targets.map((t) => t.address))].sort();
     const readings = await Promise.all(addresses.map((a) => {
       const e = this.engine(a);
@@ -90,7 +126,7 @@ export class DockerDriver implements Driver {
       case 'move': return this.move(action, ctx);
       case 'evict':
       case 'remove': {
-        const t = this.targets(ctx).get(action.node);
+        const t = (await this.targetsFor(ctx, action.node)).get(action.node);
         if (!t) return; // a node that is not ours holds nothing of ours: nothing to remove
         await this.onEngine(action, t, (c) => stopAndRemove(c, action.instance, action.node, this.opts.stopGracePeriod));
         return;
@@ -104,7 +140,7 @@ export class DockerDriver implements Driver {
   }
 
   private async place(a: PlaceAction, ctx: ApplyContext): Promise<void> {
-    const t = this.target(a, a.node, ctx);
+    const t = this.target(a, a.node, ctx, await this.targetsFor(ctx, a.node));
     const spec = this.spec(a.instance, a.agent, t, ctx, a.requests, a.gpuDevices);
     const config = this.config(a, spec, t, ctx);
     await this.onEngine(a, t, async (c) => {
@@ -114,7 +150,7 @@ export class DockerDriver implements Driver {
   }
 
   private async move(a: MoveAction, ctx: ApplyContext): Promise<void> {
-    const targets = this.targets(ctx);
+    const targets = await this.targetsFor(ctx, a.toNode, a.fromNode);
     const to = this.target(a, a.toNode, ctx, targets);
     const from = targets.get(a.fromNode);
     // The requests travel with the instance (its old labels); the Agent's are the fallback.
@@ -150,7 +186,7 @@ export class DockerDriver implements Driver {
     await this.onEngine(a, to, (c) => restoreName(c, ensured, a.instance));
   }
 
-  private target(a: PlanAction, node: string, ctx: ApplyContext, targets = this.targets(ctx)): NodeTarget {
+  private target(a: PlanAction, node: string, ctx: ApplyContext, targets: Map<string, NodeTarget>): NodeTarget {
     const t = targets.get(node);
     if (!t) throw new DriverError(this.name, node, describeAction(a), `node ${node} is not a node of the pools this driver serves (${ctx.pools.map((p) => p.metadata.name).join(', ') || 'none'})`, 'plan again: the policy changed since the plan was made');
     return t;
@@ -178,7 +214,8 @@ export class DockerDriver implements Driver {
   /** Run `fn` against a node's engine within its concurrency bound; engine failures become DriverErrors naming host and action. */
   private async onEngine<T>(a: PlanAction, t: NodeTarget, fn: (c: EngineClient) => Promise<T>): Promise<T> {
     const e = this.engine(t.address);
-    if ('error' in e) throw new DriverError(this.name, `node ${t.node.name}`, describeAction(a), e.error, 'correct the address in Pool.spec.nodes or spec.docker.endpoints');
+    const where = this.provisioned.has(t.node.pool) ? `the address template of the pool's provisioner ${this.provisioned.get(t.node.pool)!.provisioner} (spec.aws.address)` : 'Pool.spec.nodes or spec.docker.endpoints';
+    if ('error' in e) throw new DriverError(this.name, `node ${t.node.name}`, describeAction(a), e.error, `correct the address in ${where}`);
     try {
       return await e.sem.run(() => fn(e.client));
     } catch (err) {

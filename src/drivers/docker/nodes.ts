@@ -1,13 +1,15 @@
 /**
  * Which Docker engine each node is: a static pool's nodes are their `address` (or the driver's
  * default engine); a pool without static nodes has one node per configured endpoint, named
- * `<pool>-<i>` and spread over its zones. Capacity is the pool's (never guessed from the engine);
+ * `<pool>-<i>` and spread over its zones; a pool scaled by a provisioner that lists its machines
+ * (aws) has one node per machine, named by it, at the machine's address. Capacity is the pool's (never guessed from the engine);
  * `docker info` only produces a warning when the engine is smaller. Pure.
  */
+import type { Machine } from '../contract.js';
 import type { PoolDoc } from '../../model/documents.js';
 import { formatBytes, formatResource } from '../../model/quantity.js';
 import type { ObservedNode } from '../../model/state.js';
-import { initialNodes, newNodes } from '../../planner/nodes.js';
+import { initialNodes, newNodes, shapeNode } from '../../planner/nodes.js';
 import type { EngineInfo } from './engine-client.js';
 
 export interface NodeTarget {
@@ -16,10 +18,18 @@ export interface NodeTarget {
   address: string;
 }
 
-/** Every node of the served pools, with its engine address, sorted by name. */
-export function nodeTargets(pools: readonly PoolDoc[], endpoints: readonly string[], fallback: string): NodeTarget[] {
+/** Every node of the served pools, with its engine address, sorted by name. `machines`: pool → its provisioner's machines. */
+export function nodeTargets(pools: readonly PoolDoc[], endpoints: readonly string[], fallback: string, machines: ReadonlyMap<string, readonly Machine[]> = new Map()): NodeTarget[] {
   const out: NodeTarget[] = [];
   for (const pool of pools) {
+    const provisioned = pool.spec.nodes ? undefined : machines.get(pool.metadata.name);
+    if (provisioned) {
+      for (const m of provisioned) {
+        const node = { ...shapeNode(pool, m.name, m.zone), address: m.address };
+        out.push({ node: m.providerId ? { ...node, providerId: m.providerId } : node, address: m.address });
+      }
+      continue;
+    }
     if (pool.spec.nodes) {
       for (const node of initialNodes(pool)) {
         const address = node.address ?? endpoints[0] ?? fallback;
