@@ -9,12 +9,17 @@
  * TerminateInstanceInAutoScalingGroup and DescribeScalingActivities over groups kept in memory;
  * failures can be injected; every request is logged. Requests must be SigV4-signed with a known
  * access key id (the secret is never checked nor logged). Instances it launches get ids `i-0…`,
- * zones round-robin over the group's AvailabilityZones and private addresses in 10.0.0.0/16, and
- * are handed to `onLaunch` (the Kubernetes test server registers them as nodes).
+ * zones round-robin over the group's AvailabilityZones and private addresses from the test's list
+ * (`privateIps`), else in 10.0.0.0/16, and are handed to `onLaunch` (the Kubernetes test server
+ * registers them as nodes). Requests of EC2's API version (2016-11-15) go to its EC2 half
+ * (ec2-server.ts: DescribeInstances of every instance launched), so one AWS_ENDPOINT_URL serves
+ * both clients, and one request log shows the order of their calls.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { describeInstances, EC2_VERSION, ec2Error } from './ec2-server.js';
+import type { Ec2Record } from './ec2-server.js';
 
 export const NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
@@ -72,6 +77,10 @@ export interface AutoScalingServerOptions {
   onLaunch?: (i: TestInstance) => void | Promise<void>;
   /** Called for every instance terminated. */
   onTerminate?: (i: TestInstance) => void | Promise<void>;
+  /** Private addresses of the instances launched, in launch order (then 10.0.x.y). */
+  privateIps?: string[];
+  /** Largest DescribeInstances page, whatever MaxResults asks (to exercise NextToken). */
+  ec2PageSize?: number;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -85,6 +94,8 @@ export class AutoScalingServer {
   readonly groups = new Map<string, TestGroup>();
   readonly requests: LoggedRequest[] = [];
   readonly activities: TestActivity[] = [];
+  /** Every instance launched, as EC2 reports it (terminated ones stay, as in EC2). */
+  readonly ec2 = new Map<string, Ec2Record>();
   private readonly injected = new Map<string, InjectedError[]>();
   private server: http.Server | undefined;
   private seq = 0;
@@ -143,8 +154,10 @@ export class AutoScalingServer {
     for (let k = 0; k < count; k++) {
       const n = ++this.seq;
       const zone = g.zones[g.nextZone++ % g.zones.length]!;
-      const inst: TestInstance = { id: `i-0${n.toString(16).padStart(16, '0')}`, zone, privateIp: `10.0.${Math.floor(n / 250)}.${(n % 250) + 4}`, lifecycle: 'InService', health: 'Healthy', group: g.name };
+      const privateIp = this.opts.privateIps?.[n - 1] ?? `10.0.${Math.floor(n / 250)}.${(n % 250) + 4}`;
+      const inst: TestInstance = { id: `i-0${n.toString(16).padStart(16, '0')}`, zone, privateIp, lifecycle: 'InService', health: 'Healthy', group: g.name };
       g.instances.push(inst);
+      this.ec2.set(inst.id, { instance: inst, state: 'running' });
       if (this.opts.onLaunch) this.pendingHooks.push(Promise.resolve(this.opts.onLaunch(inst)));
     }
     g.desired += count;
@@ -152,6 +165,8 @@ export class AutoScalingServer {
 
   private terminate(g: TestGroup, inst: TestInstance): void {
     g.instances = g.instances.filter((i) => i !== inst);
+    const rec = this.ec2.get(inst.id);
+    if (rec) rec.state = 'terminated';
     if (this.opts.onTerminate) this.pendingHooks.push(Promise.resolve(this.opts.onTerminate(inst)));
   }
 
@@ -188,12 +203,13 @@ export class AutoScalingServer {
       res.end(body);
     };
     const error = (status: number, code: string, message: string, type: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender') =>
-      send(status, `<ErrorResponse xmlns="${NS}">${el('Error', text('Type', type) + text('Code', code) + text('Message', message))}${text('RequestId', requestId)}</ErrorResponse>`);
+      params.Version === EC2_VERSION ? send(status, ec2Error(code === 'InvalidClientTokenId' ? 'AuthFailure' : code, message, requestId)) : send(status, `<ErrorResponse xmlns="${NS}">${el('Error', text('Type', type) + text('Code', code) + text('Message', message))}${text('RequestId', requestId)}</ErrorResponse>`);
     const ok = (result: string | undefined) =>
       send(200, `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${NS}">${result !== undefined ? el(`${action}Result`, result) : ''}${el('ResponseMetadata', text('RequestId', requestId))}</${action}Response>`);
 
     if (req.method !== 'POST' || !/^AWS4-HMAC-SHA256 Credential=/.test(req.headers.authorization ?? '')) return error(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     if (this.opts.accessKeyIds && !this.opts.accessKeyIds.includes(accessKeyId ?? '')) return error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (params.Version === EC2_VERSION) return this.handleEc2(action, params, requestId, send);
     if (params.Version !== '2011-01-01') return error(400, 'InvalidAction', `Could not find operation ${action} for version ${params.Version ?? 'NO_VERSION_SPECIFIED'}`);
     const q = this.injected.get(action);
     if (q?.length) {
@@ -208,6 +224,19 @@ export class AutoScalingServer {
       case 'DescribeScalingActivities': return this.describeActivities(params, ok);
       default: return error(400, 'InvalidAction', `Could not find operation ${action} for version 2011-01-01`);
     }
+  }
+
+  /** The EC2 half: same signing check, same injected errors, EC2's error shape. */
+  private handleEc2(action: string, params: Record<string, string>, requestId: string, send: (status: number, body: string) => void): void {
+    const q = this.injected.get(action);
+    if (q?.length) {
+      const e = q[0]!;
+      if (--e.times! <= 0) q.shift();
+      return send(e.status ?? 400, ec2Error(e.code, e.message ?? `injected ${e.code}`, requestId));
+    }
+    if (action !== 'DescribeInstances') return send(400, ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId));
+    const r = describeInstances(params, this.ec2, requestId, this.opts.ec2PageSize);
+    send(r.status, r.body);
   }
 
   private describeGroups(p: Record<string, string>, ok: (r: string) => void): void {
