@@ -6,30 +6,15 @@
  * for the nodes, places on them; then, after the agent shrinks, removes the instances and
  * terminates exactly the emptied nodes' instances.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan, ScalePoolAction } from '../../src/model/plan.js';
-import { QM } from '../helpers/cli.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
 import { startCloud } from './cloud.js';
 import type { CloudRig } from './cloud.js';
-import { awsEnv, TEST_SECRET } from './helpers.js';
-
-/** The qm binary, asynchronously: the test servers live in this process and must keep answering. */
-function qmAsync(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [QM, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { awsEnv, qmAsync, TEST_SECRET } from './helpers.js';
 
 const files = (kubeconfig: string, replicas: number, max = 4) => ({
   'policies/drivers.yaml': `apiVersion: quartermaster.dev/v1alpha1

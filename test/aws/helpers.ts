@@ -2,7 +2,9 @@
  * Environment for pointing the real AWS SDK at the test server: static test credentials, the
  * endpoint through AWS_ENDPOINT_URL (as a user would), and no shared files or instance metadata.
  */
+import { spawn } from 'node:child_process';
 import { validateFiles } from '../../src/config/validate.js';
+import { QM } from '../helpers/cli.js';
 import type { PolicySet } from '../../src/model/documents.js';
 
 export const TEST_ACCESS_KEY = 'AKIAQMTESTKEY0000001';
@@ -43,4 +45,17 @@ export function awsPolicy(aws = '{region: us-east-1, autoScalingGroup: "agents-{
   ]);
   if (!r.policy) throw new Error(JSON.stringify(r.diagnostics));
   return r.policy;
+}
+
+/** The qm binary, asynchronously: the test servers live in this process and must keep answering. */
+export function qmAsync(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [QM, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
