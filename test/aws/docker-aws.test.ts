@@ -10,36 +10,18 @@
  * plan drops is moved or removed first, then exactly that node's instance is terminated.
  */
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan, ScalePoolAction } from '../../src/model/plan.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
 import type { Daemon } from '../drivers/docker-helpers.js';
-import { dockerCli, removeRootfs, SKIP_DOCKER, startDaemons, stopDaemons } from '../drivers/docker-helpers.js';
+import { dockerCli, freePortOn, removeRootfs, SKIP_DOCKER, startDaemons, stopDaemons } from '../drivers/docker-helpers.js';
 import { AutoScalingServer } from './autoscaling-server.js';
 import type { TestInstance } from './autoscaling-server.js';
 import { awsEnv, qmAsync, TEST_SECRET } from './helpers.js';
 
 const HOSTS = ['127.0.0.2', '127.0.0.3'];
-
-/** A port free on both loopback addresses (2375 may be taken by a real engine or a parallel run). */
-async function freePortOnBoth(): Promise<number> {
-  for (let k = 0; k < 20; k++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer().on('error', reject).listen(0, HOSTS[0], () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const free = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().on('error', () => resolve(false)).listen(port, HOSTS[1], () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no port free on both 127.0.0.2 and 127.0.0.3');
-}
 
 const files = (port: number, replicas: number): Record<string, string> => ({
   'policies/drivers.yaml': `apiVersion: quartermaster.dev/v1alpha1
@@ -119,8 +101,9 @@ const daemonOf = (i: TestInstance) => daemons[HOSTS.indexOf(i.privateIp)]!;
 
 beforeAll(async () => {
   if (SKIP_DOCKER) return;
-  port = await freePortOnBoth();
-  daemons = await startDaemons(2, { hosts: HOSTS.map((h) => `tcp://${h}:${port}`) });
+  // A free port rather than 2375: a real engine or a parallel run may hold it.
+  port = await freePortOn(HOSTS);
+  daemons = await startDaemons(2, { hosts: HOSTS.map((h) => [`tcp://${h}:${port}`]) });
   aws = new AutoScalingServer({
     privateIps: HOSTS,
     onTerminate: (i) => void atTermination.push({ instance: i.id, containers: managed(daemonOf(i)) }),

@@ -39,8 +39,8 @@ export interface Daemon {
   pid: number;
   /** Also listening on tcp://127.0.0.1:port with TLS, certificates in `certs` (ca.pem, cert.pem, key.pem for clients). */
   tcp?: { port: number; certs: string };
-  /** Also listening here without TLS (`tcp://127.0.0.2:2375`: a loopback address standing for a machine's private address). */
-  host?: string;
+  /** Also listening here without TLS (`tcp://127.0.0.2:2375`: loopback addresses standing for machines' private addresses). */
+  hosts?: string[];
   /** Killed hard and not restarted yet: its containers outlive it until a daemon on the same roots stops them. */
   killed?: boolean;
 }
@@ -69,7 +69,7 @@ function launch(d: Omit<Daemon, 'pid'>): number {
   const tls = d.tcp ? ['-H', `tcp://127.0.0.1:${d.tcp.port}`, '--tlsverify', '--tlscacert', `${d.tcp.certs}/ca.pem`, '--tlscert', `${d.tcp.certs}/server-cert.pem`, '--tlskey', `${d.tcp.certs}/server-key.pem`] : [];
   const child = spawn('dockerd', [
     '--iptables=false', '--ip6tables=false', '--bridge=none', '--storage-driver=overlay2',
-    '--data-root', `${d.dir}/data`, '--exec-root', `${d.dir}/exec`, '-H', d.address, ...(d.host ? ['-H', d.host] : []), ...tls, '--pidfile', `${d.dir}/docker.pid`,
+    '--data-root', `${d.dir}/data`, '--exec-root', `${d.dir}/exec`, '-H', d.address, ...(d.hosts ?? []).flatMap((h) => ['-H', h]), ...tls, '--pidfile', `${d.dir}/docker.pid`,
   ], { stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   child.unref();
@@ -141,6 +141,25 @@ export function makeCerts(dir: string): void {
   sh('printf "extendedKeyUsage=clientAuth\\n" > client.ext && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 -extfile client.ext -out cert.pem 2>/dev/null');
 }
 
+/** A TCP port free on every one of these loopback addresses (all of 127.0.0.0/8 is loopback). */
+export async function freePortOn(hosts: readonly string[]): Promise<number> {
+  const net = await import('node:net');
+  const tryListen = (port: number, host: string) => new Promise<number | undefined>((resolve) => {
+    const srv = net.createServer().on('error', () => resolve(undefined)).listen(port, host, () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  for (let k = 0; k < 20; k++) {
+    const port = await tryListen(0, hosts[0]!);
+    if (port === undefined) break;
+    let free = true;
+    for (const h of hosts.slice(1)) if ((await tryListen(port, h)) === undefined) free = false;
+    if (free) return port;
+  }
+  throw new Error(`no TCP port free on all of ${hosts.join(', ')}`);
+}
+
 async function freePort(): Promise<number> {
   const net = await import('node:net');
   return new Promise((resolve, reject) => {
@@ -155,10 +174,10 @@ async function freePort(): Promise<number> {
 
 /**
  * Start `n` daemons side by side, each with agent:local; with `tls`, the first also listens on
- * tcp://127.0.0.1 with TLS and client certificates; with `hosts`, daemon i also listens on hosts[i]
- * (plain TCP). Throws (with the reason) when docker is unavailable.
+ * tcp://127.0.0.1 with TLS and client certificates; with `hosts`, daemon i also listens on the
+ * addresses hosts[i] (plain TCP). Throws (with the reason) when docker is unavailable.
  */
-export async function startDaemons(n: number, opts: { tls?: boolean; hosts?: string[] } = {}): Promise<Daemon[]> {
+export async function startDaemons(n: number, opts: { tls?: boolean; hosts?: string[][] } = {}): Promise<Daemon[]> {
   const avail = dockerAvailable();
   if (!avail.ok) throw new Error(`the docker tests need real Docker engines: ${avail.why}`);
   const out: Daemon[] = [];
@@ -166,7 +185,7 @@ export async function startDaemons(n: number, opts: { tls?: boolean; hosts?: str
     for (let i = 0; i < n; i++) {
       const dir = mkdtempSync('/tmp/qmd-');
       const sock = `${dir}/docker.sock`;
-      const d: Daemon = { dir, sock, address: `unix://${sock}`, pid: 0, ...(opts.hosts?.[i] ? { host: opts.hosts[i] } : {}) };
+      const d: Daemon = { dir, sock, address: `unix://${sock}`, pid: 0, ...(opts.hosts?.[i] ? { hosts: opts.hosts[i] } : {}) };
       if (opts.tls && i === 0) {
         mkdirSync(`${dir}/certs`);
         makeCerts(`${dir}/certs`);
