@@ -2,7 +2,10 @@
  * EC2 DescribeInstances through the real @aws-sdk/client-ec2 (src/drivers/aws/ec2.ts) against the
  * EC2 half of the AWS test server, and the aws provisioner's list of a Docker pool's machines.
  */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
 import { DriverError } from '../../src/drivers/contract.js';
 import { AwsDriver } from '../../src/drivers/aws/driver.js';
 import { AwsCallError } from '../../src/drivers/aws/client.js';
@@ -72,6 +75,29 @@ describe('EC2 DescribeInstances (real SDK, ec2 query protocol)', () => {
     expect(e).toBeInstanceOf(AwsCallError);
     expect(e).toMatchObject({ kind: 'denied', awsCode: 'UnauthorizedOperation', operation: 'DescribeInstances' });
     server.groups.clear();
+  });
+});
+
+describe('loading the EC2 SDK', () => {
+  it('happens on the first EC2 call, not when qm loads and creates its drivers', () => {
+    // A fresh process (dist/): the SDK is CommonJS, so what Node loaded is in require.cache.
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const loaded = () => Object.keys(require.cache).some((p) => p.includes('client-ec2'));
+      const { createDriver } = await import(${JSON.stringify(path.join(ROOT, 'dist/drivers/registry.js'))});
+      const { Ec2Api } = await import(${JSON.stringify(path.join(ROOT, 'dist/drivers/aws/ec2.js'))});
+      const d = createDriver({ name: 'aws', store: {} });
+      await d.health({ policy: { pools: [] }, pools: [], now: '' });
+      const before = loaded();
+      const api = new Ec2Api({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }, { attempts: 1, baseMs: 1, maxMs: 1 });
+      const kind = await api.describeInstances(['i-0123456789abcdef0']).then(() => 'ok', (e) => e.kind);
+      api.close();
+      await d.close();
+      console.log(JSON.stringify({ before, after: loaded(), kind }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ before: false, after: true, kind: 'unreachable' });
   });
 });
 
