@@ -7,6 +7,7 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { containerConfig, instanceFromLabels, labelsFor } from '../../src/drivers/docker/container-spec.js';
 import type { InstanceSpec } from '../../src/drivers/docker/container-spec.js';
+import { DriverError } from '../../src/drivers/contract.js';
 import { DockerDriver } from '../../src/drivers/docker/driver.js';
 import { parseEndpoint } from '../../src/drivers/docker/endpoint.js';
 import { EngineClient, EngineError } from '../../src/drivers/docker/engine-client.js';
@@ -114,6 +115,54 @@ describe('docker nodes', () => {
       ['e2', 'z-a', 'unix:///a.sock'],
     ]);
     expect(nodeTargets(policy.pools.filter((p) => p.metadata.name === 'core'), [], 'unix:///local.sock').map((x) => [x.node.name, x.address])).toEqual([['core-0', 'unix:///local.sock']]);
+  });
+
+  it('takes a provisioned pool\'s nodes from its provisioner\'s machines (named by them, pool shape, providerID), never a static pool\'s', () => {
+    const policy = policyOf({
+      'pools/a.yaml': pool('edge', '  nodes: [{name: e1, address: "ssh://ops@e1"}]\n'),
+      'pools/b.yaml': pool('core', ''),
+    });
+    const machines = new Map([
+      ['core', [{ name: 'i-0b', zone: 'z-b', address: 'tcp://10.0.0.7:2376', providerId: 'aws:///z-b/i-0b' }, { name: 'i-0a', zone: 'z-a', address: 'tcp://10.0.0.6:2376' }]],
+      ['edge', [{ name: 'i-0c', zone: 'z-a', address: 'tcp://10.0.0.8:2376' }]],
+    ]);
+    const t = nodeTargets(policy.pools, ['unix:///a.sock'], 'unix:///var/run/docker.sock', machines);
+    expect(t.map((x) => [x.node.name, x.node.pool, x.node.zone, x.address, x.node.address, x.node.providerId])).toEqual([
+      ['e1', 'edge', 'z-a', 'ssh://ops@e1', 'ssh://ops@e1', undefined],
+      ['i-0a', 'core', 'z-a', 'tcp://10.0.0.6:2376', 'tcp://10.0.0.6:2376', undefined],
+      ['i-0b', 'core', 'z-b', 'tcp://10.0.0.7:2376', 'tcp://10.0.0.7:2376', 'aws:///z-b/i-0b'],
+    ]);
+    expect(t[1]!.node.capacity).toEqual(policy.pools.find((p) => p.metadata.name === 'core')!.spec.node.capacity);
+    // No machines (the group is empty): no nodes, not the endpoints.
+    expect(nodeTargets(policy.pools, ['unix:///a.sock'], 'unix:///x.sock', new Map([['core', []]])).map((x) => x.node.name)).toEqual(['e1']);
+  });
+
+  it('observes a provisioned pool through its provisioner: machines read on every observation, failures are the provisioner\'s sentence', async () => {
+    const policy = policyOf({ 'pools/b.yaml': pool('core', '') });
+    const d = new DockerDriver('dock', { scalingHistory: async () => [], appendScaling: async () => undefined }, dockerOptions(undefined, {}), {}, () => undefined);
+    let calls = 0;
+    let fail = false;
+    d.provisionedBy('core', 'aws-east', async (p) => {
+      calls++;
+      expect(p.metadata.name).toBe('core');
+      if (fail) throw new DriverError('aws-east', 'Auto Scaling group agents-core', 'list the machines of pool core', 'AWS denied ec2:DescribeInstances');
+      return [{ name: 'i-0a', zone: 'z-a', address: 'tcp://127.0.0.1:1', providerId: 'aws:///z-a/i-0a' }];
+    });
+    const ctx = { policy, pools: policy.pools, now: '2026-11-28T10:00:00Z' };
+    try {
+      const obs = await d.observe(ctx);
+      expect(obs.nodes.map((n) => [n.name, n.ready, n.providerId])).toEqual([['i-0a', false, 'aws:///z-a/i-0a']]); // its engine does not answer
+      expect(obs.warnings.join(' ')).toContain('docker engine tcp://127.0.0.1:1 is unreachable');
+      await d.observe(ctx);
+      expect(calls).toBe(2);
+      fail = true;
+      const e = await d.observe(ctx).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(DriverError);
+      expect((e as DriverError).message).toBe('driver aws-east: list the machines of pool core on Auto Scaling group agents-core failed: AWS denied ec2:DescribeInstances');
+      expect((await d.health(ctx)).ok).toBe(false);
+    } finally {
+      await d.close();
+    }
   });
 
   it('assembles an observation: unreachable engines, capacity and GPU warnings, duplicates newest first, foreign labels left alone', () => {
