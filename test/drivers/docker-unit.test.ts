@@ -155,6 +155,8 @@ describe('docker nodes', () => {
       expect(obs.warnings.join(' ')).toContain('docker engine tcp://127.0.0.1:1 is unreachable');
       await d.observe(ctx);
       expect(calls).toBe(2);
+      await Promise.all([d.observe(ctx), d.observe(ctx)]); // reads in flight are shared
+      expect(calls).toBe(3);
       fail = true;
       const e = await d.observe(ctx).then(() => undefined, (x: unknown) => x);
       expect(e).toBeInstanceOf(DriverError);

@@ -40,6 +40,8 @@ export class DockerDriver implements Driver {
   /** Pools whose engines a provisioner lists, and their machines as last read. */
   private readonly provisioned = new Map<string, { provisioner: string; source: MachineSource }>();
   private readonly machineCache = new Map<string, readonly Machine[]>();
+  /** Reads in flight, shared: parallel actions that all need a fresh list make one call. */
+  private readonly reading = new Map<string, Promise<readonly Machine[]>>();
 
   constructor(
     readonly name: string,
@@ -72,12 +74,17 @@ export class DockerDriver implements Driver {
   private async targets(ctx: DriverContext, fresh: boolean, signal?: AbortSignal): Promise<Map<string, NodeTarget>> {
     const machines = new Map<string, readonly Machine[]>();
     await Promise.all(ctx.pools.filter((p) => !p.spec.nodes && this.provisioned.has(p.metadata.name)).map(async (p) => {
-      let m = fresh ? undefined : this.machineCache.get(p.metadata.name);
+      const name = p.metadata.name;
+      let m = fresh ? undefined : this.machineCache.get(name);
       if (!m) {
-        m = await this.provisioned.get(p.metadata.name)!.source(p, signal);
-        this.machineCache.set(p.metadata.name, m);
+        let r = this.reading.get(name);
+        if (!r) {
+          r = this.provisioned.get(name)!.source(p, signal).then((x) => (this.machineCache.set(name, x), x)).finally(() => this.reading.delete(name));
+          this.reading.set(name, r);
+        }
+        m = await r;
       }
-      machines.set(p.metadata.name, m);
+      machines.set(name, m);
     }));
     return new Map(nodeTargets(ctx.pools, this.opts.endpoints, defaultAddress(this.env), machines).map((t) => [t.node.name, t]));
   }
