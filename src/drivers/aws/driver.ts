@@ -224,7 +224,7 @@ export class AwsDriver implements Driver {
     if (!ctx.poolNodes) throw new DriverError(this.name, host, describeAction(action), "qm did not pass the pool's observed nodes, so the chosen nodes cannot be mapped to instances", 'apply with a qm whose engine passes poolNodes to provisioners');
     // Nodes the docker driver took from this provisioner carry their providerID; others are found by address.
     const privateIps = this.privateIps(regionOf(this.opts, pool));
-    const m = await mapNodes({ chosen: action.removeNodes, poolNodes: ctx.poolNodes, group: g, pool: pool.metadata.name, addressTemplate: this.opts.address, privateIps });
+    const m = await mapNodes({ chosen: action.removeNodes, poolNodes: ctx.poolNodes, group: g, pool: pool.metadata.name, addressTemplate: this.opts.address, privateIps, signal: ctx.signal });
     if (m.unmapped.length) {
       throw new DriverError(this.name, host, describeAction(action), `cannot tell which instance ${m.unmapped.length === 1 ? 'node' : 'nodes'} ${m.unmapped.map((u) => `${u.node} is (${u.why})`).join('; ')}`, 'nothing was terminated; fix the mapping (docs/aws.md) and apply again');
     }

@@ -36,6 +36,7 @@ export async function mapNodes(opts: {
   pool: string;
   addressTemplate: string;
   privateIps?: PrivateIpLookup | undefined;
+  signal?: AbortSignal | undefined;
 }): Promise<NodeMapping> {
   const { group } = opts;
   const byName = new Map(opts.poolNodes.map((n) => [n.name, n]));
@@ -47,7 +48,7 @@ export async function mapNodes(opts: {
     let ips = new Map<string, string>();
     if (needsPrivateIp(opts.addressTemplate)) {
       if (!opts.privateIps) return `its address can only be matched through {privateIp}, which needs EC2 DescribeInstances, and this driver has no EC2 lookup; use {instanceId} in spec.aws.address, or run on Kubernetes where nodes carry spec.providerID`;
-      ips = await opts.privateIps(group.instances.map((i) => i.id));
+      ips = await opts.privateIps(group.instances.map((i) => i.id), opts.signal);
     }
     addresses = new Map();
     for (const i of group.instances) {
