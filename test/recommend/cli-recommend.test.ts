@@ -111,10 +111,16 @@ describe('qm recommend (real process)', () => {
   test('--format json: the same numbers for tools, the diff per file', () => {
     const r = qm(['recommend', repo.dir, '--format', 'json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as Record<string, any>;
+    const out = JSON.parse(r.stdout) as {
+      window: unknown;
+      settings: unknown;
+      agents: { agent: string; status: string }[];
+      files: { file: string; diff: string }[];
+      written: boolean;
+    };
     expect(out.window).toEqual({ since: '2026-11-21T23:59:00.000Z', until: '2026-11-29T23:59:00.000Z' });
     expect(out.settings).toEqual({ windowMinutes: 8 * 1440, cpuPercentile: 90, memoryPercentile: 95, margin: 0.15, tolerance: 0.1, minHistoryMinutes: 1440 });
-    expect(out.agents.map((a: { agent: string; status: string }) => `${a.agent} ${a.status}`)).toEqual(['chat change', 'embed ok', 'idle not-enough-history', 'new no-usage']);
+    expect(out.agents.map((a) => `${a.agent} ${a.status}`)).toEqual(['chat change', 'embed ok', 'idle not-enough-history', 'new no-usage']);
     expect(out.agents[0]).toEqual({
       agent: 'chat',
       file: 'agents/chat.yaml',
@@ -126,8 +132,8 @@ describe('qm recommend (real process)', () => {
     });
     expect(out.agents[2]).toMatchObject({ historyMinutes: 600, cpuMillis: { current: 1000, use: null, proposed: null, status: 'no-data' } });
     expect(out.files).toHaveLength(1);
-    expect(out.files[0].file).toBe('agents/chat.yaml');
-    expect(out.files[0].diff).toContain('+    requests: {cpu: 580m, memory: "1380Mi"}  # generous\n');
+    expect(out.files[0]!.file).toBe('agents/chat.yaml');
+    expect(out.files[0]!.diff).toContain('+    requests: {cpu: 580m, memory: "1380Mi"}  # generous\n');
     expect(out.written).toBe(false);
   });
 
