@@ -15,8 +15,11 @@ export interface AgentHistory {
 
 function series(samples: readonly UsageSample[], from: number, end: number): InstanceSeries[] {
   const byInstance = new Map<string, InstanceSeries>();
+  let lastIso = '';
+  let at = NaN;
   for (const s of samples) {
-    const at = Date.parse(s.at);
+    // Samples come ordered by time, many to a minute: parse each minute once.
+    if (s.at !== lastIso) at = Date.parse((lastIso = s.at));
     if (at <= from || at > end) continue;
     let x = byInstance.get(s.instance);
     if (!x) byInstance.set(s.instance, (x = { instance: s.instance, at: [], cpu: [], memory: [] }));

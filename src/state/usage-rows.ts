@@ -95,9 +95,21 @@ export function usageBounds(q: UsageQuery): { agent?: string; pool?: string; sin
   };
 }
 
+// Rows come ordered by time, many to a minute: convert each minute once.
+let lastAt: number | undefined;
+let lastIso = '';
+function isoOf(at: UsageRow['at']): string {
+  const ms = at instanceof Date ? at.getTime() : typeof at === 'string' ? Date.parse(at) : at;
+  if (ms !== lastAt) {
+    lastAt = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /** A row back to a sample: the column resources first (cpu, memory, gpu), then the extra keys sorted. */
 export function usageSample(r: UsageRow, location: string): UsageSample {
-  const at = r.at instanceof Date ? r.at.toISOString() : new Date(typeof r.at === 'string' ? Date.parse(r.at) : r.at).toISOString();
+  const at = isoOf(r.at);
   const use: ResourceList = {};
   if (r.cpu_millis !== null) use.cpuMillis = Number(r.cpu_millis);
   if (r.memory_bytes !== null) use.memoryBytes = Number(r.memory_bytes);
