@@ -58,6 +58,7 @@ export function renderText(r: RecommendReport, c: Palette): string {
   }
   const count = (st: string) => r.agents.filter((a) => a.status === st).length;
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  if (r.end === undefined) out.push('', c.yellow('The state store holds no usage of these agents yet: qm serve records it every minute from drivers that measure use (docker, kubernetes).'));
   out.push('', `${n(count('change'), 'agent')} to change, ${count('ok')} ok, ${count('not-enough-history')} without enough history, ${count('no-usage')} without usage.`);
   if (r.diffs.length > 0) {
     out.push('');

@@ -144,6 +144,24 @@ describe('qm recommend (real process)', () => {
     expect(out.files).toEqual([]);
   });
 
+  test('a store without usage: every agent without usage, and where usage comes from', async () => {
+    const empty = await tempRepo();
+    try {
+      await empty.write('pools/general.yaml', POOL_YAML);
+      await empty.write('agents/idle.yaml', agentYaml('idle'));
+      const r = qm(['recommend', empty.dir, '--detailed-exitcode']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toBe(
+        'Requests from observed use over the last 8d: cpu p90 of per-minute use, memory p95 of daily peaks, + 15 % margin\n\n' +
+          'idle (agents/idle.yaml): no usage recorded\n\n' +
+          'The state store holds no usage of these agents yet: qm serve records it every minute from drivers that measure use (docker, kubernetes).\n\n' +
+          '0 agents to change, 0 ok, 0 without enough history, 1 without usage.\n',
+      );
+    } finally {
+      await empty.cleanup();
+    }
+  });
+
   test('bad options: exit 1 with one sentence and a hint', () => {
     const r = qm(['recommend', repo.dir, '--window', '8 days']);
     expect(r.code).toBe(1);
