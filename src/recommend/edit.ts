@@ -81,8 +81,10 @@ function splices(text: string, file: string, doc: YamlLib.Document.Parsed, edit:
       const lineStart = text.lastIndexOf('\n', last.key.range[0] - 1) + 1;
       const indent = text.slice(lineStart, last.key.range[0]);
       const eol = text.indexOf('\n', lastEnd);
-      const at = eol === -1 ? text.length : eol;
-      out.push({ at, end: at, text: missing.map((m) => `\n${indent}${m}`).join('') });
+      // A file with CRLF line ends gets CRLF on the new line too.
+      const crlf = eol > 0 && text[eol - 1] === '\r';
+      const at = eol === -1 ? text.length : crlf ? eol - 1 : eol;
+      out.push({ at, end: at, text: missing.map((m) => `${crlf ? '\r\n' : '\n'}${indent}${m}`).join('') });
     }
   }
   return out;

@@ -51,6 +51,13 @@ describe('editRequests', () => {
     expect(editRequests(block, 'a.yaml', [{ agent: 'a', cpuMillis: 250 }])).toBe('kind: Agent\nmetadata: {name: a}\nspec:\n  resources:\n    requests:\n        memory: 1Gi  # m\n        cpu: 250m\n  owner: o\n');
   });
 
+  test('CRLF files keep CRLF, on changed and added lines alike', () => {
+    const text = 'kind: Agent\r\nmetadata: {name: a}\r\nspec:\r\n  resources:\r\n    requests:\r\n      cpu: 1\r\n  owner: o\r\n';
+    expect(editRequests(text, 'a.yaml', [{ agent: 'a', cpuMillis: 250, memoryBytes: 64 * MI }])).toBe(
+      'kind: Agent\r\nmetadata: {name: a}\r\nspec:\r\n  resources:\r\n    requests:\r\n      cpu: 250m\r\n      memory: 64Mi\r\n  owner: o\r\n',
+    );
+  });
+
   test('a value behind an alias is refused with file:line:column, not rewritten', () => {
     const text = 'kind: Agent\nmetadata: {name: a}\nx: &big 4Gi\nspec:\n  resources:\n    requests: {cpu: 1, memory: *big}\n';
     let err: unknown;
