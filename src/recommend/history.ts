@@ -31,31 +31,19 @@ function series(samples: readonly UsageSample[], from: number, end: number): Ins
 }
 
 export async function loadHistory(usage: UsageStore, agents: readonly string[], windowMs: number, now?: number): Promise<AgentHistory> {
+  let end = now;
+  if (end === undefined) {
+    // The newest sample of any of these agents: one index lookup each, so only the window is read
+    // whatever the store retains.
+    for (const agent of agents) {
+      const latest = await usage.latest({ agent });
+      if (latest !== undefined) end = Math.max(end ?? -Infinity, Date.parse(latest));
+    }
+  }
   const byAgent = new Map<string, InstanceSeries[]>();
-  if (now !== undefined) {
-    const since = new Date(now - windowMs).toISOString();
-    const until = new Date(now + 1).toISOString();
-    for (const agent of agents) byAgent.set(agent, series(await usage.list({ agent, since, until }), now - windowMs, now));
-    return { end: now, byAgent };
-  }
-  // The end is not known before every agent is read: keep each agent's samples compact (all of
-  // them: what the store retains bounds this), then cut them all to the one window.
-  let end: number | undefined;
-  const all = new Map<string, InstanceSeries[]>();
-  for (const agent of agents) {
-    const s = series(await usage.list({ agent }), -Infinity, Infinity);
-    for (const x of s) if (x.at.length > 0) end = Math.max(end ?? -Infinity, x.at[x.at.length - 1]!);
-    all.set(agent, s);
-  }
-  for (const [agent, s] of all) byAgent.set(agent, end === undefined ? [] : cut(s, end - windowMs, end));
+  if (end === undefined) return { end, byAgent };
+  const since = new Date(end - windowMs).toISOString();
+  const until = new Date(end + 1).toISOString();
+  for (const agent of agents) byAgent.set(agent, series(await usage.list({ agent, since, until }), end - windowMs, end));
   return { end, byAgent };
-}
-
-function cut(list: readonly InstanceSeries[], from: number, end: number): InstanceSeries[] {
-  const out: InstanceSeries[] = [];
-  for (const x of list) {
-    const keep = x.at.map((at, i) => (at > from && at <= end ? i : -1)).filter((i) => i >= 0);
-    if (keep.length > 0) out.push({ instance: x.instance, at: keep.map((i) => x.at[i]!), cpu: keep.map((i) => x.cpu[i]!), memory: keep.map((i) => x.memory[i]!) });
-  }
-  return out;
 }

@@ -75,6 +75,21 @@ export function usageTests({ h, fresh, open }: SuiteContext): void {
       expect(await rejection(store.usage.list({ since: 'yesterday' }))).toMatchObject({ code: 'invalid' });
     });
 
+    test('latest: the newest sample’s time, of an agent or pool, or undefined', async () => {
+      const { store } = await fresh();
+      expect(await store.usage.latest()).toBeUndefined();
+      await store.usage.record([
+        sample('chat-1', '2026-12-01T10:05:00Z', { cpuMillis: 1 }),
+        sample('chat-2', '2026-12-01T10:07:30Z', { cpuMillis: 1 }),
+        sample('embed-1', '2026-12-01T11:00:00Z', { cpuMillis: 1 }, { pool: 'cpu-west' }),
+      ]);
+      expect(await store.usage.latest()).toBe('2026-12-01T11:00:00.000Z');
+      expect(await store.usage.latest({ agent: 'chat' })).toBe('2026-12-01T10:07:00.000Z');
+      expect(await store.usage.latest({ pool: 'gpu-east' })).toBe('2026-12-01T10:07:00.000Z');
+      expect(await store.usage.latest({ agent: 'chat', pool: 'cpu-west' })).toBeUndefined();
+      expect(await store.usage.latest({ agent: 'nobody' })).toBeUndefined();
+    });
+
     test('prune deletes what is older than the given time and says how many', async () => {
       const { store } = await fresh();
       await store.usage.record(['10:00', '10:01', '10:02'].flatMap((t) => [sample('a-1', `2026-12-01T${t}:00Z`, { cpuMillis: 1 }), sample('b-1', `2026-12-01T${t}:00Z`, { cpuMillis: 1 })]));

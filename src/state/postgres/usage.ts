@@ -13,6 +13,17 @@ export function postgresUsage(query: Query, tx: <T>(fn: (q: Query) => Promise<T>
       if (rows.length > 0) await tx((q) => recordUsage(q, rows));
     },
     list: (q) => listUsage(query, q ?? {}, location),
+    latest: async (q = {}) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      for (const [column, value] of [['agent', q.agent], ['pool', q.pool]] as const) {
+        if (value === undefined) continue;
+        params.push(value);
+        where.push(`${column} = $${params.length}`);
+      }
+      const [row] = await query<{ at: Date | null }>(`SELECT max(at) AS at FROM qm_usage ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+      return row?.at ? row.at.toISOString() : undefined;
+    },
     prune: async (before) => {
       const [row] = await query<{ n: string }>('WITH d AS (DELETE FROM qm_usage WHERE at < $1 RETURNING 1) SELECT count(*) AS n FROM d', [normalizeTime(before, 'prune before')]);
       return Number(row?.n ?? 0);

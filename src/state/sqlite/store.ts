@@ -160,6 +160,18 @@ export class SqliteStateStore implements StateStore {
         if (rows.length > 0) await this.write(() => this.recordUsage(rows));
       },
       list: async (q) => this.read(() => this.listUsage(q ?? {})),
+      latest: async (q = {}) =>
+        this.read(() => {
+          const where: string[] = [];
+          const params: string[] = [];
+          for (const [column, value] of [['agent', q.agent], ['pool', q.pool]] as const) {
+            if (value === undefined) continue;
+            where.push(`${column} = ?`);
+            params.push(value);
+          }
+          const row = this.one(`SELECT max(at) AS at FROM qm_usage ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, ...params) as { at: number | null };
+          return row.at === null ? undefined : new Date(row.at).toISOString();
+        }),
       prune: async (before) => {
         const at = Date.parse(normalizeTime(before, 'prune before'));
         return this.write(() => this.stmt('DELETE FROM qm_usage WHERE at < ?').run(at).changes);
