@@ -1,6 +1,8 @@
 /** qm recommend as a real process on a real Git repository and a real SQLite store filled with samples. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UsageSample } from '../../src/model/usage.js';
 import { openStateStore } from '../../src/state/index.js';
@@ -136,6 +138,32 @@ describe('qm recommend (real process)', () => {
     expect(out.files[0]!.diff).toContain('+    requests: {cpu: 580m, memory: "1380Mi"}  # generous\n');
     expect(out.written).toBe(false);
   });
+
+  // The same history in PostgreSQL gives the same bytes. Skipped without a server outside CI only.
+  const pgUrl = process.env.QM_TEST_POSTGRES_URL;
+  test.skipIf(!pgUrl && !process.env.CI)('the same output from a PostgreSQL store', async () => {
+    expect(pgUrl, 'set QM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)').toMatch(/^postgres(ql)?:\/\//);
+    const database = `qm_test_recommend_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${database}`);
+      const u = new URL(pgUrl!);
+      u.pathname = `/${database}`;
+      const store = await openStateStore(u.toString());
+      try {
+        await store.usage.record(samples());
+      } finally {
+        await store.close();
+      }
+      const r = qm(['recommend', repo.dir, '--state', u.toString()]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(EXPECTED_TEXT);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 60_000);
 
   test('--now bounds the window: a day ago the history was too short for every agent', () => {
     const r = qm(['recommend', repo.dir, '--now', '2026-11-28T20:00:00Z', '--format', 'json']);
