@@ -43,10 +43,13 @@ let repo: TempRepo;
  * chat: 2 instances, 2 days; cpu cycles 100…550m (p90 500m → 580m); memory peaks per day
  * 1200Mi (one spike on the newest day) and 1000Mi on chat-0, 800Mi on chat-1 (p95 1200Mi → 1380Mi).
  * embed: 2 days at 430m and 900Mi: within 10 % of its requests. idle: 10 hours only. new: nothing.
+ * And one sample of chat 9 days before, outside the window.
  */
 function samples(): UsageSample[] {
   const out: UsageSample[] = [];
   const base = { pool: 'general', node: 'general-0' };
+  // Older than any window used here: it must change nothing (its max would show).
+  out.push({ ...base, at: new Date(START - 9 * 86_400_000).toISOString(), instance: 'chat-0', agent: 'chat', use: { cpuMillis: 99_999, memoryBytes: 64 * 2 ** 30 } });
   for (let m = 0; m < DAYS2; m++) {
     const at = new Date(START + m * 60_000).toISOString();
     out.push({ ...base, at, instance: 'chat-0', agent: 'chat', use: { cpuMillis: 100 + (m % 10) * 50, memoryBytes: (m === DAYS2 - 30 ? 1200 : 1000) * MI } });
