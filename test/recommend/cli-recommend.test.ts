@@ -201,6 +201,7 @@ describe('qm recommend (real process)', () => {
     expect([p.code, p.stderr]).toEqual([1, 'qm: --cpu-percentile 190 is not a percentile\nhint: write a number in (0, 100], e.g. --cpu-percentile 90\n']);
     const h = qm(['recommend', repo.dir, '--min-history', '9d']);
     expect(h.stderr).toMatch(/^qm: --min-history 9d is longer than the --window 8d\n/);
+    expect(qm(['--help']).stdout).toContain('qm recommend [DIR] [--window 8d] [--min-history 24h]');
   });
 
   test('--detailed-exitcode 2 while there is a change; --write changes only the values, after which all is ok', async () => {
