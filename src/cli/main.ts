@@ -21,6 +21,9 @@ Usage:
           [--git-pull REMOTE/BRANCH] [--lease 1m] [--state LOC]
   qm status [DIR] [--format text|json] [--state LOC]
   qm explain INSTANCE [--dir DIR] [--state LOC]
+  qm recommend [DIR] [--window 8d] [--min-history 24h] [--cpu-percentile 90]
+          [--memory-percentile 95] [--margin 15%] [--tolerance 10%] [--now TIME]
+          [--format text|json] [--write] [--detailed-exitcode] [--state LOC]
   qm force-unlock ID [--dir DIR] [--state LOC]
   qm forecast (--file CSV [--series S] | [DIR] --source NAME --series S|--query Q) --horizon 1h
           [--at TIME] [--format text|json] [--model NAME] [--level 0.95]
@@ -38,7 +41,8 @@ Options:
   --version   print the version
   --help      print this help
 
-Exit codes: 0 success, 1 invalid input or error; qm plan --detailed-exitcode: 0 no changes, 2 changes.
+Exit codes: 0 success, 1 invalid input or error; qm plan --detailed-exitcode: 0 no changes, 2 changes;
+qm recommend --detailed-exitcode: 2 when requests should change (and --write was not given).
 `;
 
 type Handler = (positionals: string[], values: Record<string, string | boolean | undefined>, io: CliIo) => Promise<number>;
@@ -84,6 +88,12 @@ const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boo
     options: { dir: { type: 'string' }, state: { type: 'string' } },
     maxPositionals: 1,
     run: async (pos, v, io) => (await import('./commands/explain.js')).explainCommand({ instance: need('explain', 'an INSTANCE', pos), dir: str(v.dir), state: str(v.state) }, io),
+  },
+  recommend: {
+    options: { dir: { type: 'string' }, state: { type: 'string' }, window: { type: 'string' }, 'min-history': { type: 'string' }, 'cpu-percentile': { type: 'string' }, 'memory-percentile': { type: 'string' }, margin: { type: 'string' }, tolerance: { type: 'string' }, now: { type: 'string' }, format: { type: 'string' }, write: { type: 'boolean' }, 'detailed-exitcode': { type: 'boolean' } },
+    maxPositionals: 1,
+    run: async (pos, v, io) =>
+      (await import('./commands/recommend.js')).recommendCommand({ dir: str(v.dir) ?? pos[0], state: str(v.state), window: str(v.window), minHistory: str(v['min-history']), cpuPercentile: str(v['cpu-percentile']), memoryPercentile: str(v['memory-percentile']), margin: str(v.margin), tolerance: str(v.tolerance), now: str(v.now), format: str(v.format), write: v.write === true, detailedExitcode: v['detailed-exitcode'] === true }, io),
   },
   forecast: {
     options: { file: { type: 'string' }, dir: { type: 'string' }, source: { type: 'string' }, series: { type: 'string' }, query: { type: 'string' }, horizon: { type: 'string' }, at: { type: 'string' }, format: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' } },

@@ -40,6 +40,8 @@ export interface UsageStore {
   record(samples: readonly UsageSample[]): Promise<void>;
   /** Oldest first, then by instance name. */
   list(query?: UsageQuery): Promise<UsageSample[]>;
+  /** The time of the newest sample (of this agent or pool), undefined when there is none: where a window ends without reading it all. */
+  latest(query?: Pick<UsageQuery, 'agent' | 'pool'>): Promise<string | undefined>;
   /** Delete samples older than `before`; returns how many were deleted. */
   prune(before: string): Promise<number>;
 }

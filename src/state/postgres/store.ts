@@ -7,6 +7,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { QmError } from '../../model/errors.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
+import type { UsageStore } from '../../model/usage.js';
 import { isExpired, newLockId } from '../locks.js';
 import {
   addSeconds,
@@ -42,10 +43,11 @@ import type {
 import { mapPostgresError, type Endpoint } from './errors.js';
 import { clusterDoc, rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { readSchemaVersion } from './migrate.js';
+import { postgresUsage } from './usage.js';
 
 const { toLock, toScaling, toAudit } = rowMappers((v) => v);
 
-type Query = <R extends object>(sql: string, params?: unknown[]) => Promise<R[]>;
+export type Query = <R extends object>(sql: string, params?: unknown[]) => Promise<R[]>;
 
 const INSERT_LOCK =
   'INSERT INTO qm_locks (name, id, holder, info, acquired_at, expires_at) VALUES ($1, $2, $3, $4::json, $5, $6) ' +
@@ -59,6 +61,7 @@ export class PostgresStateStore implements StateStore {
   readonly audit: AuditLog;
   readonly locks: LockStore;
   readonly meta: MetaStore;
+  readonly usage: UsageStore;
 
   constructor(
     private readonly pool: Pool,
@@ -151,6 +154,11 @@ export class PostgresStateStore implements StateStore {
       },
       delete: async (key) => (await this.query('DELETE FROM qm_meta WHERE key = $1 RETURNING key', [key])).length > 0,
     };
+    this.usage = postgresUsage(
+      (sql, params) => this.query(sql, params),
+      (fn) => this.tx(fn),
+      location,
+    );
   }
 
   async schemaVersion(): Promise<number> {
