@@ -76,7 +76,7 @@ export class DockerDriver implements Driver {
     const addresses = [...new Set(targets.map((t) => t.address))].sort();
     const readings = await Promise.all(addresses.map((a) => {
       const e = this.engine(a);
-      return readEngine(a, 'error' in e ? e : e.client);
+      return readEngine(a, 'error' in e ? e : e.client, { usage: Boolean(ctx.usage) });
     }));
     const { nodes, instances, warnings } = assemble(targets, readings);
     const problems = this.opts.problems.map((p) => `driver ${this.name}: ${p}`);
