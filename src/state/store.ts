@@ -1,11 +1,12 @@
 /**
  * The state store contract: what Quartermaster remembers between runs — the simulated cluster of
  * the `sim` driver, scaling history, the decision log behind `qm explain`, the audit trail of
- * applied plans, locks and a little metadata. Two backends implement it (SQLite, PostgreSQL); the
+ * applied plans, locks, usage history and a little metadata. Two backends implement it (SQLite, PostgreSQL); the
  * methods are async so both share it. Times go in as ISO 8601 strings and come back normalised to
  * UTC with milliseconds (`2026-11-28T09:00:00.000Z`).
  */
 import type { ObservedInstance, ObservedNode, ScalingEvent } from '../model/state.js';
+import type { UsageStore } from '../model/usage.js';
 
 export type StateBackend = 'sqlite' | 'postgres';
 
@@ -164,6 +165,8 @@ export interface StateStore {
   readonly audit: AuditLog;
   readonly locks: LockStore;
   readonly meta: MetaStore;
+  /** Usage history (schema 3): one sample per instance per minute, recorded by qm serve. */
+  readonly usage: UsageStore;
   /** The schema version the store is at (the highest migration applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { rejection } from './builders.js';
 import { removeCompiled, type StoreHarness } from './harness.js';
 import { dataTests } from './store-suite-data.js';
 import { lockAndProcessTests } from './store-suite-locks.js';
+import { usageTests } from './store-suite-usage.js';
 
 export interface SuiteContext {
   h: StoreHarness;
@@ -89,5 +90,6 @@ export function describeStore(name: string, makeHarness: () => StoreHarness): vo
     const ctx: SuiteContext = { h, open, fresh };
     dataTests(ctx);
     lockAndProcessTests(ctx);
+    usageTests(ctx);
   });
 }

@@ -97,4 +97,29 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE qm_applied_plans ADD COLUMN lock_id text;
     `,
   },
+  {
+    version: 3,
+    name: 'usage',
+    // Usage history (issue #15): one row per instance per minute, written by qm serve, read by
+    // qm recommend and the utilization metric source; the biggest table by far (an instance adds
+    // 1,440 rows a day). The resources percentiles are taken of are float8 columns; others are
+    // in extra (json, NULL when none).
+    up: `
+      CREATE TABLE qm_usage (
+        instance text NOT NULL,
+        at timestamptz NOT NULL,
+        agent text NOT NULL,
+        pool text NOT NULL,
+        node text NOT NULL,
+        cpu_millis double precision,
+        memory_bytes double precision,
+        gpu_millis double precision,
+        extra json,
+        PRIMARY KEY (instance, at)
+      );
+      CREATE INDEX qm_usage_by_agent ON qm_usage(agent, at);
+      CREATE INDEX qm_usage_by_pool ON qm_usage(pool, at);
+      CREATE INDEX qm_usage_by_time ON qm_usage(at);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { QmError } from '../../model/errors.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
+import type { UsageQuery, UsageSample, UsageStore } from '../../model/usage.js';
 import { isExpired, newLockId } from '../locks.js';
 import {
   addSeconds,
@@ -42,6 +43,7 @@ import type {
 import { mapPostgresError, type Endpoint } from './errors.js';
 import { clusterDoc, rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { readSchemaVersion } from './migrate.js';
+import { usageBounds, usageColumns, usageSample, type UsageColumns, type UsageRow } from '../usage-rows.js';
 
 const { toLock, toScaling, toAudit } = rowMappers((v) => v);
 
@@ -59,6 +61,7 @@ export class PostgresStateStore implements StateStore {
   readonly audit: AuditLog;
   readonly locks: LockStore;
   readonly meta: MetaStore;
+  readonly usage: UsageStore;
 
   constructor(
     private readonly pool: Pool,
@@ -150,6 +153,19 @@ export class PostgresStateStore implements StateStore {
         );
       },
       delete: async (key) => (await this.query('DELETE FROM qm_meta WHERE key = $1 RETURNING key', [key])).length > 0,
+    };
+    this.usage = {
+      record: async (samples) => {
+        const rows = usageColumns(samples);
+        if (rows.length > 0) await this.tx((q) => this.recordUsage(q, rows));
+      },
+      list: (q) => this.listUsage(q ?? {}),
+      prune: async (before) => {
+        const [row] = await this.query<{ n: string }>('WITH d AS (DELETE FROM qm_usage WHERE at < $1 RETURNING 1) SELECT count(*) AS n FROM d', [
+          normalizeTime(before, 'prune before'),
+        ]);
+        return Number(row?.n ?? 0);
+      },
     };
   }
 
@@ -297,6 +313,50 @@ export class PostgresStateStore implements StateStore {
     params.push(query.limit);
     const rows = await this.query<ScalingRow>(`SELECT * FROM qm_scaling_events ${filter} ORDER BY at DESC, seq DESC LIMIT $${params.length}`, params);
     return rows.reverse().map(toScaling);
+  }
+
+  // --- usage ----------------------------------------------------------------------------------
+
+  /** A few thousand rows per statement (unnest of column arrays): one round trip each, far below the parameter limit. */
+  private async recordUsage(q: Query, rows: readonly UsageColumns[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
+      const col = <T>(f: (r: UsageColumns) => T) => chunk.map(f);
+      await q(
+        'INSERT INTO qm_usage (instance, at, agent, pool, node, cpu_millis, memory_bytes, gpu_millis, extra) ' +
+          'SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::json[]) ' +
+          'ON CONFLICT (instance, at) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
+          'cpu_millis = excluded.cpu_millis, memory_bytes = excluded.memory_bytes, gpu_millis = excluded.gpu_millis, extra = excluded.extra',
+        [
+          col((r) => r.instance),
+          col((r) => new Date(r.at).toISOString()),
+          col((r) => r.agent),
+          col((r) => r.pool),
+          col((r) => r.node),
+          col((r) => r.cpu),
+          col((r) => r.memory),
+          col((r) => r.gpu),
+          col((r) => r.extra),
+        ],
+      );
+    }
+  }
+
+  private async listUsage(query: UsageQuery): Promise<UsageSample[]> {
+    const b = usageBounds(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(`${sql} $${params.length}`);
+    };
+    if (b.agent !== undefined) add('agent =', b.agent);
+    if (b.pool !== undefined) add('pool =', b.pool);
+    if (b.since !== undefined) add('at >=', new Date(b.since).toISOString());
+    if (b.until !== undefined) add('at <', new Date(b.until).toISOString());
+    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.query<UsageRow>(`SELECT * FROM qm_usage ${filter} ORDER BY at, instance COLLATE "C"`, params);
+    return rows.map((r) => usageSample(r, this.location));
   }
 
   // --- decisions ------------------------------------------------------------------------------

@@ -109,4 +109,30 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX qm_applied_plans_by_plan ON qm_applied_plans(plan_id, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'usage',
+    // Usage history (issue #15): one row per instance per minute, written by qm serve, read by
+    // qm recommend and the utilization metric source. It is by far the biggest table (an instance
+    // adds 1,440 rows a day), so time is an integer (epoch milliseconds, not ISO text) and the
+    // table is clustered on its key (WITHOUT ROWID): each row holds its names once, and the
+    // by-agent, by-pool and by-time indexes (list and prune) carry only their columns plus the key.
+    up: `
+      CREATE TABLE qm_usage (
+        instance TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        pool TEXT NOT NULL,
+        node TEXT NOT NULL,
+        cpu_millis REAL,
+        memory_bytes REAL,
+        gpu_millis REAL,
+        extra TEXT,
+        PRIMARY KEY (instance, at)
+      ) WITHOUT ROWID;
+      CREATE INDEX qm_usage_by_agent ON qm_usage(agent, at);
+      CREATE INDEX qm_usage_by_pool ON qm_usage(pool, at);
+      CREATE INDEX qm_usage_by_time ON qm_usage(at);
+    `,
+  },
 ];

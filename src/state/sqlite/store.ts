@@ -7,6 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { QmError } from '../../model/errors.js';
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
+import type { UsageQuery, UsageSample, UsageStore } from '../../model/usage.js';
 import { isExpired, newLockId } from '../locks.js';
 import {
   addSeconds,
@@ -43,6 +44,7 @@ import { mapSqliteError } from './errors.js';
 import { clusterDoc, rowMappers, type AuditRow, type LockRow, type ScalingRow } from '../rows.js';
 import { parseJsonColumn } from '../failure.js';
 import { readSchemaVersion } from './migrate.js';
+import { usageBounds, usageColumns, usageSample, type UsageRow } from '../usage-rows.js';
 
 
 export class SqliteStateStore implements StateStore {
@@ -53,6 +55,7 @@ export class SqliteStateStore implements StateStore {
   readonly audit: AuditLog;
   readonly locks: LockStore;
   readonly meta: MetaStore;
+  readonly usage: UsageStore;
   private readonly statements = new Map<string, Statement>();
   private readonly rows: ReturnType<typeof rowMappers>;
 
@@ -150,6 +153,17 @@ export class SqliteStateStore implements StateStore {
           ).run(key, toJson(value), this.now().toISOString());
         }),
       delete: (key) => this.write(() => this.stmt('DELETE FROM qm_meta WHERE key = ?').run(key).changes > 0),
+    };
+    this.usage = {
+      record: async (samples) => {
+        const rows = usageColumns(samples);
+        if (rows.length > 0) await this.write(() => this.recordUsage(rows));
+      },
+      list: async (q) => this.read(() => this.listUsage(q ?? {})),
+      prune: async (before) => {
+        const at = Date.parse(normalizeTime(before, 'prune before'));
+        return this.write(() => this.stmt('DELETE FROM qm_usage WHERE at < ?').run(at).changes);
+      },
     };
   }
 
@@ -286,6 +300,31 @@ export class SqliteStateStore implements StateStore {
     checkCount(q.limit, 'the number of scaling events');
     const rows = this.all(`SELECT * FROM qm_scaling_events ${filter} ORDER BY at DESC, seq DESC LIMIT ?`, ...params, q.limit) as ScalingRow[];
     return rows.reverse().map(this.rows.toScaling);
+  }
+
+  // --- usage ----------------------------------------------------------------------------------
+
+  private recordUsage(rows: ReturnType<typeof usageColumns>): void {
+    const insert = this.stmt(
+      'INSERT INTO qm_usage (instance, at, agent, pool, node, cpu_millis, memory_bytes, gpu_millis, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (instance, at) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
+        'cpu_millis = excluded.cpu_millis, memory_bytes = excluded.memory_bytes, gpu_millis = excluded.gpu_millis, extra = excluded.extra',
+    );
+    for (const r of rows) insert.run(r.instance, r.at, r.agent, r.pool, r.node, r.cpu, r.memory, r.gpu, r.extra);
+  }
+
+  private listUsage(q: UsageQuery): UsageSample[] {
+    const b = usageBounds(q);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => (where.push(sql), params.push(v));
+    if (b.agent !== undefined) add('agent = ?', b.agent);
+    if (b.pool !== undefined) add('pool = ?', b.pool);
+    if (b.since !== undefined) add('at >= ?', b.since);
+    if (b.until !== undefined) add('at < ?', b.until);
+    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.all(`SELECT * FROM qm_usage ${filter} ORDER BY at, instance`, ...params) as UsageRow[];
+    return rows.map((r) => usageSample(r, this.location));
   }
 
   // --- decisions and audit --------------------------------------------------------------------
