@@ -40,7 +40,7 @@ export function usageJson(observed: ObservedState): unknown {
   return { agents: u.agents.map((a) => entryJson(a.name, a.totals)), pools: u.pools.map((p) => entryJson(p.name, p.totals)) };
 }
 
-function line(name: string, t: UsageTotals, c: Palette): string {
+function line(name: string, t: UsageTotals, c: Palette, width: number): string {
   const pct = utilizationPercent(t);
   const parts: string[] = [];
   for (const k of SHOWN) {
@@ -51,7 +51,7 @@ function line(name: string, t: UsageTotals, c: Palette): string {
     parts.push(`${resourceName(k)} ${req} → ${use}${p}`);
   }
   const measured = t.measured === t.instances ? `${t.measured}/${t.instances} measured` : c.yellow(`${t.measured}/${t.instances} measured`);
-  return `  ${name.padEnd(22)} ${measured}  ${parts.join('  ') || c.dim('no requests')}`;
+  return `  ${name.padEnd(width)} ${measured}  ${parts.join('  ') || c.dim('no requests')}`;
 }
 
 /** The "Usage" section: requests → real use per agent and pool; nothing when no instance runs. */
@@ -61,8 +61,9 @@ export function usageText(observed: ObservedState, c: Palette): string {
   const out = ['', c.bold('Usage (requests → real use)')];
   if (!observed.instances.some((i) => i.usage)) out.push(`  ${c.dim('— not measured: the drivers of these pools report no real use (docker and kubernetes with metrics.k8s.io do)')}`);
   else {
-    for (const a of u.agents) out.push(line(`agent ${a.name}`, a.totals, c));
-    for (const p of u.pools) out.push(line(`pool ${p.name}`, p.totals, c));
+    const width = Math.max(22, ...u.agents.map((a) => a.name.length + 6), ...u.pools.map((p) => p.name.length + 5));
+    for (const a of u.agents) out.push(line(`agent ${a.name}`, a.totals, c, width));
+    for (const p of u.pools) out.push(line(`pool ${p.name}`, p.totals, c, width));
   }
   return out.join('\n') + '\n';
 }
