@@ -26,7 +26,7 @@ export interface EngineReading {
 }
 
 /** Read one engine: its info and its managed containers, and with `usage` the live ones' real use. */
-export async function readEngine(address: string, client: EngineClient | { error: string }, opts: { usage?: boolean; gapMs?: number } = {}): Promise<EngineReading> {
+export async function readEngine(address: string, client: EngineClient | { error: string }, opts: { usage?: boolean; gapMs?: number; concurrency?: number } = {}): Promise<EngineReading> {
   if ('error' in client) return { address, error: client.error, invalid: true };
   let reading: EngineReading;
   try {
@@ -39,7 +39,7 @@ export async function readEngine(address: string, client: EngineClient | { error
   if (!opts.usage) return reading;
   const live = (reading.containers ?? []).filter((c) => c.State === 'running').map((c) => c.Id);
   if (live.length === 0) return reading;
-  const m = await measure(client, live, opts.gapMs !== undefined ? { gapMs: opts.gapMs } : {});
+  const m = await measure(client, live, { ...(opts.gapMs !== undefined ? { gapMs: opts.gapMs } : {}), ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}) });
   reading.usage = m.usage;
   if (m.failed) reading.usageFailed = { count: m.failed, error: m.firstError ?? 'unknown' };
   return reading;
