@@ -30,6 +30,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
   const forecast = input.forecast ?? fallbackForecast;
   const seen = new Map<string, ScalingPolicyDoc>();
   const cache: SeriesCache = new Map();
+  const sources = new Set(input.policy.metricSources.filter((m) => m.spec.utilization).map((m) => m.metadata.name));
   for (const doc of input.policy.scalingPolicies) {
     const { kind, name } = doc.spec.target;
     const key = `${kind}/${name}`;
@@ -61,7 +62,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
         out.warnings.push({ code: 'Autoscaler', message: `ScalingPolicy ${doc.metadata.name} targets Agent ${name}, which does not exist; it is ignored` });
         continue;
       }
-      const r = decide({ ...common, current: currentReplicas(input, name), hard: { min: 0, max: Number.MAX_SAFE_INTEGER, what: `Agent ${name}` } });
+      const r = decide({ ...common, current: currentReplicas(input, name), hard: { min: 0, max: Number.MAX_SAFE_INTEGER, what: `Agent ${name}` }, ...(sources.size ? { utilization: { sources, data: input.utilization } } : {}) });
       out.agents.push({ agent: name, ...r.decision });
       if (r.forecast) out.forecasts.push(r.forecast);
       out.warnings.push(...r.warnings);

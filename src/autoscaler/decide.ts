@@ -12,7 +12,8 @@ import { predictiveRecommendation } from './predictive.js';
 import { boundsAt, disruptionBlocked } from './schedule.js';
 import { between, cleanSeries, duration, iso } from './series.js';
 import { triggerRecommendation } from './trigger.js';
-import type { AutoscaleWarning, ForecastFn, MetricData, MetricResult, PlanForecastEntry, PoolFacts, Recommendation, ScalingDecision } from './types.js';
+import type { AutoscaleWarning, ForecastFn, MetricData, MetricResult, PlanForecastEntry, PoolFacts, Recommendation, ScalingDecision, UtilizationData } from './types.js';
+import { realUseRecommendation } from './real-use.js';
 import { metricKey, metricLabel } from './types.js';
 import { utilizationRecommendation } from './utilization.js';
 
@@ -27,6 +28,8 @@ export interface DecideInput {
   forecast: ForecastFn;
   facts?: PoolFacts;
   cache?: SeriesCache;
+  /** Agent targets: MetricSources of kind utilization, and the measured figures (real-use.ts). */
+  utilization?: { sources: ReadonlySet<string>; data: UtilizationData | undefined };
 }
 
 export interface DecideOutput {
@@ -70,12 +73,14 @@ function cleaned(doc: ScalingPolicyDoc, metrics: MetricData, cache: SeriesCache,
 }
 
 /** Metric and trigger recommendations at time t (those that can be re-evaluated from history). */
-function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica'): { recs: Recommendation[]; problems: string[]; lost: Set<string> } {
+function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricResult>, current: number, t: number, unit: 'node' | 'replica', skip: ReadonlySet<string> = NONE): { recs: Recommendation[]; problems: string[]; lost: Set<string> } {
   const recs: Recommendation[] = [];
   const problems: string[] = [];
   /** The metrics (by key) behind the problems: one metric used twice is one metric lost. */
   const lost = new Set<string>();
   for (const m of doc.spec.metrics) {
+    // Utilisation targets have no history: they are judged once, on the plan's measurement.
+    if (skip.has(m.metric.source)) continue;
     const r = metricRecommendation(m, series.get(metricKey(m.metric)), current, doc.spec.tolerancePercent, t, unit);
     if ('rec' in r) recs.push(r.rec);
     else {
@@ -93,6 +98,8 @@ function historical(doc: ScalingPolicyDoc, series: ReadonlyMap<string, MetricRes
   return { recs, problems, lost };
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 const highest = (recs: readonly Recommendation[]): Recommendation | undefined => recs.reduce<Recommendation | undefined>((a, b) => (a === undefined || b.replicas > a.replicas ? b : a), undefined);
 
 /** Decide one policy. */
@@ -107,10 +114,21 @@ export function decide(input: DecideInput): DecideOutput {
 
   const recs: Recommendation[] = [];
   if (input.facts) recs.push(utilizationRecommendation(spec, input.facts));
-  const now = historical(doc, series, current, t, unit);
-  recs.push(...now.recs);
+  const skip = input.utilization?.sources ?? NONE;
+  const now = historical(doc, series, current, t, unit, skip);
   const problems = [...now.problems];
   const lost = new Set(now.lost);
+  const realUse: Recommendation[] = [];
+  for (const m of spec.metrics) {
+    if (!skip.has(m.metric.source)) continue;
+    const r = realUseRecommendation(m, spec.target.name, input.utilization?.data, current, spec.tolerancePercent);
+    if ('rec' in r) realUse.push(r.rec);
+    else {
+      problems.push(r.problem);
+      lost.add(metricKey(m.metric));
+    }
+  }
+  recs.push(...realUse, ...now.recs);
   let forecast: PlanForecastEntry | undefined;
   if (spec.predictive) {
     const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
@@ -144,13 +162,13 @@ export function decide(input: DecideInput): DecideOutput {
         const s = series.get(metricKey(ref));
         if (s && s.error === undefined) for (const p of between(s.points, t - rule.stabilizationWindow, t - 1e-6)) times.add(p.t);
       }
-      const fixed = recs.filter((r) => r.source === 'utilisation' || r.source === 'predictive');
+      const fixed = recs.filter((r) => r.source === 'utilisation' || r.source === 'predictive' || realUse.includes(r));
       let bound = desired;
       let at: number | undefined;
       const sorted = [...times].sort((a, b) => b - a);
       const stride = Math.ceil(sorted.length / MAX_STABILIZATION_SAMPLES);
       for (const s of stride > 1 ? sorted.filter((_, i) => i % stride === 0) : sorted) {
-        const past = highest([...fixed, ...historical(doc, series, current, s, unit).recs])?.replicas;
+        const past = highest([...fixed, ...historical(doc, series, current, s, unit, skip).recs])?.replicas;
         if (past === undefined) continue;
         if (dir === 'down' ? past > bound : past < bound) [bound, at] = [past, s];
       }

@@ -63,6 +63,12 @@ export interface PoolFacts {
   kept?: string[];
 }
 
+/**
+ * Real use over requests per Agent and resource (cpu, memory, gpu), for metrics read from a
+ * `utilization` MetricSource (src/metrics/utilization.ts). Absent: nothing fresh was measured.
+ */
+export type UtilizationData = Readonly<Record<string, Readonly<Record<string, { percent: number; measured: number; instances: number; at: string }>>>>;
+
 /** A warning for the plan. */
 export interface AutoscaleWarning {
   code: string;
@@ -111,6 +117,8 @@ export interface AutoscaleInput {
   forecast?: ForecastFn;
   /** Per pool with a policy: what placement simulation found (pending instances, removable nodes). */
   poolFacts?: ReadonlyMap<string, PoolFacts>;
+  /** Real use per agent for metrics of `utilization` MetricSources. */
+  utilization?: UtilizationData;
 }
 
 export interface AutoscaleOutput {

@@ -228,6 +228,7 @@ function metricSource(spec: Obj, c: Collector): MetricSourceDoc['spec'] {
     const f = obj(spec.file);
     out.file = { path: str(f.path, ''), ...(f.replay === true ? { replay: true } : {}) };
   }
+  if (spec.utilization !== undefined) out.utilization = {};
   return out;
 }
 

@@ -133,6 +133,11 @@ export function readSnapshot(path: string, text: string, policy: PolicySet): Sna
     if (typeof x.startedAt === 'string') inst.startedAt = x.startedAt;
     if (Array.isArray(x.gpuDevices)) inst.gpuDevices = x.gpuDevices as number[];
     if (typeof x.template === 'string') inst.template = x.template;
+    if (x.usage !== undefined) {
+      const u = obj(x.usage);
+      const use = resources(u.use, `/instances/${i}/usage/use`);
+      if (use && typeof u.at === 'string') inst.usage = { at: u.at, use };
+    }
     instances.push(inst);
   });
   const scalingHistory = (v.scalingHistory as ScalingEvent[]).map((e) => ({ target: { ...e.target }, at: e.at, from: e.from, to: e.to }));

@@ -34,6 +34,11 @@ export interface DriverContext {
   pools: PoolDoc[];
   /** ISO 8601 time of the run, for startedAt and history. */
   now: string;
+  /**
+   * Measure real use (ObservedInstance.usage) where the driver can: qm status, qm serve, and plans
+   * whose ScalingPolicies target utilisation ask for it. Drivers that cannot, ignore it.
+   */
+  usage?: boolean;
 }
 
 export interface ApplyContext extends DriverContext {

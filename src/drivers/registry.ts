@@ -4,6 +4,7 @@ import { QmError } from '../model/errors.js';
 import type { Driver } from './contract.js';
 import type { SimStore } from './sim/store.js';
 import { SimDriver } from './sim/driver.js';
+import type { SimOptions } from './sim/driver.js';
 import { createDockerDriver } from './docker/driver.js';
 import { createKubernetesDriver } from './kubernetes/driver.js';
 import { createClusterApiDriver } from './clusterapi/driver.js';
@@ -32,7 +33,7 @@ function register(entries: [DriverType, DriverFactory][]): ReadonlyMap<DriverTyp
 }
 
 export const DRIVERS = register([
-  ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as { failActions?: string[] } | undefined) ?? {})],
+  ['sim', (ctx) => new SimDriver(ctx.name, ctx.store, (ctx.doc?.spec.sim as SimOptions | undefined) ?? {})],
   ['docker', (ctx) => createDockerDriver(ctx.name, ctx.store, ctx.doc)],
   ['kubernetes', (ctx) => createKubernetesDriver(ctx.name, ctx.store, ctx.doc)],
   ['clusterapi', (ctx) => createClusterApiDriver(ctx.name, ctx.store, ctx.doc)],

@@ -73,9 +73,10 @@ export type ObservedFleet = ObservedState & { warnings: string[]; failed: Driver
 /**
  * Observe every pool through its driver and merge the results, sorted by name. A driver that fails
  * makes the whole observation fail (QmError 'driver'), unless `collectFailures`: then its pools are
- * left out and the failure is listed in `failed` (qm status shows what it can).
+ * left out and the failure is listed in `failed` (qm status shows what it can). With `usage`, the
+ * drivers that can also measure real use (DriverContext.usage).
  */
-export async function observeFleet(policy: PolicySet, set: DriverSet, now: string, opts: { collectFailures?: boolean } = {}): Promise<ObservedFleet> {
+export async function observeFleet(policy: PolicySet, set: DriverSet, now: string, opts: { collectFailures?: boolean; usage?: boolean } = {}): Promise<ObservedFleet> {
   const nodes: ObservedState['nodes'] = [];
   const instances: ObservedState['instances'] = [];
   const history: ObservedState['scalingHistory'] = [];
@@ -91,7 +92,7 @@ export async function observeFleet(policy: PolicySet, set: DriverSet, now: strin
     if (pools.length === 0) continue;
     let obs;
     try {
-      obs = await driver.observe({ policy, pools, now });
+      obs = await driver.observe({ policy, pools, now, ...(opts.usage && !provisionerOnly ? { usage: true } : {}) });
       if (provisionerOnly) obs = { ...obs, nodes: [], instances: [] };
     } catch (e) {
       // The state store failing under the sim driver is not the driver's fault: say what the store says.

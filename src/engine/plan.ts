@@ -11,6 +11,7 @@ import type { ObservedState } from '../model/state.js';
 import { digest } from '../model/digest.js';
 import { makePlan } from '../planner/plan.js';
 import { collectMetrics } from '../metrics/index.js';
+import { measureUtilization, usesUtilization } from '../metrics/utilization.js';
 import type { Decision } from '../scheduler/index.js';
 import { decisionRecords } from './decisions.js';
 import type { LoadedPolicy } from './policy.js';
@@ -44,6 +45,8 @@ export interface PlanOptions {
   observed?: ObservedFleet | undefined;
   /** Plan an empty policy instead of refusing it (the base of a pull request that adds the first files). */
   allowEmptyPolicy?: boolean | undefined;
+  /** Have the drivers measure real use (qm serve records it); plans whose ScalingPolicies target utilisation always do. */
+  usage?: boolean | undefined;
 }
 
 export type ValidPolicy = LoadedPolicy & { policy: PolicySet };
@@ -137,7 +140,8 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
     const drivers = driversFor(policy, opts.store, opts.dir);
     try {
-      const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now));
+      const usage = Boolean(opts.usage) || usesUtilization(policy);
+      const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now, usage ? { usage } : {}));
       observed = obs;
       warnings.push(...obs.warnings.map((message) => ({ code: 'Observe', message })));
     } finally {
@@ -149,7 +153,9 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
   const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
-  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
+  // Real use for utilisation targets: measured once here, recorded in the plan.
+  const utilization = usesUtilization(policy) ? measureUtilization(policy, observed, opts.now) : undefined;
+  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data, utilization });
   if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));
   return { plan, decisions, policy, loaded, observed };
 }

@@ -45,11 +45,11 @@ export function describeDrift(plan: Plan): string[] {
 }
 
 /** `loaded`: the policy of `dir`, already loaded (else it is read under the lock). */
-export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined }): Promise<ReconcileRun> {
+export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined; usage?: boolean }): Promise<ReconcileRun> {
   const actor = opts.actor ?? defaultActor();
   const held = await takeApplyLock(opts.store, `${actor} (reconcile)`);
   try {
-    const { plan, observed } = await timed('plan', () => runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded }));
+    const { plan, observed } = await timed('plan', () => runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded, usage: opts.usage }));
     const drift = describeDrift(plan);
     await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
     if (opts.mode === 'report' || !plan.changes) return { plan, drift, observed };

@@ -29,6 +29,8 @@ export function wantedMetrics(policy: PolicySet): Wanted[] {
     const w = by.get(k);
     if (!w || w.lookback < lookback) by.set(k, { ref, lookback: Math.max(lookback, MIN_LOOKBACK_SECONDS) });
   };
+  // Utilisation sources are not fetched: their figures are measured from the fleet (utilization.ts).
+  const real = new Set(policy.metricSources.filter((m) => m.spec.utilization).map((m) => m.metadata.name));
   for (const doc of policy.scalingPolicies) {
     const s = doc.spec;
     const windows = Math.max(s.behavior.scaleUp.stabilizationWindow, s.behavior.scaleDown.stabilizationWindow);
@@ -36,7 +38,7 @@ export function wantedMetrics(policy: PolicySet): Wanted[] {
     for (const t of s.triggers) want(t.metric, windows + t.for + 900);
     if (s.predictive) want(s.predictive.metric, s.predictive.lookback);
   }
-  return [...by.values()].sort((a, b) => (metricKey(a.ref) < metricKey(b.ref) ? -1 : 1));
+  return [...by.values()].filter((w) => !real.has(w.ref.source)).sort((a, b) => (metricKey(a.ref) < metricKey(b.ref) ? -1 : 1));
 }
 
 /** Range query step: one minute up to a day of history, five minutes beyond (Prometheus caps points per query). */

@@ -250,6 +250,8 @@ export type PolicyDoc = DocBase<'Policy', PolicySpec>;
 export interface MetricSourceSpec {
   prometheus?: { url: string; timeout: number; retries: number };
   file?: { path: string; replay?: boolean };
+  /** Real use over requests of the target Agent's instances, as the drivers measure it (issue #15). */
+  utilization?: Record<string, never>;
 }
 export type MetricSourceDoc = DocBase<'MetricSource', MetricSourceSpec>;
 

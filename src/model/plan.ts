@@ -130,6 +130,11 @@ export interface PlanInputs {
    * "quota/ml-team", "pool/gpu"), so apply can name what changed (1.x addition).
    */
   scope?: Record<string, string>;
+  /**
+   * Real use over requests per Agent and resource that ScalingPolicies with a `utilization`
+   * MetricSource read (1.x addition): apply re-plans with these figures, not a new measurement.
+   */
+  utilization?: Record<string, Record<string, { percent: number; measured: number; instances: number; at: string }>>;
 }
 
 export interface Plan {

@@ -5,6 +5,7 @@
  */
 import { autoscale } from '../autoscaler/index.js';
 import type { AutoscaleOutput, ForecastFn, MetricData } from '../autoscaler/index.js';
+import type { UtilizationData } from '../autoscaler/types.js';
 import type { PolicySet, PoolDoc, ScalingPolicyDoc } from '../model/documents.js';
 import type { ObservedNode, ObservedState } from '../model/state.js';
 import { schedule } from '../scheduler/index.js';
@@ -59,11 +60,11 @@ function clampToBounds(pool: PoolDoc, nodes: readonly ObservedNode[], perNode: R
 const withKind = (policy: PolicySet, kind: 'Pool' | 'Agent'): PolicySet => ({ ...policy, scalingPolicies: policy.scalingPolicies.filter((p) => p.spec.target.kind === kind) });
 
 /** Decide agent replicas and pool node counts. */
-export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn }): AutoscalePlan {
+export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn; utilization?: UtilizationData | undefined }): AutoscalePlan {
   const { observed } = input;
   const base = { observed, metrics: input.metrics, now: input.now, forecast: input.forecast };
   // 1. Agents: their replica counts feed the placement engine.
-  const agents = autoscale({ ...base, policy: withKind(input.policy, 'Agent') });
+  const agents = autoscale({ ...base, policy: withKind(input.policy, 'Agent'), ...(input.utilization ? { utilization: input.utilization } : {}) });
   const replicas = new Map(agents.agents.map((d) => [d.agent, d.to]));
   const policy: PolicySet = replicas.size === 0 ? input.policy : { ...input.policy, agents: input.policy.agents.map((a) => (replicas.has(a.metadata.name) ? { ...a, spec: { ...a.spec, replicas: replicas.get(a.metadata.name)! } } : a)) };
   const agentChanges = agents.agents.filter((d) => d.to !== d.from).map((d) => ({ agent: d.agent, from: d.from, to: d.to, reason: d.reason }));

@@ -6,7 +6,7 @@
  */
 import type { PolicySet } from '../model/documents.js';
 import type { PlanAction } from '../model/plan.js';
-import type { ObservedState } from '../model/state.js';
+import type { ObservedInstance, ObservedState } from '../model/state.js';
 import { digest } from '../model/digest.js';
 
 export const ABSENT = 'absent';
@@ -40,7 +40,8 @@ export function computeScope(policy: PolicySet, observed: ObservedState, items: 
     const node = nodeBy.get(n);
     entries.push([`node/${n}`, node ? digest({ ...node, instances: observed.instances.filter((i) => i.node === n).map((i) => i.name).sort() }) : ABSENT]);
   }
-  for (const i of items.instances) entries.push([`instance/${i}`, instBy.has(i) ? digest(instBy.get(i)) : ABSENT]);
+  // Real use changes from one observation to the next: it is not part of what a plan depends on.
+  for (const i of items.instances) entries.push([`instance/${i}`, instBy.has(i) ? digest(withoutUsage(instBy.get(i)!)) : ABSENT]);
   for (const p of items.pools) entries.push([`pool/${p}`, digest(observed.nodes.filter((n) => n.pool === p).map((n) => n.name).sort())]);
   const ownerAgents = new Map<string, Set<string>>();
   for (const a of policy.agents) ownerAgents.set(a.spec.owner, (ownerAgents.get(a.spec.owner) ?? new Set()).add(a.metadata.name));
@@ -51,6 +52,12 @@ export function computeScope(policy: PolicySet, observed: ObservedState, items: 
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(entries);
+}
+
+function withoutUsage(i: ObservedInstance): ObservedInstance {
+  if (!i.usage) return i;
+  const { usage: _usage, ...rest } = i;
+  return rest;
 }
 
 /** The fingerprint of a scope. */

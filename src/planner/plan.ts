@@ -7,6 +7,7 @@ import type { Plan, PlanAction, PlanBlocked, PlanWarning } from '../model/plan.j
 import { PLAN_FORMAT_VERSION } from '../model/plan.js';
 import type { ObservedInstance, ObservedState } from '../model/state.js';
 import type { ForecastFn, MetricData } from '../autoscaler/index.js';
+import type { UtilizationData } from '../autoscaler/types.js';
 import { forecast as defaultForecast } from '../forecast/index.js';
 import { schedule } from '../scheduler/index.js';
 import type { Decision, ScheduleResult } from '../scheduler/index.js';
@@ -36,6 +37,8 @@ export interface PlanInput {
   metrics?: MetricData;
   /** The forecasting function for predictive policies (default: src/forecast). */
   forecast?: ForecastFn;
+  /** Real use per agent for `utilization` metric sources (src/metrics/utilization.ts); recorded in the plan's inputs. */
+  utilization?: UtilizationData | undefined;
 }
 
 export interface PlanOutput {
@@ -48,7 +51,7 @@ export interface PlanOutput {
 export function makePlan(input: PlanInput): PlanOutput {
   const { observed } = input;
   // Node counts and replicas first (the autoscaler), so placement sees the nodes and instances it decided.
-  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
+  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, utilization: input.utilization, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
   const { policy, nodes } = scaling;
   const changes = scaling.nodeChanges;
   const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
@@ -76,6 +79,8 @@ export function makePlan(input: PlanInput): PlanOutput {
     source: input.source,
     stateId: input.stateId,
     scope,
+    // The real use utilisation targets read (1.x addition): apply re-plans with these same figures.
+    ...(input.utilization && Object.keys(input.utilization).length ? { utilization: input.utilization } : {}),
   };
   const summary = {
     place: count(actions, 'place'),

@@ -10,6 +10,7 @@ import type { TelemetrySink } from '../engine/telemetry.js';
 import type { Plan } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
 import type { ApplyOutcome } from '../engine/apply.js';
+import { agentGauges } from './usage.js';
 
 /** How a reconcile run ended: `ok` in sync or fixed, `drift` left (report mode), `failed` actions failed, `error` the run failed. */
 export type ReconcileResult = 'ok' | 'drift' | 'failed' | 'error';
@@ -43,6 +44,9 @@ export class ServeMetrics implements TelemetrySink {
   readonly instances = new Gauge({ name: 'qm_instances', help: 'Instances per agent at the last reconcile: running (observed), to_place (the plan places them), blocked (cannot be placed).', labelNames: ['agent', 'state'], registers: this.r });
   readonly blocked = new Gauge({ name: 'qm_blocked_instances', help: 'Instances that cannot be placed, per agent and first reason code (SPEC §4).', labelNames: ['agent', 'reason'], registers: this.r });
   readonly quotaUsed = new Gauge({ name: 'qm_quota_used_ratio', help: 'Used over limit per quota and resource (0-1, above 1 when over) at the last reconcile.', labelNames: ['quota', 'resource'], registers: this.r });
+  readonly agentRequests = new Gauge({ name: 'qm_agent_requests', help: 'Requests summed over the running instances of each agent at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices.', labelNames: ['agent', 'resource'], registers: this.r });
+  readonly agentUsage = new Gauge({ name: 'qm_agent_usage', help: 'Real use summed over the instances of each agent whose use the driver measured at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices. Absent when none was measured.', labelNames: ['agent', 'resource'], registers: this.r });
+  readonly agentMeasured = new Gauge({ name: 'qm_agent_measured_instances', help: 'Running instances of each agent whose real use the driver measured at the last reconcile (qm_agent_usage sums over these).', labelNames: ['agent'], registers: this.r });
   readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.r });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -85,7 +89,8 @@ export class ServeMetrics implements TelemetrySink {
    * disappeared from the policy does not linger; all of it is synchronous, so no scrape sees half.
    */
   fleet(plan: Plan, observed: ObservedState): void {
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast]) g.reset();
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, ...this.usageGauges()]) g.reset();
+    this.usage(observed);
     let driftInstances = 0;
     const toPlace = new Map<string, number>();
     for (const a of plan.actions) {
@@ -142,9 +147,23 @@ export class ServeMetrics implements TelemetrySink {
 
   /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
   clearFleet(): void {
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.driverUp]) g.reset();
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.driverUp, ...this.usageGauges()]) g.reset();
     this.drift.set(0);
     this.driftPools.set(0);
+  }
+
+  private usageGauges(): Gauge[] {
+    return [this.agentRequests, this.agentUsage, this.agentMeasured];
+  }
+
+  /** Requests next to real use per agent: labels are agents and three resources, never instances. */
+  private usage(observed: ObservedState): void {
+    const { rows, measured } = agentGauges(observed);
+    for (const [agent, n] of measured) this.agentMeasured.set({ agent }, n);
+    for (const r of rows) {
+      this.agentRequests.set({ agent: r.agent, resource: r.resource }, r.requests);
+      if (r.use !== undefined) this.agentUsage.set({ agent: r.agent, resource: r.resource }, r.use);
+    }
   }
 
   /** The exposition in Prometheus text format. */

@@ -14,6 +14,7 @@ import type { StateStore } from '../state/store.js';
 import { Leadership } from './leader.js';
 import type { Logger } from './log.js';
 import type { ReconcileResult, ServeMetrics } from './metrics.js';
+import { usageSamples } from './usage.js';
 
 export interface ServiceOptions {
   dir: string;
@@ -119,8 +120,9 @@ export class Service {
     this.loaded = undefined;
     let result: ReconcileResult;
     try {
-      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded });
+      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded, usage: true });
       result = this.record(run);
+      await this.recordUsage(run);
       this.firstRunDone = true;
       this.lastError = undefined;
     } catch (e) {
@@ -131,6 +133,17 @@ export class Service {
     }
     const seconds = (performance.now() - started) / 1000;
     this.o.metrics.runEnded(result, seconds, new Date());
+  }
+
+  /** One usage sample per measured instance into the state store; a failure is logged, never fails the run. */
+  private async recordUsage(run: ReconcileRun): Promise<void> {
+    const samples = usageSamples(run.observed);
+    if (samples.length === 0) return;
+    try {
+      await this.o.store.usage.record(samples);
+    } catch (e) {
+      this.o.log.log('warn', 'could not record usage samples', { error: firstLine((e as Error).message), samples: samples.length });
+    }
   }
 
   private record(run: ReconcileRun): ReconcileResult {

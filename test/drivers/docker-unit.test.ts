@@ -192,6 +192,22 @@ describe('docker nodes', () => {
     ]);
   });
 
+  it('attaches measured use to instances by container id, and turns unreadable stats into one warning per engine', () => {
+    const policy = policyOf({ 'pools/a.yaml': pool('edge', '  nodes: [{name: n0, address: "unix:///0.sock"}]\n') });
+    const targets = nodeTargets(policy.pools, [], 'unix:///x.sock');
+    const labels = (instance: string) => ({ 'quartermaster.dev/instance': instance, 'quartermaster.dev/agent': 'bot', 'quartermaster.dev/node': 'n0', 'quartermaster.dev/requests': '{"cpuMillis":500}' });
+    const info = { NCPU: 2, MemTotal: 4 * 2 ** 30, ServerVersion: '20.10', Name: 'h', Runtimes: { nvidia: {} } };
+    const usage = { at: '2026-12-06T12:00:01Z', use: { cpuMillis: 420, memoryBytes: 1000 } };
+    const r = assemble(targets, [{
+      address: 'unix:///0.sock', info,
+      containers: [{ Id: 'a', Names: ['/bot-0'], Labels: labels('bot-0'), State: 'running', Created: 1 }, { Id: 'b', Names: ['/bot-1'], Labels: labels('bot-1'), State: 'running', Created: 1 }],
+      usage: new Map([['a', usage]]),
+      usageFailed: { count: 1, error: 'no answer within 5s' },
+    }]);
+    expect(r.instances.map((i) => [i.name, i.usage])).toEqual([['bot-0', usage], ['bot-1', undefined]]);
+    expect(r.warnings.filter((w) => /real use/.test(w))).toEqual(['docker engine unix:///0.sock: the real use of 1 container could not be read (no answer within 5s); it is shown unmeasured (docker -H unix:///0.sock stats --no-stream)']);
+  });
+
   it('says an address the driver cannot speak is wrong, rather than asking to check an engine behind it', async () => {
     const policy = policyOf({ 'pools/a.yaml': pool('edge', '  nodes: [{name: n0}]\n') });
     const targets = nodeTargets(policy.pools, [], 'unxi:///var/run/docker.sock');

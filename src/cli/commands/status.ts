@@ -31,6 +31,7 @@ import { paletteFor } from '../../render/color.js';
 import type { Palette } from '../../render/color.js';
 import type { CliIo } from '../io.js';
 import { clock, policyDir, withPolicyErrors } from './common.js';
+import { usageJson, usageText } from './status-usage.js';
 
 
 export interface StatusArgs {
@@ -134,12 +135,13 @@ export function statusJson(r: StatusReport): unknown {
   };
   return {
     nodes: observed.nodes.map((n) => ({ name: n.name, pool: n.pool, region: n.region, zone: n.zone, labels: n.labels, taints: n.taints, ready: n.ready, capacity: toQuantities(n.capacity), ...(n.address ? { address: n.address } : {}) })),
-    instances: observed.instances.map((i) => ({ name: i.name, agent: i.agent, node: i.node, requests: toQuantities(i.requests), ...(i.startedAt ? { startedAt: i.startedAt } : {}), ...(i.gpuDevices ? { gpuDevices: i.gpuDevices } : {}), ...(i.template ? { template: i.template } : {}) })),
+    instances: observed.instances.map((i) => ({ name: i.name, agent: i.agent, node: i.node, requests: toQuantities(i.requests), ...(i.startedAt ? { startedAt: i.startedAt } : {}), ...(i.gpuDevices ? { gpuDevices: i.gpuDevices } : {}), ...(i.template ? { template: i.template } : {}), ...(i.usage ? { usage: { at: i.usage.at, use: toQuantities(i.usage.use) } } : {}) })),
     scalingHistory: observed.scalingHistory,
     pools: plan
       ? plan.pools.map((p) => ({ name: p.name, observed: !unseen.has(p.name), ...(unseen.has(p.name) ? { unobservedNodes: unseen.get(p.name) } : {}), nodes: p.nodes.current, utilizationPercent: Object.fromEntries(Object.entries(p.utilizationPercent).map(([k, v]) => [k, v.current])) }))
       : r.policy.pools.map((p) => (down.has(p.metadata.name) ? { name: p.metadata.name, observed: false, nodes: null } : { name: p.metadata.name, observed: true, nodes: observed.nodes.filter((n) => n.pool === p.metadata.name).length })),
     quotas: plan ? plan.quotas : null,
+    usage: usageJson(observed),
     drift: drift(),
     drivers: r.drivers,
     locks: r.locks,
@@ -215,6 +217,8 @@ export function statusText(r: StatusReport, c: Palette): string {
       out.push(`  ${q.name.padEnd(16)} ${parts.join(', ')}`);
     }
   }
+  const usage = usageText(observed, c);
+  if (usage) out.push(usage.replace(/\n$/, ''));
   out.push('', c.bold('Drift'));
   if (!plan) out.push(`  ${c.yellow('unknown')}: ${unobserved(observed.failed)} — see Drivers above; qm plan and qm apply need every driver`);
   else if (partial.length) out.push(`  ${c.yellow('unknown')}: ${unobserved([], partial)} — qm plan would place copies elsewhere of what it cannot see; once the nodes are back, qm plan removes the older copies as duplicates`);
@@ -244,7 +248,7 @@ export async function statusCommand(args: StatusArgs, io: CliIo): Promise<number
       let observed: ObservedFleet;
       try {
         // A driver that is down is left out of the observation and shown unhealthy; the rest is still shown.
-        observed = await observeFleet(policy, set, now, { collectFailures: true });
+        observed = await observeFleet(policy, set, now, { collectFailures: true, usage: true });
         for (const [name, entry] of [...set.drivers].sort(([a], [b]) => (a < b ? -1 : 1))) {
           // A pure provisioner (aws) is healthy when it can reach the pools it scales.
           const { driver } = entry;

@@ -26,6 +26,7 @@ import type { DockerOptions } from './options.js';
 import { nodeTargets } from './nodes.js';
 import type { NodeTarget } from './nodes.js';
 import { Semaphore } from './semaphore.js';
+import { STATS_CONCURRENCY } from './stats.js';
 import { Throughput } from './throughput.js';
 
 type HistoryStore = Pick<SimStore, 'scalingHistory' | 'appendScaling'>;
@@ -57,7 +58,9 @@ export class DockerDriver implements Driver {
     let e = this.engines.get(address);
     if (!e) {
       const p = parseEndpoint(address, this.opts.tls);
-      e = p.ok ? { client: new EngineClient(p.endpoint, { maxSockets: this.opts.concurrency + 2 }), sem: new Semaphore(this.opts.concurrency) } : { error: p.message };
+      // Stats calls (real use) run more at once than other calls, except over ssh (a process per connection).
+      const sockets = p.ok && p.endpoint.kind !== 'ssh' ? Math.max(this.opts.concurrency, STATS_CONCURRENCY) : this.opts.concurrency;
+      e = p.ok ? { client: new EngineClient(p.endpoint, { maxSockets: sockets + 2 }), sem: new Semaphore(this.opts.concurrency) } : { error: p.message };
       this.engines.set(address, e);
     }
     return e;
@@ -119,7 +122,7 @@ export class DockerDriver implements Driver {
     const addresses = [...new Set(targets.map((t) => t.address))].sort();
     const readings = await Promise.all(addresses.map((a) => {
       const e = this.engine(a);
-      return readEngine(a, 'error' in e ? e : e.client);
+      return readEngine(a, 'error' in e ? e : e.client, { usage: Boolean(ctx.usage), concurrency: 'error' in e || e.client.endpoint.kind !== 'ssh' ? STATS_CONCURRENCY : this.opts.concurrency });
     }));
     const { nodes, instances, warnings } = assemble(targets, readings);
     const problems = this.opts.problems.map((p) => `driver ${this.name}: ${p}`);

@@ -4,10 +4,12 @@
  * and becomes a warning naming the host; it never fails the whole observation.
  */
 import type { ObservedInstance, ObservedNode } from '../../model/state.js';
+import type { InstanceUsage } from '../../model/usage.js';
 import type { ContainerSummary, EngineClient, EngineInfo } from './engine-client.js';
 import { instanceFromLabels, isLive, LABEL } from './container-spec.js';
 import type { NodeTarget } from './nodes.js';
 import { capacityWarning, gpuWarning } from './nodes.js';
+import { measure } from './stats.js';
 
 export interface EngineReading {
   address: string;
@@ -17,18 +19,30 @@ export interface EngineReading {
   error?: string;
   /** The address itself is wrong (not an engine that is down): qm validate reports it too. */
   invalid?: boolean;
+  /** Real use by container id, when asked for (stats.ts). */
+  usage?: Map<string, InstanceUsage>;
+  /** Why some containers' use could not be read: how many, and the first reason. */
+  usageFailed?: { count: number; error: string };
 }
 
-/** Read one engine: its info and its managed containers. */
-export async function readEngine(address: string, client: EngineClient | { error: string }): Promise<EngineReading> {
+/** Read one engine: its info and its managed containers, and with `usage` the live ones' real use. */
+export async function readEngine(address: string, client: EngineClient | { error: string }, opts: { usage?: boolean; gapMs?: number; concurrency?: number } = {}): Promise<EngineReading> {
   if ('error' in client) return { address, error: client.error, invalid: true };
+  let reading: EngineReading;
   try {
     const info = await client.info();
     const containers = await client.list([LABEL.instance]);
-    return { address, info, containers };
+    reading = { address, info, containers };
   } catch (e) {
     return { address, error: (e as Error).message };
   }
+  if (!opts.usage) return reading;
+  const live = (reading.containers ?? []).filter((c) => c.State === 'running').map((c) => c.Id);
+  if (live.length === 0) return reading;
+  const m = await measure(client, live, { ...(opts.gapMs !== undefined ? { gapMs: opts.gapMs } : {}), ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}) });
+  reading.usage = m.usage;
+  if (m.failed) reading.usageFailed = { count: m.failed, error: m.firstError ?? 'unknown' };
+  return reading;
 }
 
 /** Nodes, instances and warnings from the engines' readings. Deterministic for the same readings. */
@@ -56,6 +70,7 @@ export function assemble(targets: readonly NodeTarget[], readings: readonly Engi
     if (cap) warnings.push(cap);
     const gpu = gpuWarning(address, here, r.info!);
     if (gpu) warnings.push(gpu);
+    if (r.usageFailed) warnings.push(`docker engine ${address}: the real use of ${r.usageFailed.count} container${r.usageFailed.count === 1 ? '' : 's'} could not be read (${r.usageFailed.error}); ${r.usageFailed.count === 1 ? 'it is' : 'they are'} shown unmeasured (docker -H ${address} stats --no-stream)`);
     const names = new Set(here.map((n) => n.name));
     for (const c of r.containers ?? []) {
       if (!isLive(c.State)) continue;
@@ -65,6 +80,8 @@ export function assemble(targets: readonly NodeTarget[], readings: readonly Engi
         warnings.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)} on docker engine ${address} carries ${LABEL.instance}=${c.Labels[LABEL.instance]} but its node '${node}' is not a node of this engine in the served pools; Quartermaster leaves it alone (remove it with docker -H ${address} rm -f ${c.Id.slice(0, 12)})`);
         continue;
       }
+      const usage = r.usage?.get(c.Id);
+      if (usage) inst.usage = usage;
       found.push({ inst, created: c.Created, id: c.Id });
     }
   }

@@ -18,6 +18,7 @@ import { Throughput } from '../docker/throughput.js';
 import { driverError } from './errors.js';
 import { resolveConfig } from './kubeconfig.js';
 import { assemble, readCluster, viewNode } from './observe.js';
+import { attachUsage, readPodUsage } from './usage.js';
 import { kubernetesOptions } from './options.js';
 import type { KubernetesOptions } from './options.js';
 import { instanceFromPod, podFor } from './pod-spec.js';
@@ -92,12 +93,17 @@ export class KubernetesDriver implements Driver {
     let c: Connected;
     try {
       c = await this.connect();
+      // Real use is read alongside (one more list), only when asked for.
+      const usage = ctx.usage ? readPodUsage(c.rest, c.namespace) : undefined;
       const reading = await readCluster(c.rest, this.opts.poolLabel, ctx.pools.map((p) => p.metadata.name), c.namespace);
       const a = assemble(reading, ctx.pools, c.namespace);
+      const measured = await usage;
+      if (measured && 'byPod' in measured) attachUsage(a.instances, a.podsByInstance, measured.byPod);
       this.seen = { nodes: new Map(a.nodes.map((n) => [n.name, n])), pods: a.podsByInstance };
       this.touched.clear();
       const empty = ctx.pools.filter((p) => !a.nodes.some((n) => n.pool === p.metadata.name)).map((p) => p.metadata.name);
       const warnings = [...this.opts.problems.map((p) => `driver ${this.name}: ${p}`), ...a.warnings.map((w) => `driver ${this.name}: ${w}`)];
+      if (measured && 'error' in measured) warnings.push(`driver ${this.name}: the resource metrics API (metrics.k8s.io) of ${c.server} did not answer (${measured.error}); real use is not measured this time (kubectl top pods -n ${c.namespace})`);
       if (empty.length) warnings.push(`driver ${this.name}: no node of ${c.server} is labelled ${this.opts.poolLabel}=<pool> for pool${empty.length === 1 ? '' : 's'} ${empty.join(', ')}; label the nodes (kubectl label node NAME ${this.opts.poolLabel}=${empty[0]})`);
       return { nodes: a.nodes, instances: a.instances, scalingHistory: await this.store.scalingHistory(), warnings };
     } catch (e) {

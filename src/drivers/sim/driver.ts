@@ -10,6 +10,8 @@ import { initialNodes, newNodes } from '../../planner/nodes.js';
 import type { ApplyContext, Driver, DriverContext, Health, Observation } from '../contract.js';
 import { actionHost, DriverError, describeAction } from '../contract.js';
 import type { SimOp, SimStore } from './store.js';
+import { parseSimUsage, withSimUsage } from './usage.js';
+import type { SimUsage } from './usage.js';
 
 export interface SimOptions {
   /** Actions that fail on purpose, for tests and demos: "place:chat-3", "scalePool:gpu" (env QM_SIM_FAIL, comma-separated). */
@@ -18,6 +20,8 @@ export interface SimOptions {
   unavailable?: boolean;
   /** Milliseconds each action takes, to watch progress or interrupt an apply (env QM_SIM_DELAY_MS). */
   delayMs?: number;
+  /** Simulated real use per agent, in percent of requests (env QM_SIM_USAGE); see usage.ts. */
+  usage?: SimUsage;
 }
 
 export class SimDriver implements Driver {
@@ -75,7 +79,11 @@ export class SimDriver implements Driver {
     const nodes: ObservedNode[] = [...cluster.nodes.values()].filter((n) => served.has(n.pool));
     for (const pool of ctx.pools) if (!known.has(pool.metadata.name)) nodes.push(...initialNodes(pool));
     const nodeNames = new Set(nodes.map((n) => n.name));
-    const instances = [...cluster.instances.values()].filter((i) => nodeNames.has(i.node));
+    let instances = [...cluster.instances.values()].filter((i) => nodeNames.has(i.node));
+    if (ctx.usage) {
+      const settings = this.opts.usage ?? parseSimUsage(process.env.QM_SIM_USAGE);
+      instances = instances.map((i) => withSimUsage(i, settings, ctx.now));
+    }
     const history = await this.store.scalingHistory();
     return { nodes, instances, scalingHistory: history, warnings: [] };
   }
