@@ -5,6 +5,9 @@
  * is named in the reason. Pure.
  */
 import type { ScalingPolicyDoc } from '../model/documents.js';
+import type { PlanAnomaly } from '../model/plan.js';
+import { anomalyCheck, anomalyOf, anomalyState, checkMetric, otherMetrics } from './anomaly.js';
+import type { AnomalyState } from './anomaly.js';
 import type { ScalingEvent } from '../model/state.js';
 import { cooldownHold, stepLimit } from './behavior.js';
 import { countText, metricRecommendation } from './metric.js';
@@ -27,12 +30,16 @@ export interface DecideInput {
   forecast: ForecastFn;
   facts?: PoolFacts;
   cache?: SeriesCache;
+  /** The plan's anomaly checks so far (each series once, one budget); a fresh one when absent. */
+  anomalies?: AnomalyState;
 }
 
 export interface DecideOutput {
   decision: ScalingDecision;
   forecast?: PlanForecastEntry;
   warnings: AutoscaleWarning[];
+  /** Metrics of the policy outside their forecast's interval (they never change the count). */
+  anomalies: PlanAnomaly[];
 }
 
 /**
@@ -112,8 +119,13 @@ export function decide(input: DecideInput): DecideOutput {
   const problems = [...now.problems];
   const lost = new Set(now.lost);
   let forecast: PlanForecastEntry | undefined;
+  const check = anomalyCheck(doc);
+  const anomalies: PlanAnomaly[] = [];
   if (spec.predictive) {
-    const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
+    const holdout = check.enabled ? { points: check.consecutive, level: check.level } : undefined;
+    const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit, holdout);
+    const a = p.holdout && anomalyOf(p.holdout.holdout, check.consecutive, { doc, ref: spec.predictive.metric, model: p.holdout.model });
+    if (a) anomalies.push(a);
     if (p.problem) {
       problems.push(p.problem);
       lost.add(metricKey(spec.predictive.metric));
@@ -123,6 +135,13 @@ export function decide(input: DecideInput): DecideOutput {
     if (p.notes.length && !p.forecast) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
     forecast = p.forecast && p.notes.length ? { ...p.forecast, notes: [...p.notes] } : p.forecast;
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
+  }
+  if (check.enabled) {
+    const state = input.anomalies ?? anomalyState();
+    for (const ref of otherMetrics(doc)) {
+      const a = checkMetric(doc, ref, series.get(metricKey(ref)), t, input.forecast, check, state);
+      if (a) anomalies.push(a);
+    }
   }
   for (const p of problems) warn('MetricUnavailable', `ScalingPolicy ${name}: ${p}; its recommendation is left out and the target is not scaled down`);
 
@@ -239,5 +258,5 @@ export function decide(input: DecideInput): DecideOutput {
     forecast.applied = spec.predictive!.mode === 'forecastAndScale' && winner?.source === 'predictive' && desired !== current;
     if (spec.predictive!.mode === 'forecastOnly') why += `; predictive (forecastOnly) would recommend ${countText(forecast.recommendation, unit)}`;
   }
-  return { decision: { policy: name, target: { ...spec.target }, from: current, to: desired, reason: why, limits, recommendations: recs }, ...(forecast ? { forecast } : {}), warnings };
+  return { decision: { policy: name, target: { ...spec.target }, from: current, to: desired, reason: why, limits, recommendations: recs }, ...(forecast ? { forecast } : {}), warnings, anomalies };
 }

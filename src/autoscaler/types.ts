@@ -3,6 +3,8 @@
  */
 import type { MetricRef, PolicySet } from '../model/documents.js';
 import type { ObservedState } from '../model/state.js';
+import type { PlanAnomaly } from '../model/plan.js';
+import type { AnomalyState } from './anomaly.js';
 import type { ForecastOptions, ForecastResult, SeriesPoint } from '../forecast/types.js';
 
 export type { SeriesPoint } from '../forecast/types.js';
@@ -111,6 +113,8 @@ export interface AutoscaleInput {
   forecast?: ForecastFn;
   /** Per pool with a policy: what placement simulation found (pending instances, removable nodes). */
   poolFacts?: ReadonlyMap<string, PoolFacts>;
+  /** The plan's anomaly checks (shared by the agents' and the pools' runs: one budget, each series once). */
+  anomalies?: AnomalyState;
 }
 
 export interface AutoscaleOutput {
@@ -118,6 +122,7 @@ export interface AutoscaleOutput {
   agents: (ScalingDecision & { agent: string })[];
   forecasts: PlanForecastEntry[];
   warnings: AutoscaleWarning[];
+  anomalies: PlanAnomaly[];
 }
 
 /** A sample older than this (or three sampling intervals, whichever is longer) is stale. */

@@ -39,6 +39,31 @@ export interface ForecastOptions {
   series?: string;
   /** Cycles (seconds) to look for; default daily and weekly. */
   seasonPeriods?: readonly number[];
+  /**
+   * Also forecast the last `points` points of the history from the history before them, with the
+   * chosen model and its fit (no extra fit when the backtest's fit predates them), at interval
+   * `level` (default `level`): the anomaly check of the autoscaler (src/autoscaler/anomaly.ts).
+   */
+  holdout?: { points: number; level?: number };
+}
+
+/** One point of the holdout: what was observed, what the history before the holdout forecast for it. */
+export interface HoldoutPoint {
+  /** ISO 8601 UTC of the point on the series' regular grid. */
+  timestamp: string;
+  /** Observed (resampled onto the grid). */
+  value: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** (value − the unclamped forecast) in interval half-widths: beyond ±1 is outside; NaN when the interval has no width. */
+  deviation: number;
+}
+
+export interface ForecastHoldout {
+  level: number;
+  /** Oldest first, one per step of the series' grid, ending with its last point. */
+  points: HoldoutPoint[];
 }
 
 export interface ForecastResult {
@@ -60,4 +85,6 @@ export interface ForecastResult {
   seasons?: string[];
   /** How the model was picked: lowest backtest MASE, asked for (`model`), or a default (too little history, or the chosen model failed). */
   chosenBy?: 'backtest' | 'requested' | 'default';
+  /** Asked for with `holdout`; absent when the history before the holdout is too short or a holdout point is a filled gap. */
+  holdout?: ForecastHoldout;
 }

@@ -86,7 +86,7 @@ export function makePlan(input: PlanInput): PlanOutput {
     scaleAgent: count(actions, 'scaleAgent'),
     blocked: blocked.length,
   };
-  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: scaling.forecasts as unknown[], warnings };
+  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: scaling.forecasts as unknown[], warnings, ...(scaling.anomalies.length ? { anomalies: scaling.anomalies } : {}) };
   const { formatVersion, ...rest } = body;
   const plan: Plan = { formatVersion, planId: planIdOf(body), ...rest };
   return { plan, decisions: result.decisions };
