@@ -39,6 +39,8 @@ export function anomalyCheck(doc: ScalingPolicyDoc): AnomalyCheck {
 
 /** Shared by the policies of one plan: each series is checked once, and the budget is the plan's. */
 export interface AnomalyState {
+  /** False when the caller wants no anomalies at all (qm simulate, apply's re-plan): nothing is checked. */
+  enabled: boolean;
   /** By metric key, K and level: the holdout (or null when none could be made) and the model. */
   cache: Map<string, { holdout: ForecastHoldout; model: string } | null>;
   /** Checks left in the budget. */
@@ -47,8 +49,8 @@ export interface AnomalyState {
   skipped: Map<string, number>;
 }
 
-export function anomalyState(budget = MAX_ANOMALY_CHECKS): AnomalyState {
-  return { cache: new Map(), left: budget, skipped: new Map() };
+export function anomalyState(budget = MAX_ANOMALY_CHECKS, enabled = true): AnomalyState {
+  return { enabled, cache: new Map(), left: budget, skipped: new Map() };
 }
 
 /** The warning of a plan whose budget ran out, if it did. */

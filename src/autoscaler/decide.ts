@@ -119,7 +119,9 @@ export function decide(input: DecideInput): DecideOutput {
   const problems = [...now.problems];
   const lost = new Set(now.lost);
   let forecast: PlanForecastEntry | undefined;
+  const state = input.anomalies ?? anomalyState();
   const check = anomalyCheck(doc);
+  check.enabled &&= state.enabled;
   const anomalies: PlanAnomaly[] = [];
   if (spec.predictive) {
     const holdout = check.enabled ? { points: check.consecutive, level: check.level } : undefined;
@@ -137,7 +139,6 @@ export function decide(input: DecideInput): DecideOutput {
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
   }
   if (check.enabled) {
-    const state = input.anomalies ?? anomalyState();
     for (const ref of otherMetrics(doc)) {
       const a = checkMetric(doc, ref, series.get(metricKey(ref)), t, input.forecast, check, state);
       if (a) anomalies.push(a);

@@ -61,9 +61,9 @@ function clampToBounds(pool: PoolDoc, nodes: readonly ObservedNode[], perNode: R
 const withKind = (policy: PolicySet, kind: 'Pool' | 'Agent'): PolicySet => ({ ...policy, scalingPolicies: policy.scalingPolicies.filter((p) => p.spec.target.kind === kind) });
 
 /** Decide agent replicas and pool node counts. */
-export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn }): AutoscalePlan {
+export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn; anomalies?: boolean }): AutoscalePlan {
   const { observed } = input;
-  const base = { observed, metrics: input.metrics, now: input.now, forecast: input.forecast, anomalies: anomalyState() };
+  const base = { observed, metrics: input.metrics, now: input.now, forecast: input.forecast, anomalies: anomalyState(undefined, input.anomalies !== false) };
   // 1. Agents: their replica counts feed the placement engine.
   const agents = autoscale({ ...base, policy: withKind(input.policy, 'Agent') });
   const replicas = new Map(agents.agents.map((d) => [d.agent, d.to]));

@@ -36,6 +36,8 @@ export interface PlanInput {
   metrics?: MetricData;
   /** The forecasting function for predictive policies (default: src/forecast). */
   forecast?: ForecastFn;
+  /** Check the policies' metrics for anomalies (default true; qm simulate and apply's re-plan need none). */
+  anomalies?: boolean;
 }
 
 export interface PlanOutput {
@@ -48,7 +50,7 @@ export interface PlanOutput {
 export function makePlan(input: PlanInput): PlanOutput {
   const { observed } = input;
   // Node counts and replicas first (the autoscaler), so placement sees the nodes and instances it decided.
-  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
+  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, ...(input.anomalies === false ? { anomalies: false } : {}), ...(input.seed !== undefined ? { seed: input.seed } : {}) });
   const { policy, nodes } = scaling;
   const changes = scaling.nodeChanges;
   const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
