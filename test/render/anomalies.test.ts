@@ -6,35 +6,7 @@ import type { Plan as ModelPlan, PlanAnomaly } from '../../src/model/plan.js';
 import { PLAIN } from '../../src/render/color.js';
 import { anomaliesMarkdownSection, checkPlan, renderMarkdown, renderPlan, renderPlanJson } from '../../src/render/plan/index.js';
 import type { Plan } from '../../src/render/plan/types.js';
-import { aPlan, realisticPlan } from './builders.js';
-
-export function anAnomaly(over: Partial<PlanAnomaly> = {}): PlanAnomaly {
-  return {
-    policy: 'gpu-east',
-    target: { kind: 'Pool', name: 'gpu-east' },
-    source: 'history',
-    series: 'gpu-demand',
-    metric: 'history/gpu-demand',
-    direction: 'above',
-    from: '2026-11-28T09:50:00Z',
-    at: '2026-11-28T10:00:00Z',
-    samples: 3,
-    level: 0.95,
-    model: 'holt-winters(season=1d)',
-    observed: 27,
-    expected: 17,
-    lower: 16,
-    upper: 18,
-    deviation: 10,
-    deviationPercent: 58.8,
-    points: [
-      { timestamp: '2026-11-28T09:50:00Z', value: 26, expected: 16.5, lower: 15.6, upper: 17.4 },
-      { timestamp: '2026-11-28T09:55:00Z', value: 26.5, expected: 16.8, lower: 15.8, upper: 17.8 },
-      { timestamp: '2026-11-28T10:00:00Z', value: 27, expected: 17, lower: 16, upper: 18 },
-    ],
-    ...over,
-  };
-}
+import { aPlan, anAnomaly, realisticPlan } from './builders.js';
 
 const withAnomalies = (plan: Plan, list: PlanAnomaly[]): Plan => ({ ...plan, anomalies: list });
 
