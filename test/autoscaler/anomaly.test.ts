@@ -140,3 +140,23 @@ describe('the forecaster\'s holdout', () => {
     expect(forecast(pts, { horizonSeconds: 180 }).holdout).toBeUndefined();
   });
 });
+
+describe('the anomaly check budget', () => {
+  it('says once, in a warning, how many series of how many policies went unchecked', async () => {
+    const { anomalyBudgetWarning } = await import('../../src/autoscaler/anomaly.js');
+    const state = anomalyState(0);
+    expect(anomalyBudgetWarning(state)).toBeUndefined();
+    state.skipped.set('a', 2).set('b', 1);
+    expect(anomalyBudgetWarning(state, 200)).toEqual({ code: 'AnomalyCheckSkipped', message: '3 metric series of 2 ScalingPolicies were not checked for anomalies: a plan checks at most 200 series besides the predictive ones; set spec.anomalies.enabled: false on policies whose metrics need no check' });
+  });
+
+  it('planScaling turns the check off for callers that show no anomalies', async () => {
+    const { planScaling } = await import('../../src/planner/autoscaling.js');
+    const policy = policyFrom([METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', 'min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]')].join('\n---\n'));
+    const pts = series(START, STEP, withTail(60, [160, 161, 159]));
+    const now = new Date((pts[pts.length - 1]!.t + 1) * 1000).toISOString();
+    const input = { policy, observed: EMPTY, now, metrics: data({ load: pts }), forecast };
+    expect(planScaling(input).anomalies).toHaveLength(1);
+    expect(planScaling({ ...input, anomalies: false }).anomalies).toEqual([]);
+  });
+});
