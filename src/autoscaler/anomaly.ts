@@ -24,6 +24,12 @@ export const ANOMALY_MIN_HISTORY = 12;
 /** History a metric that is not the predictive one is checked against (the predictive one uses its lookback). */
 export const ANOMALY_LOOKBACK_SECONDS = 86400;
 
+/**
+ * The longest run looked for, in samples: a shift is reported from its start for this long (an
+ * hour of one-minute samples), then it is the new normal. Looked for in one pass of each model.
+ */
+export const ANOMALY_LONGEST_RUN = 60;
+
 /** Series forecast for the anomaly check alone, per plan (the predictive metrics' checks are nearly free and not counted). */
 export const MAX_ANOMALY_CHECKS = 200;
 
@@ -63,11 +69,11 @@ export function anomalyBudgetWarning(state: AnomalyState, budget = MAX_ANOMALY_C
 const round = (v: number) => Math.round(v * 100) / 100;
 
 /**
- * The anomaly the holdout shows: the last `k` points all outside the interval on one side. None
- * when there are fewer points, one is inside, the sides differ, or an interval has no width.
+ * The anomaly the holdout shows: its points (the last k or more) all outside the interval on one
+ * side. None when there are fewer than k, one is inside, the sides differ, or an interval has no width.
  */
 export function anomalyOf(h: ForecastHoldout, k: number, ctx: { doc: ScalingPolicyDoc; ref: MetricRef; model: string }): PlanAnomaly | undefined {
-  const pts = h.points.slice(-k);
+  const pts = h.points;
   if (pts.length < k || k < 1) return undefined;
   const side = (p: ForecastHoldout['points'][number]) => (!Number.isFinite(p.deviation) ? 0 : p.value > p.upper ? 1 : p.value < p.lower ? -1 : 0);
   const first = side(pts[0]!);
@@ -83,7 +89,7 @@ export function anomalyOf(h: ForecastHoldout, k: number, ctx: { doc: ScalingPoli
     direction: first > 0 ? 'above' : 'below',
     from: pts[0]!.timestamp,
     at: last.timestamp,
-    samples: k,
+    samples: pts.length,
     level: h.level,
     model: ctx.model,
     observed: round(last.value),
@@ -115,7 +121,7 @@ export function checkMetric(doc: ScalingPolicyDoc, ref: MetricRef, data: MetricR
     }
     state.left--;
     try {
-      const res = forecast(hist, { horizonSeconds: cfg.consecutive * medianStep(hist), level: cfg.level, holdout: { points: cfg.consecutive, level: cfg.level } });
+      const res = forecast(hist, { horizonSeconds: cfg.consecutive * medianStep(hist), level: cfg.level, holdout: { points: cfg.consecutive, level: cfg.level, longest: ANOMALY_LONGEST_RUN } });
       hit = res.holdout ? { holdout: res.holdout, model: res.model } : null;
     } catch {
       // The metric's own recommendations report a series that cannot be forecast; the check just has nothing to say.

@@ -109,8 +109,8 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
   const observed = (i: number) => series.filled[i] === 0;
   const origins = backtestOrigins(n, h, Math.max(MIN_BACKTEST_TRAIN, 2 * mSeason + 1));
   const runs = new Map<string, ModelBacktest>();
-  if (origins.length > 0) {
-    const ctx = { actual: series.values, observed, origins, h, m: mSeason, sums };
+  const ctx: BacktestContext | undefined = origins.length > 0 ? { actual: series.values, observed, origins, h, m: mSeason, sums } : undefined;
+  if (ctx) {
     for (const m of candidates) if (m.minPoints <= origins[0]!) runs.set(m.name, backtestModel(m, series.clean, ctx));
     const comb = combination(runs, ctx);
     if (comb) runs.set(comb.score.model, comb);
@@ -159,6 +159,6 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
     const w = Number.isFinite(half[j]!) ? half[j]! : 0;
     out.push({ timestamp: isoTime(tLast + (j + 1) * step), value: Math.max(floor, v), lower: Math.max(floor, v - w), upper: Math.max(floor, v + w) });
   }
-  const holdout = opts.holdout ? holdoutForecast({ series, model: chosen, run: run && fitted === run.fitted ? run : undefined, origins, points: opts.holdout.points, level: opts.holdout.level ?? level }) : undefined;
+  const holdout = opts.holdout ? holdoutForecast({ series, model: chosen, runs, only: chosenBy === 'requested' ? chosen.name : undefined, ctx, points: opts.holdout.points, longest: opts.holdout.longest, level: opts.holdout.level ?? level }) : undefined;
   return { ...base, model: chosen.name, step, points: out, backtest, warnings, level, seasons: seasons.map((s) => s.name), chosenBy, ...(holdout ? { holdout } : {}) };
 }

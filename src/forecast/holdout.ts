@@ -1,11 +1,15 @@
 /**
- * The holdout check: forecast the last k points of a series from the history before them, with the
- * model the forecast chose. The backtest already fitted that model on a prefix that ends before the
- * holdout (usually), so the check costs one more pass of its filter, not another fit; only errors
- * made before the holdout calibrate its interval, so the points checked never widen the interval
- * they are checked against.
+ * The holdout check: forecast the last points of a series from the history before them, as a
+ * forecast made back then would have (the model that the backtest errors made before the holdout
+ * favour, its interval calibrated on those errors only), and find the longest run of points, ending
+ * with the last, that all fall outside that interval on one side.
+ *
+ * Cheap: every model was already fitted by the backtest on a prefix that ends before the holdout,
+ * and one pass of a model's filter forecasts from every candidate origin at once; no model is fitted
+ * again (except on a history too short to backtest).
  */
-import type { ModelBacktest } from './backtest.js';
+import type { BacktestContext, ModelBacktest } from './backtest.js';
+import { scoreErrors } from './backtest.js';
 import { calibrationFactor, halfWidths } from './intervals.js';
 import type { FittedModel, ForecastModel } from './models/index.js';
 import type { RegularSeries } from './preprocess.js';
@@ -19,53 +23,101 @@ export const MIN_HOLDOUT_HISTORY = 8;
 
 export interface HoldoutInput {
   series: RegularSeries;
+  /** The model the forecast chose (used when there is no backtest). */
   model: ForecastModel;
-  /** The model's backtest, when it ran: its fit is reused if it predates the holdout. */
-  run?: ModelBacktest | undefined;
-  origins: readonly number[];
+  /** Every model's backtest (empty without one); with `only`, just that model is considered. */
+  runs: ReadonlyMap<string, ModelBacktest>;
+  only?: string | undefined;
+  ctx?: BacktestContext | undefined;
+  /** The shortest run: the last `points` points. */
   points: number;
+  /** The longest run looked for (default `points`). */
+  longest?: number | undefined;
   level: number;
 }
 
-/** The holdout forecast, or undefined when it cannot be made honestly (too little history, a gap in the holdout). */
+/** The model a forecast made at `end` would have chosen: lowest MASE on the backtest errors before `end`. */
+function choiceAt(a: HoldoutInput, end: number): { run: ModelBacktest; name: string } | undefined {
+  const ctx = a.ctx;
+  if (!ctx || !(ctx.origins[0]! <= end - 1)) return undefined;
+  let best: { run: ModelBacktest; name: string; mase: number } | undefined;
+  for (const [name, run] of a.runs) {
+    if (a.only !== undefined && name !== a.only) continue;
+    const masked = run.errors.map((e, k) => e.map((x, j) => (ctx.origins[k]! + j < end ? x : NaN)));
+    const { mase } = scoreErrors(name, masked, ctx);
+    if (Number.isFinite(mase) && (!best || mase < best.mase)) best = { run, name, mase };
+  }
+  return best;
+}
+
+function pointsFrom(series: RegularSeries, fitted: FittedModel, fc: Float64Array, end: number, m: number, level: number, calibration: number): HoldoutPoint[] | undefined {
+  const half = halfWidths(fitted, m, level, calibration);
+  const floor = series.nonNegative ? 0 : -Infinity;
+  const out: HoldoutPoint[] = [];
+  for (let j = 0; j < m; j++) {
+    const v = fc[j]!;
+    if (!Number.isFinite(v)) return undefined;
+    const w = Number.isFinite(half[j]!) && half[j]! > 0 ? half[j]! : 0;
+    const value = series.values[end + j]!;
+    out.push({ timestamp: isoTime(series.t0 + (end + j) * series.step), value, expected: Math.max(floor, v), lower: Math.max(floor, v - w), upper: Math.max(floor, v + w), deviation: w > 0 ? (value - v) / w : NaN });
+  }
+  return out;
+}
+
+const side = (p: HoldoutPoint) => (!Number.isFinite(p.deviation) ? 0 : p.value > p.upper ? 1 : p.value < p.lower ? -1 : 0);
+const allOut = (pts: readonly HoldoutPoint[]) => pts.length > 0 && side(pts[0]!) !== 0 && pts.every((p) => side(p) === side(pts[0]!));
+
+/**
+ * The longest run (from `points` up to `longest` points, ending with the last) whose points all lie
+ * outside the interval forecast from just before it, on one side; else the last `points` points
+ * with their forecast. Undefined when not even that can be made honestly (too little history, a
+ * filled gap in it).
+ */
 export function holdoutForecast(a: HoldoutInput): ForecastHoldout | undefined {
   const { series } = a;
   const n = series.values.length;
   const k = Math.floor(a.points);
-  const end = n - k;
-  if (!(k >= 1) || end < MIN_HOLDOUT_HISTORY || series.step <= 0) return undefined;
+  if (!(k >= 1) || n - k < MIN_HOLDOUT_HISTORY || series.step <= 0) return undefined;
   // A filled gap is no observation: it cannot be out of anything.
-  for (let i = end; i < n; i++) if (series.filled[i]) return undefined;
-  let fitted: FittedModel;
-  let calibration = 1;
-  const fitEnd = a.origins[0];
-  if (a.run && fitEnd !== undefined && fitEnd <= end) {
-    fitted = a.run.fitted;
-    const h = Math.min(k, a.run.errors[0]?.length ?? 0);
-    if (h > 0) calibration = calibrationFactor(fitted, a.run.errors, h, a.level, (o, j) => a.origins[o]! + j < end);
-  } else {
-    // The combination's "fit" is its members' backtest fit, which saw the holdout here.
-    if (a.model.minPoints > end || a.model.family === 'combination') return undefined;
-    fitted = a.model.fit(series.clean, end);
+  let longest = Math.max(k, Math.min(Math.floor(a.longest ?? k), n - MIN_HOLDOUT_HISTORY));
+  for (let i = n - 1; i >= n - longest; i--) {
+    if (!series.filled[i]) continue;
+    if (i >= n - k) return undefined;
+    longest = n - 1 - i;
+    break;
   }
-  const fc = fitted.forecast([end], k)[0]!;
-  const half = halfWidths(fitted, k, a.level, calibration);
-  const floor = series.nonNegative ? 0 : -Infinity;
-  const points: HoldoutPoint[] = [];
-  for (let j = 0; j < k; j++) {
-    const v = fc[j]!;
-    const w = half[j]!;
-    if (!Number.isFinite(v)) return undefined;
-    const value = series.values[end + j]!;
-    const width = Number.isFinite(w) && w > 0 ? w : 0;
-    points.push({
-      timestamp: isoTime(series.t0 + (end + j) * series.step),
-      value,
-      expected: Math.max(floor, v),
-      lower: Math.max(floor, v - width),
-      upper: Math.max(floor, v + width),
-      deviation: width > 0 ? (value - v) / width : NaN,
+  // Each run length m: the origin n − m, the model chosen there; one filter pass per model for all of its origins.
+  const byModel = new Map<string, { run: ModelBacktest; ms: number[] }>();
+  for (let m = k; m <= longest; m++) {
+    const c = choiceAt(a, n - m);
+    if (!c) continue;
+    const e = byModel.get(c.name) ?? { run: c.run, ms: [] };
+    e.ms.push(m);
+    byModel.set(c.name, e);
+  }
+  const found = new Map<number, HoldoutPoint[]>();
+  for (const { run, ms } of byModel.values()) {
+    // Origins in time order (as a backtest passes them): the longest run first.
+    ms.sort((x, y) => y - x);
+    const fcs = run.fitted.forecast(ms.map((m) => n - m), ms[0]!);
+    ms.forEach((m, i) => {
+      const end = n - m;
+      const h = Math.min(m, run.errors[0]?.length ?? 0);
+      const calibration = h > 0 ? calibrationFactor(run.fitted, run.errors, h, a.level, (o, j) => a.ctx!.origins[o]! + j < end) : 1;
+      const pts = pointsFrom(series, run.fitted, fcs[i]!.subarray(0, m), end, m, a.level, calibration);
+      if (pts) found.set(m, pts);
     });
   }
-  return { level: a.level, points };
+  for (let m = longest; m > k; m--) {
+    const pts = found.get(m);
+    if (pts && allOut(pts)) return { level: a.level, points: pts };
+  }
+  const last = found.get(k);
+  if (last) return { level: a.level, points: last };
+  // No backtest before the holdout: fit the chosen model on the history before it.
+  // The combination's "fit" is its members' backtest fit, which saw the holdout here.
+  if (a.model.minPoints > n - k || a.model.family === 'combination') return undefined;
+  const fitted = a.model.fit(series.clean, n - k);
+  const pts = pointsFrom(series, fitted, fitted.forecast([n - k], k)[0]!, n - k, k, a.level, 1);
+  return pts ? { level: a.level, points: pts } : undefined;
 }

@@ -40,11 +40,12 @@ export interface ForecastOptions {
   /** Cycles (seconds) to look for; default daily and weekly. */
   seasonPeriods?: readonly number[];
   /**
-   * Also forecast the last `points` points of the history from the history before them, with the
-   * chosen model and its fit (no extra fit when the backtest's fit predates them), at interval
-   * `level` (default `level`): the anomaly check of the autoscaler (src/autoscaler/anomaly.ts).
+   * Also forecast the last points of the history from the history before them, as a forecast made
+   * back then would have (src/forecast/holdout.ts), at interval `level` (default `level`): the
+   * longest run of up to `longest` points (default `points`), ending with the last, that all fall
+   * outside the interval on one side; else the last `points` points. The autoscaler's anomaly check.
    */
-  holdout?: { points: number; level?: number };
+  holdout?: { points: number; level?: number; longest?: number };
 }
 
 /** One point of the holdout: what was observed, what the history before the holdout forecast for it. */
@@ -62,7 +63,7 @@ export interface HoldoutPoint {
 
 export interface ForecastHoldout {
   level: number;
-  /** Oldest first, one per step of the series' grid, ending with its last point. */
+  /** Oldest first, one per step of the series' grid, ending with its last point: the run found, else the last `points`. */
   points: HoldoutPoint[];
 }
 

@@ -53,6 +53,18 @@ describe('anomalies: K consecutive samples outside the forecast interval', () =>
     expect(a!.deviationPercent).toBeCloseTo(((159 - a!.expected) / a!.expected) * 100, 0);
   });
 
+  it('a shift that lasts is reported from its start while it lasts (within the backtested part of the history)', () => {
+    for (const n of [5, 20, 30]) {
+      const [a] = plan(withTail(90, Array.from({ length: n }, (_, i) => 160 + 3 * noise(200 + i))));
+      expect(a, `${n} samples after the shift`).toMatchObject({ direction: 'above', at: at(90 + n - 1) });
+      // From the shift (or a noisy sample or two before it that happened to be out as well).
+      expect(T(a!.from)).toBeLessThanOrEqual(T(at(90)));
+      expect(T(a!.from)).toBeGreaterThanOrEqual(T(at(88)));
+      expect(a!.samples).toBe((T(a!.at) - T(a!.from)) / STEP + 1);
+      expect(a!.points).toHaveLength(a!.samples);
+    }
+  });
+
   it('a drop is reported below', () => {
     const [a] = plan(withTail(60, [40, 42, 41]));
     expect(a).toMatchObject({ direction: 'below', from: at(60), at: at(62), observed: 41 });
@@ -109,14 +121,15 @@ describe('anomalies: K consecutive samples outside the forecast interval', () =>
     expect(state.skipped.get('s')).toBe(1);
   });
 
-  it('anomalyOf needs every one of the last K points out on the same side', () => {
+  it('anomalyOf needs at least K points, every one out on the same side', () => {
     const doc = onlyPolicy(policyFrom([METRIC_SOURCES, SP('s', '{kind: Pool, name: p}', 'min: 1\nmax: 10')].join('\n---\n')));
     const p = (value: number) => ({ timestamp: '2026-11-28T10:00:00Z', value, expected: 10, lower: 8, upper: 12, deviation: (value - 10) / 2 });
     const ctx = { doc, ref: { source: 'h', series: 'x' }, model: 'ses' };
     expect(anomalyOf({ level: 0.95, points: [p(20), p(20), p(20)] }, 3, ctx)?.deviation).toBe(5);
     expect(anomalyOf({ level: 0.95, points: [p(20), p(20)] }, 3, ctx)).toBeUndefined();
     expect(anomalyOf({ level: 0.95, points: [p(20), p(11), p(20)] }, 3, ctx)).toBeUndefined();
-    expect(anomalyOf({ level: 0.95, points: [p(11), p(20), p(20)] }, 2, ctx)?.from).toBe('2026-11-28T10:00:00Z');
+    expect(anomalyOf({ level: 0.95, points: [p(11), p(20), p(20)] }, 2, ctx)).toBeUndefined();
+    expect(anomalyOf({ level: 0.95, points: [p(20), p(20), p(20)] }, 2, ctx)?.samples).toBe(3);
     expect(anomalyOf({ level: 0.95, points: [{ ...p(20), deviation: NaN }, p(20)] }, 2, ctx)).toBeUndefined();
   });
 });
