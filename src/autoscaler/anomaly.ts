@@ -25,10 +25,11 @@ export const ANOMALY_MIN_HISTORY = 12;
 export const ANOMALY_LOOKBACK_SECONDS = 86400;
 
 /**
- * The longest run looked for, in samples: a shift is reported from its start for this long (an
- * hour of one-minute samples), then it is the new normal. Looked for in one pass of each model.
+ * The longest run looked for: a shift is reported from its start for up to an hour (and 60
+ * samples), then it is the new normal. Longer, a forecast from before the run would be hours old,
+ * and a daily ramp its model does not know would look like an anomaly.
  */
-export const ANOMALY_LONGEST_RUN = 60;
+export const ANOMALY_LONGEST_RUN = { longest: 60, longestSeconds: 3600 } as const;
 
 /** Series forecast for the anomaly check alone, per plan (the predictive metrics' checks are nearly free and not counted). */
 export const MAX_ANOMALY_CHECKS = 200;
@@ -121,7 +122,7 @@ export function checkMetric(doc: ScalingPolicyDoc, ref: MetricRef, data: MetricR
     }
     state.left--;
     try {
-      const res = forecast(hist, { horizonSeconds: cfg.consecutive * medianStep(hist), level: cfg.level, holdout: { points: cfg.consecutive, level: cfg.level, longest: ANOMALY_LONGEST_RUN } });
+      const res = forecast(hist, { horizonSeconds: cfg.consecutive * medianStep(hist), level: cfg.level, holdout: { points: cfg.consecutive, level: cfg.level, ...ANOMALY_LONGEST_RUN } });
       hit = res.holdout ? { holdout: res.holdout, model: res.model } : null;
     } catch {
       // The metric's own recommendations report a series that cannot be forecast; the check just has nothing to say.

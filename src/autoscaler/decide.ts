@@ -124,7 +124,7 @@ export function decide(input: DecideInput): DecideOutput {
   check.enabled &&= state.enabled;
   const anomalies: PlanAnomaly[] = [];
   if (spec.predictive) {
-    const holdout = check.enabled ? { points: check.consecutive, level: check.level, longest: ANOMALY_LONGEST_RUN } : undefined;
+    const holdout = check.enabled ? { points: check.consecutive, level: check.level, ...ANOMALY_LONGEST_RUN } : undefined;
     const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit, holdout);
     const a = p.holdout && anomalyOf(p.holdout.holdout, check.consecutive, { doc, ref: spec.predictive.metric, model: p.holdout.model });
     if (a) anomalies.push(a);

@@ -23,7 +23,7 @@ export interface PredictiveResult {
 }
 
 /** Forecast the policy's predictive metric at t and recommend a count for the peak upper bound. */
-export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResult | undefined, current: number, t: number, forecast: ForecastFn, unit: 'node' | 'replica', holdout?: { points: number; level: number; longest?: number }): PredictiveResult {
+export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResult | undefined, current: number, t: number, forecast: ForecastFn, unit: 'node' | 'replica', holdout?: { points: number; level: number; longest?: number; longestSeconds?: number }): PredictiveResult {
   const p = doc.spec.predictive!;
   const label = metricLabel(p.metric);
   if (!data) return { problem: `predictive: metric ${label} was not collected`, notes: [] };

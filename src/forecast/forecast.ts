@@ -159,6 +159,6 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
     const w = Number.isFinite(half[j]!) ? half[j]! : 0;
     out.push({ timestamp: isoTime(tLast + (j + 1) * step), value: Math.max(floor, v), lower: Math.max(floor, v - w), upper: Math.max(floor, v + w) });
   }
-  const holdout = opts.holdout ? holdoutForecast({ series, model: chosen, runs, only: chosenBy === 'requested' ? chosen.name : undefined, ctx, points: opts.holdout.points, longest: opts.holdout.longest, level: opts.holdout.level ?? level }) : undefined;
+  const holdout = opts.holdout ? holdoutForecast({ series, model: chosen, runs, only: chosenBy === 'requested' ? chosen.name : undefined, ctx, points: opts.holdout.points, longest: Math.min(opts.holdout.longest ?? opts.holdout.points, Math.floor((opts.holdout.longestSeconds ?? Infinity) / step + 1e-9)), level: opts.holdout.level ?? level }) : undefined;
   return { ...base, model: chosen.name, step, points: out, backtest, warnings, level, seasons: seasons.map((s) => s.name), chosenBy, ...(holdout ? { holdout } : {}) };
 }

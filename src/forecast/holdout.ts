@@ -1,17 +1,18 @@
 /**
  * The holdout check: forecast the last points of a series from the history before them, as a
- * forecast made back then would have (the model that the backtest errors made before the holdout
- * favour, its interval calibrated on those errors only), and find the longest run of points, ending
- * with the last, that all fall outside that interval on one side.
+ * forecast made before them would have (the model that the backtest errors made before the longest
+ * run looked for favour, its interval calibrated on those errors only, so the points checked never
+ * choose the model or widen the interval they are checked against), and find the longest run of
+ * points, ending with the last, that all fall outside that interval on one side.
  *
  * Cheap: every model was already fitted by the backtest on a prefix that ends before the holdout,
- * and one pass of a model's filter forecasts from every candidate origin at once; no model is fitted
- * again (except on a history too short to backtest).
+ * and one pass of the model's filter forecasts from every candidate origin at once; no model is
+ * fitted again (except on a history too short to backtest).
  */
 import type { BacktestContext, ModelBacktest } from './backtest.js';
 import { scoreErrors } from './backtest.js';
 import { calibrationFactor, halfWidths } from './intervals.js';
-import type { FittedModel, ForecastModel } from './models/index.js';
+import type { ForecastModel } from './models/index.js';
 import type { RegularSeries } from './preprocess.js';
 import type { ForecastHoldout, HoldoutPoint } from './types.js';
 
@@ -50,8 +51,7 @@ function choiceAt(a: HoldoutInput, end: number): { run: ModelBacktest; name: str
   return best;
 }
 
-function pointsFrom(series: RegularSeries, fitted: FittedModel, fc: Float64Array, end: number, m: number, level: number, calibration: number): HoldoutPoint[] | undefined {
-  const half = halfWidths(fitted, m, level, calibration);
+function pointsFrom(series: RegularSeries, fc: Float64Array, half: Float64Array, end: number, m: number): HoldoutPoint[] | undefined {
   const floor = series.nonNegative ? 0 : -Infinity;
   const out: HoldoutPoint[] = [];
   for (let j = 0; j < m; j++) {
@@ -86,25 +86,21 @@ export function holdoutForecast(a: HoldoutInput): ForecastHoldout | undefined {
     longest = n - 1 - i;
     break;
   }
-  // Each run length m: the origin n − m, the model chosen there; one filter pass per model for all of its origins.
-  const byModel = new Map<string, { run: ModelBacktest; ms: number[] }>();
-  for (let m = k; m <= longest; m++) {
-    const c = choiceAt(a, n - m);
-    if (!c) continue;
-    const e = byModel.get(c.name) ?? { run: c.run, ms: [] };
-    e.ms.push(m);
-    byModel.set(c.name, e);
-  }
+  // One forecast made before the longest run looked for: the model the backtest errors before it
+  // favour, calibrated on those errors; one filter pass gives its forecasts from every origin.
   const found = new Map<number, HoldoutPoint[]>();
-  for (const { run, ms } of byModel.values()) {
-    // Origins in time order (as a backtest passes them): the longest run first.
-    ms.sort((x, y) => y - x);
-    const fcs = run.fitted.forecast(ms.map((m) => n - m), ms[0]!);
+  if (a.ctx) longest = Math.min(longest, n - 1 - a.ctx.origins[0]!);
+  const c = longest >= k ? choiceAt(a, n - longest) : undefined;
+  if (c) {
+    const { fitted, errors } = c.run;
+    const far = n - longest;
+    const h = Math.min(longest, errors[0]?.length ?? 0);
+    const calibration = h > 0 ? calibrationFactor(fitted, errors, h, a.level, (o, j) => a.ctx!.origins[o]! + j < far) : 1;
+    const half = halfWidths(fitted, longest, a.level, calibration);
+    const ms = Array.from({ length: longest - k + 1 }, (_, i) => longest - i);
+    const fcs = fitted.forecast(ms.map((m) => n - m), longest);
     ms.forEach((m, i) => {
-      const end = n - m;
-      const h = Math.min(m, run.errors[0]?.length ?? 0);
-      const calibration = h > 0 ? calibrationFactor(run.fitted, run.errors, h, a.level, (o, j) => a.ctx!.origins[o]! + j < end) : 1;
-      const pts = pointsFrom(series, run.fitted, fcs[i]!.subarray(0, m), end, m, a.level, calibration);
+      const pts = pointsFrom(series, fcs[i]!, half, n - m, m);
       if (pts) found.set(m, pts);
     });
   }
@@ -118,6 +114,6 @@ export function holdoutForecast(a: HoldoutInput): ForecastHoldout | undefined {
   // The combination's "fit" is its members' backtest fit, which saw the holdout here.
   if (a.model.minPoints > n - k || a.model.family === 'combination') return undefined;
   const fitted = a.model.fit(series.clean, n - k);
-  const pts = pointsFrom(series, fitted, fitted.forecast([n - k], k)[0]!, n - k, k, a.level, 1);
+  const pts = pointsFrom(series, fitted.forecast([n - k], k)[0]!, halfWidths(fitted, k, a.level, 1), n - k, k);
   return pts ? { level: a.level, points: pts } : undefined;
 }

@@ -42,10 +42,10 @@ export interface ForecastOptions {
   /**
    * Also forecast the last points of the history from the history before them, as a forecast made
    * back then would have (src/forecast/holdout.ts), at interval `level` (default `level`): the
-   * longest run of up to `longest` points (default `points`), ending with the last, that all fall
+   * longest run of up to `longest` points (default `points`) spanning at most `longestSeconds`, ending with the last, that all fall
    * outside the interval on one side; else the last `points` points. The autoscaler's anomaly check.
    */
-  holdout?: { points: number; level?: number; longest?: number };
+  holdout?: { points: number; level?: number; longest?: number; longestSeconds?: number };
 }
 
 /** One point of the holdout: what was observed, what the history before the holdout forecast for it. */
