@@ -126,8 +126,8 @@ export interface PlanAnomalyPoint {
 }
 
 /**
- * A metric that left its forecast's prediction interval for `samples` consecutive samples, all on
- * one side (a 1.x addition; src/autoscaler/anomaly.ts, docs/forecasting.md#anomalies).
+ * A metric that left its forecast's prediction interval for `samples` consecutive samples up to
+ * the latest, all on one side (a 1.x addition; src/autoscaler/anomaly.ts, docs/forecasting.md#anomalies).
  */
 export interface PlanAnomaly {
   /** The ScalingPolicy that reads the metric, and what it scales. */
@@ -140,7 +140,7 @@ export interface PlanAnomaly {
   /** How reasons name the metric: "history/gpu_util", "prom: sum(rate(x[5m]))". */
   metric: string;
   direction: 'above' | 'below';
-  /** The first and the last (latest) of the samples outside the interval. */
+  /** The first and the last (latest) sample of the run outside the interval (at least `spec.anomalies.consecutive` long, up to an hour). */
   from: string;
   at: string;
   samples: number;

@@ -106,8 +106,8 @@ prediction interval (default 95 %) that the history before them forecast, on the
 ([docs/forecasting.md](forecasting.md#anomalies)). They never change the plan's actions. Fields:
 \`policy\` and its \`target\`; the metric's \`source\`, \`series\` (or query) and \`metric\` (as
 reasons name it); \`direction\` (\`above\` or \`below\`); \`from\` and \`at\`, the first and the latest
-of the samples checked (the metric may have left the interval earlier: the forecast then already
-saw some of the shift); \`samples\`, \`level\` and the \`model\` that forecast them; at \`at\` the
+sample of the run outside the interval (it lasts from the shift up to an hour); \`samples\`, its
+length (at least \`consecutive\`), \`level\` and the \`model\` that forecast it; at \`at\` the
 \`observed\` value, the forecast (\`expected\`) and the interval (\`lower\`, \`upper\`);
 \`deviation\`, how far out in interval half-widths from the forecast (1 is on the bound,
 negative below), and \`deviationPercent\`, (observed − expected) ÷ |expected| × 100 (absent when
