@@ -9,6 +9,7 @@ import { fallbackForecast } from './fallback-forecast.js';
 import { unix } from './series.js';
 import type { AutoscaleInput, AutoscaleOutput } from './types.js';
 import { lastScaling } from './behavior.js';
+import { anomalyState } from './anomaly.js';
 
 /** The replica count an Agent under a ScalingPolicy has now: what runs, else what was last decided, else spec.replicas. */
 export function currentReplicas(input: Pick<AutoscaleInput, 'policy' | 'observed' | 'now'>, agent: string): number {
@@ -21,7 +22,7 @@ export function currentReplicas(input: Pick<AutoscaleInput, 'policy' | 'observed
 
 /** Decide every scaling policy. */
 export function autoscale(input: AutoscaleInput): AutoscaleOutput {
-  const out: AutoscaleOutput = { pools: [], agents: [], forecasts: [], warnings: [] };
+  const out: AutoscaleOutput = { pools: [], agents: [], forecasts: [], warnings: [], anomalies: [] };
   const t = unix(input.now);
   if (!Number.isFinite(t)) {
     out.warnings.push({ code: 'Autoscaler', message: `the plan clock '${input.now}' is not an ISO 8601 time; nothing is autoscaled` });
@@ -31,6 +32,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
   const seen = new Map<string, ScalingPolicyDoc>();
   const cache: SeriesCache = new Map();
   const sources = new Set(input.policy.metricSources.filter((m) => m.spec.utilization).map((m) => m.metadata.name));
+  const anomalies = input.anomalies ?? anomalyState();
   for (const doc of input.policy.scalingPolicies) {
     const { kind, name } = doc.spec.target;
     const key = `${kind}/${name}`;
@@ -40,7 +42,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
       continue;
     }
     seen.set(key, doc);
-    const common = { doc, metrics: input.metrics, history: input.observed.scalingHistory, t, forecast, cache };
+    const common = { doc, metrics: input.metrics, history: input.observed.scalingHistory, t, forecast, cache, anomalies };
     if (kind === 'Pool') {
       const pool = input.policy.pools.find((p) => p.metadata.name === name);
       if (!pool) {
@@ -57,6 +59,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
       out.pools.push({ pool: name, ...r.decision });
       if (r.forecast) out.forecasts.push(r.forecast);
       out.warnings.push(...r.warnings);
+      out.anomalies.push(...r.anomalies);
     } else {
       if (!input.policy.agents.some((a) => a.metadata.name === name)) {
         out.warnings.push({ code: 'Autoscaler', message: `ScalingPolicy ${doc.metadata.name} targets Agent ${name}, which does not exist; it is ignored` });
@@ -66,6 +69,7 @@ export function autoscale(input: AutoscaleInput): AutoscaleOutput {
       out.agents.push({ agent: name, ...r.decision });
       if (r.forecast) out.forecasts.push(r.forecast);
       out.warnings.push(...r.warnings);
+      out.anomalies.push(...r.anomalies);
     }
   }
   return out;

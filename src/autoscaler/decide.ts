@@ -5,6 +5,9 @@
  * is named in the reason. Pure.
  */
 import type { ScalingPolicyDoc } from '../model/documents.js';
+import type { PlanAnomaly } from '../model/plan.js';
+import { ANOMALY_LONGEST_RUN, anomalyCheck, anomalyOf, anomalyState, checkMetric, otherMetrics } from './anomaly.js';
+import type { AnomalyState } from './anomaly.js';
 import type { ScalingEvent } from '../model/state.js';
 import { cooldownHold, stepLimit } from './behavior.js';
 import { countText, metricRecommendation } from './metric.js';
@@ -30,12 +33,16 @@ export interface DecideInput {
   cache?: SeriesCache;
   /** Agent targets: MetricSources of kind utilization, and the measured figures (real-use.ts). */
   utilization?: { sources: ReadonlySet<string>; data: UtilizationData | undefined };
+  /** The plan's anomaly checks so far (each series once, one budget); a fresh one when absent. */
+  anomalies?: AnomalyState;
 }
 
 export interface DecideOutput {
   decision: ScalingDecision;
   forecast?: PlanForecastEntry;
   warnings: AutoscaleWarning[];
+  /** Metrics of the policy outside their forecast's interval (they never change the count). */
+  anomalies: PlanAnomaly[];
 }
 
 /**
@@ -130,8 +137,15 @@ export function decide(input: DecideInput): DecideOutput {
   }
   recs.push(...realUse, ...now.recs);
   let forecast: PlanForecastEntry | undefined;
+  const state = input.anomalies ?? anomalyState();
+  const check = anomalyCheck(doc);
+  check.enabled &&= state.enabled;
+  const anomalies: PlanAnomaly[] = [];
   if (spec.predictive) {
-    const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit);
+    const holdout = check.enabled ? { points: check.consecutive, level: check.level, ...ANOMALY_LONGEST_RUN } : undefined;
+    const p = predictiveRecommendation(doc, series.get(metricKey(spec.predictive.metric)), current, t, input.forecast, unit, holdout);
+    const a = p.holdout && anomalyOf(p.holdout.holdout, check.consecutive, { doc, ref: spec.predictive.metric, model: p.holdout.model });
+    if (a) anomalies.push(a);
     if (p.problem) {
       problems.push(p.problem);
       lost.add(metricKey(spec.predictive.metric));
@@ -141,6 +155,12 @@ export function decide(input: DecideInput): DecideOutput {
     if (p.notes.length && !p.forecast) warn('Forecast', `ScalingPolicy ${name}: ${p.notes.join('; ')}`);
     forecast = p.forecast && p.notes.length ? { ...p.forecast, notes: [...p.notes] } : p.forecast;
     if (p.rec && spec.predictive.mode === 'forecastAndScale') recs.push(p.rec);
+  }
+  if (check.enabled) {
+    for (const ref of otherMetrics(doc)) {
+      const a = checkMetric(doc, ref, series.get(metricKey(ref)), t, input.forecast, check, state);
+      if (a) anomalies.push(a);
+    }
   }
   for (const p of problems) warn('MetricUnavailable', `ScalingPolicy ${name}: ${p}; its recommendation is left out and the target is not scaled down`);
 
@@ -257,5 +277,5 @@ export function decide(input: DecideInput): DecideOutput {
     forecast.applied = spec.predictive!.mode === 'forecastAndScale' && winner?.source === 'predictive' && desired !== current;
     if (spec.predictive!.mode === 'forecastOnly') why += `; predictive (forecastOnly) would recommend ${countText(forecast.recommendation, unit)}`;
   }
-  return { decision: { policy: name, target: { ...spec.target }, from: current, to: desired, reason: why, limits, recommendations: recs }, ...(forecast ? { forecast } : {}), warnings };
+  return { decision: { policy: name, target: { ...spec.target }, from: current, to: desired, reason: why, limits, recommendations: recs }, ...(forecast ? { forecast } : {}), warnings, anomalies };
 }

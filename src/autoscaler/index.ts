@@ -6,3 +6,5 @@ export { metricKey, metricLabel, STALE_AFTER_SECONDS } from './types.js';
 export { cleanSeries, medianStep } from './series.js';
 export { fallbackForecast } from './fallback-forecast.js';
 export { windowAt, boundsAt, disruptionBlocked } from './schedule.js';
+export { anomalyBudgetWarning, anomalyCheck, anomalyOf, anomalyState, checkMetric, sortAnomalies, DEFAULT_ANOMALY_CHECK, MAX_ANOMALY_CHECKS } from './anomaly.js';
+export type { AnomalyCheck, AnomalyState } from './anomaly.js';

@@ -3,6 +3,7 @@
  * history before now and provision for the upper bound of the prediction interval.
  * forecastOnly shows the forecast and what it would do; forecastAndScale lets it compete.
  */
+import type { ForecastHoldout } from '../forecast/types.js';
 import type { ScalingPolicyDoc } from '../model/documents.js';
 import { countText, deltaText } from './metric.js';
 import { cleanSeries, duration, fmt, fmtWhere, iso, medianStep, staleAfter } from './series.js';
@@ -17,10 +18,12 @@ export interface PredictiveResult {
   forecast?: PlanForecastEntry;
   problem?: string;
   notes: string[];
+  /** The anomaly check's holdout (asked for with `holdout`), made with the forecast's own fit. */
+  holdout?: { holdout: ForecastHoldout; model: string };
 }
 
 /** Forecast the policy's predictive metric at t and recommend a count for the peak upper bound. */
-export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResult | undefined, current: number, t: number, forecast: ForecastFn, unit: 'node' | 'replica'): PredictiveResult {
+export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResult | undefined, current: number, t: number, forecast: ForecastFn, unit: 'node' | 'replica', holdout?: { points: number; level: number; longest?: number; longestSeconds?: number }): PredictiveResult {
   const p = doc.spec.predictive!;
   const label = metricLabel(p.metric);
   if (!data) return { problem: `predictive: metric ${label} was not collected`, notes: [] };
@@ -32,7 +35,7 @@ export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResu
   if (t - last.t > staleAfter(hist)) return { problem: `predictive: metric ${label}: the latest sample is from ${iso(last.t)}, ${duration(t - last.t)} before ${iso(t)}, so it is stale (plan with --now inside the history to replay it)`, notes };
   let res;
   try {
-    res = forecast(hist, { horizonSeconds: p.horizon + (t - last.t), level: 0.95 });
+    res = forecast(hist, { horizonSeconds: p.horizon + (t - last.t), level: 0.95, ...(holdout ? { holdout } : {}) });
   } catch (e) {
     return { problem: `predictive: forecasting ${label} failed: ${(e as Error).message}`, notes };
   }
@@ -59,7 +62,7 @@ export function predictiveRecommendation(doc: ScalingPolicyDoc, data: MetricResu
     recommendation: replicas,
     applied: false,
   };
-  return { rec: { source: 'predictive', replicas, text }, forecast: entry, notes: [...notes, ...res.warnings] };
+  return { rec: { source: 'predictive', replicas, text }, forecast: entry, notes: [...notes, ...res.warnings], ...(res.holdout ? { holdout: { holdout: res.holdout, model: res.model } } : {}) };
 }
 
 function round(v: number): number {

@@ -3,6 +3,8 @@
  */
 import type { MetricRef, PolicySet } from '../model/documents.js';
 import type { ObservedState } from '../model/state.js';
+import type { PlanAnomaly } from '../model/plan.js';
+import type { AnomalyState } from './anomaly.js';
 import type { ForecastOptions, ForecastResult, SeriesPoint } from '../forecast/types.js';
 
 export type { SeriesPoint } from '../forecast/types.js';
@@ -119,6 +121,8 @@ export interface AutoscaleInput {
   poolFacts?: ReadonlyMap<string, PoolFacts>;
   /** Real use per agent for metrics of `utilization` MetricSources. */
   utilization?: UtilizationData;
+  /** The plan's anomaly checks (shared by the agents' and the pools' runs: one budget, each series once). */
+  anomalies?: AnomalyState;
 }
 
 export interface AutoscaleOutput {
@@ -126,6 +130,7 @@ export interface AutoscaleOutput {
   agents: (ScalingDecision & { agent: string })[];
   forecasts: PlanForecastEntry[];
   warnings: AutoscaleWarning[];
+  anomalies: PlanAnomaly[];
 }
 
 /** A sample older than this (or three sampling intervals, whichever is longer) is stale. */

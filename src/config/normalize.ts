@@ -187,6 +187,10 @@ function scalingPolicy(spec: Obj, c: Collector): ScalingPolicyDoc['spec'] {
     scaleDownUnneededTime: c.duration(spec.scaleDownUnneededTime, '/spec/scaleDownUnneededTime', DEFAULT_SCALE_DOWN_UNNEEDED_SECONDS),
   };
   if (typeof spec.targetUtilizationPercent === 'number') out.targetUtilizationPercent = spec.targetUtilizationPercent;
+  if (spec.anomalies !== undefined) {
+    const a = obj(spec.anomalies);
+    out.anomalies = { enabled: a.enabled !== false, consecutive: num(a.consecutive, 3), level: num(a.level, 0.95) };
+  }
   if (spec.predictive !== undefined) {
     const p = obj(spec.predictive);
     out.predictive = {

@@ -33,7 +33,7 @@ function actionKeys(actions: readonly PlanAction[]): string[] {
 
 async function replanKeys(plan: Plan, policy: PolicySet, observed: ObservedState, dir: string, commit: string | null): Promise<string[]> {
   const metrics = policy.scalingPolicies.length ? (await collectMetrics(policy, dir, plan.inputs.now, { commit })).data : {};
-  const again = makePlan({ policy, observed, now: plan.inputs.now, policyDigest: plan.inputs.policyDigest, gitCommit: plan.inputs.gitCommit, source: plan.inputs.source ?? '', stateId: plan.inputs.stateId ?? null, metrics, utilization: plan.inputs.utilization });
+  const again = makePlan({ policy, observed, now: plan.inputs.now, policyDigest: plan.inputs.policyDigest, gitCommit: plan.inputs.gitCommit, source: plan.inputs.source ?? '', stateId: plan.inputs.stateId ?? null, metrics, utilization: plan.inputs.utilization, anomalies: false });
   return actionKeys(again.plan.actions);
 }
 

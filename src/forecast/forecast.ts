@@ -6,6 +6,7 @@ import { backtestModel, backtestOrigins, naiveErrorSums, scoreErrors } from './b
 import type { BacktestContext, ModelBacktest } from './backtest.js';
 import { combinationName, combineErrors, combineFitted } from './models/combination.js';
 import { ForecastInputError } from './errors.js';
+import { holdoutForecast } from './holdout.js';
 import { calibrationFactor, halfWidths } from './intervals.js';
 import { candidateModels, seasonalNaive, ses } from './models/index.js';
 import type { ForecastModel } from './models/index.js';
@@ -72,6 +73,8 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
   const level = opts.level ?? 0.95;
   if (!(opts.horizonSeconds > 0) || !Number.isFinite(opts.horizonSeconds)) throw new ForecastInputError(`the horizon must be a positive duration, got ${opts.horizonSeconds}s`, 'give a horizon such as 30m or 1h');
   if (!(level > 0 && level < 1)) throw new ForecastInputError(`the interval level must be between 0 and 1, got ${level}`, 'use e.g. 0.95');
+  const hl = opts.holdout?.level;
+  if (hl !== undefined && !(hl > 0 && hl < 1)) throw new ForecastInputError(`the holdout's interval level must be between 0 and 1, got ${hl}`, 'use e.g. 0.95');
   const at = opts.at;
   const history = at === undefined ? points : points.filter((p) => p.t < at);
   if (history.length === 0 && points.length > 0) throw new ForecastInputError(`the series has no points before ${isoTime(at!)} (it starts at ${isoTime(points.reduce((m, p) => Math.min(m, p.t), Infinity))})`, 'choose a later --at time');
@@ -106,8 +109,8 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
   const observed = (i: number) => series.filled[i] === 0;
   const origins = backtestOrigins(n, h, Math.max(MIN_BACKTEST_TRAIN, 2 * mSeason + 1));
   const runs = new Map<string, ModelBacktest>();
-  if (origins.length > 0) {
-    const ctx = { actual: series.values, observed, origins, h, m: mSeason, sums };
+  const ctx: BacktestContext | undefined = origins.length > 0 ? { actual: series.values, observed, origins, h, m: mSeason, sums } : undefined;
+  if (ctx) {
     for (const m of candidates) if (m.minPoints <= origins[0]!) runs.set(m.name, backtestModel(m, series.clean, ctx));
     const comb = combination(runs, ctx);
     if (comb) runs.set(comb.score.model, comb);
@@ -156,5 +159,6 @@ export function forecast(points: readonly SeriesPoint[], opts: ForecastOptions):
     const w = Number.isFinite(half[j]!) ? half[j]! : 0;
     out.push({ timestamp: isoTime(tLast + (j + 1) * step), value: Math.max(floor, v), lower: Math.max(floor, v - w), upper: Math.max(floor, v + w) });
   }
-  return { ...base, model: chosen.name, step, points: out, backtest, warnings, level, seasons: seasons.map((s) => s.name), chosenBy };
+  const holdout = opts.holdout ? holdoutForecast({ series, model: chosen, runs, only: chosenBy === 'requested' ? chosen.name : undefined, ctx, points: opts.holdout.points, longest: Math.min(opts.holdout.longest ?? opts.holdout.points, Math.floor((opts.holdout.longestSeconds ?? Infinity) / step + 1e-9)), level: opts.holdout.level ?? level }) : undefined;
+  return { ...base, model: chosen.name, step, points: out, backtest, warnings, level, seasons: seasons.map((s) => s.name), chosenBy, ...(holdout ? { holdout } : {}) };
 }

@@ -1,5 +1,6 @@
 /** Forecasting: series in, forecast out. Pure — no I/O, no clock. */
 export { forecast, prepare, isoTime, tentativeSeasons } from './forecast.js';
+export { holdoutForecast, MIN_HOLDOUT_HISTORY } from './holdout.js';
 export { ForecastInputError, SAFE_RECOMMENDATION } from './errors.js';
 export { parseMetricsCsv, selectSeries } from './csv.js';
 export type { CsvParse, CsvProblem } from './csv.js';

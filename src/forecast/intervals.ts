@@ -17,13 +17,15 @@ export function halfWidths(fitted: FittedModel, h: number, level: number, calibr
 /**
  * How much wider than analytic the intervals must be to cover `level` of the backtest errors
  * (never narrower: with few origins the analytic width is the better guess). 1 without a backtest.
+ * `scored(k, j)` leaves errors out (the holdout check leaves out those that saw the points it checks).
  */
-export function calibrationFactor(backtestFit: FittedModel, errors: readonly Float64Array[], h: number, level: number): number {
+export function calibrationFactor(backtestFit: FittedModel, errors: readonly Float64Array[], h: number, level: number, scored: (origin: number, step: number) => boolean = () => true): number {
   const z = normalQuantile(0.5 + level / 2);
   const vf = backtestFit.varianceFactors(h);
   const ratios: number[] = [];
-  for (const e of errors) {
+  for (const [k, e] of errors.entries()) {
     for (let j = 0; j < h; j++) {
+      if (!scored(k, j)) continue;
       const sd = backtestFit.sigma * Math.sqrt(vf[j]!);
       if (Number.isFinite(e[j]!) && sd > 0) ratios.push(Math.abs(e[j]!) / sd);
     }

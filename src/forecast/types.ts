@@ -39,6 +39,32 @@ export interface ForecastOptions {
   series?: string;
   /** Cycles (seconds) to look for; default daily and weekly. */
   seasonPeriods?: readonly number[];
+  /**
+   * Also forecast the last points of the history from the history before them, as a forecast made
+   * back then would have (src/forecast/holdout.ts), at interval `level` (default `level`): the
+   * longest run of up to `longest` points (default `points`) spanning at most `longestSeconds`, ending with the last, that all fall
+   * outside the interval on one side; else the last `points` points. The autoscaler's anomaly check.
+   */
+  holdout?: { points: number; level?: number; longest?: number; longestSeconds?: number };
+}
+
+/** One point of the holdout: what was observed, what the history before the holdout forecast for it. */
+export interface HoldoutPoint {
+  /** ISO 8601 UTC of the point on the series' regular grid. */
+  timestamp: string;
+  /** Observed (resampled onto the grid). */
+  value: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** (value − the unclamped forecast) in interval half-widths: beyond ±1 is outside; NaN when the interval has no width. */
+  deviation: number;
+}
+
+export interface ForecastHoldout {
+  level: number;
+  /** Oldest first, one per step of the series' grid, ending with its last point: the run found, else the last `points`. */
+  points: HoldoutPoint[];
 }
 
 export interface ForecastResult {
@@ -60,4 +86,6 @@ export interface ForecastResult {
   seasons?: string[];
   /** How the model was picked: lowest backtest MASE, asked for (`model`), or a default (too little history, or the chosen model failed). */
   chosenBy?: 'backtest' | 'requested' | 'default';
+  /** Asked for with `holdout`; absent when the history before the holdout is too short or a holdout point is a filled gap. */
+  holdout?: ForecastHoldout;
 }

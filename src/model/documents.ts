@@ -209,6 +209,8 @@ export interface ScalingPolicySpec {
   };
   behavior: { scaleUp: ScalingBehaviorRule; scaleDown: ScalingBehaviorRule };
   windows: (CronWindow & { deny: boolean })[];
+  /** Anomaly check of the policy's metrics (absent: the defaults, see DEFAULT_ANOMALY_CHECK in src/autoscaler/anomaly.ts). */
+  anomalies?: { enabled: boolean; consecutive: number; level: number };
   /** Pool targets: nodes below this utilisation (percent, dominant resource) may be removed. */
   scaleDownUtilizationPercent: number;
   /** Pool targets: …once unchanged this long (seconds). */

@@ -116,6 +116,51 @@ export interface PlanWarning {
   message: string;
 }
 
+/** One point of an anomaly: observed, and what the history before the anomaly's samples forecast for it. */
+export interface PlanAnomalyPoint {
+  timestamp: string;
+  value: number;
+  expected: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * A metric that left its forecast's prediction interval for `samples` consecutive samples up to
+ * the latest, all on one side (a 1.x addition; src/autoscaler/anomaly.ts, docs/forecasting.md#anomalies).
+ */
+export interface PlanAnomaly {
+  /** The ScalingPolicy that reads the metric, and what it scales. */
+  policy: string;
+  target: { kind: 'Pool' | 'Agent'; name: string };
+  /** The MetricSource. */
+  source: string;
+  /** The series name, or the query. */
+  series: string;
+  /** How reasons name the metric: "history/gpu_util", "prom: sum(rate(x[5m]))". */
+  metric: string;
+  direction: 'above' | 'below';
+  /** The first and the last (latest) sample of the run outside the interval (at least `spec.anomalies.consecutive` long, up to an hour). */
+  from: string;
+  at: string;
+  samples: number;
+  /** The interval's level (0.95). */
+  level: number;
+  /** The model that forecast them (the one the forecaster chose for the series). */
+  model: string;
+  /** At `at`: the observed value, the forecast and its interval. */
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** How far out at `at`, in interval half-widths from the forecast (1 = on the bound); signed, negative below. */
+  deviation: number;
+  /** (observed − expected) ÷ |expected| × 100 at `at`; absent when the forecast is 0. */
+  deviationPercent?: number;
+  /** Every sample outside the interval, oldest first. */
+  points: PlanAnomalyPoint[];
+}
+
 export interface PlanInputs {
   policyDigest: string;
   gitCommit: string | null;
@@ -150,4 +195,6 @@ export interface Plan {
   quotas: PlanQuota[];
   forecasts: unknown[];
   warnings: PlanWarning[];
+  /** Metrics outside their forecast's interval (a 1.x addition): present only when there is one. */
+  anomalies?: PlanAnomaly[];
 }

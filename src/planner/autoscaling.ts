@@ -3,7 +3,7 @@
  * pool node counts from the placement simulations, then the node changes themselves. Pools
  * without a ScalingPolicy are only brought within their size bounds. Pure.
  */
-import { autoscale } from '../autoscaler/index.js';
+import { anomalyBudgetWarning, anomalyState, autoscale, sortAnomalies } from '../autoscaler/index.js';
 import type { AutoscaleOutput, ForecastFn, MetricData } from '../autoscaler/index.js';
 import type { UtilizationData } from '../autoscaler/types.js';
 import type { PolicySet, PoolDoc, ScalingPolicyDoc } from '../model/documents.js';
@@ -37,6 +37,8 @@ export interface AutoscalePlan {
   nodes: ObservedNode[];
   forecasts: AutoscaleOutput['forecasts'];
   warnings: AutoscaleOutput['warnings'];
+  /** Metrics outside their forecast's interval, by policy, metric and time. */
+  anomalies: AutoscaleOutput['anomalies'];
   /** Every decision, also those that change nothing (for tests and `qm explain`-like tooling). */
   decisions: { pools: AutoscaleOutput['pools']; agents: AutoscaleOutput['agents'] };
 }
@@ -60,9 +62,9 @@ function clampToBounds(pool: PoolDoc, nodes: readonly ObservedNode[], perNode: R
 const withKind = (policy: PolicySet, kind: 'Pool' | 'Agent'): PolicySet => ({ ...policy, scalingPolicies: policy.scalingPolicies.filter((p) => p.spec.target.kind === kind) });
 
 /** Decide agent replicas and pool node counts. */
-export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn; utilization?: UtilizationData | undefined }): AutoscalePlan {
+export function planScaling(input: { policy: PolicySet; observed: ObservedState; now: string; seed?: number; metrics: MetricData; forecast: ForecastFn; utilization?: UtilizationData | undefined; anomalies?: boolean }): AutoscalePlan {
   const { observed } = input;
-  const base = { observed, metrics: input.metrics, now: input.now, forecast: input.forecast };
+  const base = { observed, metrics: input.metrics, now: input.now, forecast: input.forecast, anomalies: anomalyState(undefined, input.anomalies !== false) };
   // 1. Agents: their replica counts feed the placement engine.
   const agents = autoscale({ ...base, policy: withKind(input.policy, 'Agent'), ...(input.utilization ? { utilization: input.utilization } : {}) });
   const replicas = new Map(agents.agents.map((d) => [d.agent, d.to]));
@@ -113,7 +115,8 @@ export function planScaling(input: { policy: PolicySet; observed: ObservedState;
     agentChanges,
     nodes,
     forecasts: [...agents.forecasts, ...pools.forecasts].sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
-    warnings: [...agents.warnings, ...pools.warnings],
+    warnings: [...agents.warnings, ...pools.warnings, ...[anomalyBudgetWarning(base.anomalies)].filter((w) => w !== undefined)],
+    anomalies: sortAnomalies([...agents.anomalies, ...pools.anomalies]),
     decisions: { pools: pools.pools, agents: agents.agents },
   };
 }

@@ -39,6 +39,8 @@ export interface PlanInput {
   forecast?: ForecastFn;
   /** Real use per agent for `utilization` metric sources (src/metrics/utilization.ts); recorded in the plan's inputs. */
   utilization?: UtilizationData | undefined;
+  /** Check the policies' metrics for anomalies (default true; qm simulate and apply's re-plan need none). */
+  anomalies?: boolean;
 }
 
 export interface PlanOutput {
@@ -51,7 +53,7 @@ export interface PlanOutput {
 export function makePlan(input: PlanInput): PlanOutput {
   const { observed } = input;
   // Node counts and replicas first (the autoscaler), so placement sees the nodes and instances it decided.
-  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, utilization: input.utilization, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
+  const scaling = planScaling({ policy: input.policy, observed, now: input.now, metrics: input.metrics ?? {}, forecast: input.forecast ?? defaultForecast, utilization: input.utilization, ...(input.anomalies === false ? { anomalies: false } : {}), ...(input.seed !== undefined ? { seed: input.seed } : {}) });
   const { policy, nodes } = scaling;
   const changes = scaling.nodeChanges;
   const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
@@ -91,7 +93,7 @@ export function makePlan(input: PlanInput): PlanOutput {
     scaleAgent: count(actions, 'scaleAgent'),
     blocked: blocked.length,
   };
-  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: scaling.forecasts as unknown[], warnings };
+  const body = { formatVersion: PLAN_FORMAT_VERSION, createdAt: input.now, inputs, changes: actions.length > 0, summary, actions, blocked, pools, quotas, forecasts: scaling.forecasts as unknown[], warnings, ...(scaling.anomalies.length ? { anomalies: scaling.anomalies } : {}) };
   const { formatVersion, ...rest } = body;
   const plan: Plan = { formatVersion, planId: planIdOf(body), ...rest };
   return { plan, decisions: result.decisions };

@@ -48,6 +48,10 @@ export class ServeMetrics implements TelemetrySink {
   readonly agentUsage = new Gauge({ name: 'qm_agent_usage', help: 'Real use summed over the instances of each agent whose use the driver measured at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices. Absent when none was measured.', labelNames: ['agent', 'resource'], registers: this.r });
   readonly agentMeasured = new Gauge({ name: 'qm_agent_measured_instances', help: 'Running instances of each agent whose real use the driver measured at the last reconcile (qm_agent_usage sums over these).', labelNames: ['agent'], registers: this.r });
   readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.r });
+  readonly anomaly = new Gauge({ name: 'qm_anomaly', help: "1 while a ScalingPolicy's metric is outside its forecast's prediction interval for its last samples (spec.anomalies), 0 once it is back (for series that were out since this replica leads).", labelNames: ['policy', 'series'], registers: this.r });
+  readonly anomalyDeviation = new Gauge({ name: 'qm_anomaly_deviation', help: "How far an anomalous metric's latest sample is from its forecast, in prediction-interval half-widths (1 = on the bound; negative below).", labelNames: ['policy', 'series'], registers: this.r });
+  /** Series reported anomalous since this replica leads: they read 0 once back inside, so a graph shows the end. */
+  private readonly anomalySeen = new Map<string, { policy: string; series: string }>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) {
@@ -89,7 +93,7 @@ export class ServeMetrics implements TelemetrySink {
    * disappeared from the policy does not linger; all of it is synchronous, so no scrape sees half.
    */
   fleet(plan: Plan, observed: ObservedState): void {
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, ...this.usageGauges()]) g.reset();
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, ...this.usageGauges()]) g.reset();
     this.usage(observed);
     let driftInstances = 0;
     const toPlace = new Map<string, number>();
@@ -143,11 +147,27 @@ export class ServeMetrics implements TelemetrySink {
       const values = { lower: last.lower, mean: last.value, upper: last.upper };
       for (const bound of BOUNDS) if (Number.isFinite(values[bound])) this.forecast.set({ policy: f.policy, bound }, values[bound]);
     }
+    this.anomalies(plan);
+  }
+
+  /** qm_anomaly and qm_anomaly_deviation: labels are a policy and the metric it reads (bounded by the policy). */
+  private anomalies(plan: Plan): void {
+    const now = new Set<string>();
+    for (const a of plan.anomalies ?? []) {
+      const labels = { policy: a.policy, series: a.metric };
+      const key = `${a.policy}\u0000${a.metric}`;
+      now.add(key);
+      this.anomalySeen.set(key, labels);
+      this.anomaly.set(labels, 1);
+      if (Number.isFinite(a.deviation)) this.anomalyDeviation.set(labels, a.deviation);
+    }
+    for (const [key, labels] of this.anomalySeen) if (!now.has(key)) this.anomaly.set(labels, 0);
   }
 
   /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
   clearFleet(): void {
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.driverUp, ...this.usageGauges()]) g.reset();
+    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, this.driverUp, ...this.usageGauges()]) g.reset();
+    this.anomalySeen.clear();
     this.drift.set(0);
     this.driftPools.set(0);
   }

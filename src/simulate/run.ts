@@ -73,7 +73,7 @@ export function simulateRun(input: RunInput): SimRun {
     const t = input.from + k * step;
     const now = iso(t);
     fleet.advance(t);
-    const { plan } = makePlan({ policy, observed: fleet.observed(), now, policyDigest: input.policyDigest, gitCommit: input.commit, source: 'simulate', stateId: null, metrics: metricsAt(input.history, t), ...(input.forecast ? { forecast: input.forecast } : {}) });
+    const { plan } = makePlan({ policy, observed: fleet.observed(), now, policyDigest: input.policyDigest, gitCommit: input.commit, source: 'simulate', stateId: null, metrics: metricsAt(input.history, t), anomalies: false, ...(input.forecast ? { forecast: input.forecast } : {}) });
     const counts = fleet.apply(plan, t);
     totals.scaleActions += counts.scaleActions;
     totals.moves += counts.moves;

@@ -11,6 +11,7 @@ import type {
   QuotaSummary,
   Resources,
 } from '../../src/render/plan/types.js';
+import type { PlanAnomaly } from '../../src/model/plan.js';
 
 type Unnumbered = PlanAction extends infer A ? (A extends PlanAction ? Omit<A, 'id'> : never) : never;
 
@@ -194,4 +195,33 @@ export function hugePlan(actions: number, blocked = 0): Plan {
   }
   for (let i = 0; i < blocked; i++) b.blocked(`stuck-${i}`, [['InsufficientResource', '0/300 nodes fit: 300 InsufficientResource(cpu)']]);
   return b.build();
+}
+
+/** A plan anomaly: gpu-demand above its forecast for 3 samples (override any field). */
+export function anAnomaly(over: Partial<PlanAnomaly> = {}): PlanAnomaly {
+  return {
+    policy: 'gpu-east',
+    target: { kind: 'Pool', name: 'gpu-east' },
+    source: 'history',
+    series: 'gpu-demand',
+    metric: 'history/gpu-demand',
+    direction: 'above',
+    from: '2026-11-28T09:50:00Z',
+    at: '2026-11-28T10:00:00Z',
+    samples: 3,
+    level: 0.95,
+    model: 'holt-winters(season=1d)',
+    observed: 27,
+    expected: 17,
+    lower: 16,
+    upper: 18,
+    deviation: 10,
+    deviationPercent: 58.8,
+    points: [
+      { timestamp: '2026-11-28T09:50:00Z', value: 26, expected: 16.5, lower: 15.6, upper: 17.4 },
+      { timestamp: '2026-11-28T09:55:00Z', value: 26.5, expected: 16.8, lower: 15.8, upper: 17.8 },
+      { timestamp: '2026-11-28T10:00:00Z', value: 27, expected: 17, lower: 16, upper: 18 },
+    ],
+    ...over,
+  };
 }

@@ -60,6 +60,22 @@ describe('ServeMetrics.fleet', () => {
     expect(sample(t, 'qm_blocked_instances', { agent: 'x', reason: 'NoPoolCanFit' })).toBeUndefined();
   });
 
+  it('qm_anomaly is 1 while a metric is out of its interval and 0 once it is back; qm_anomaly_deviation says how far', async () => {
+    const m = new ServeMetrics({ defaultMetrics: false });
+    const observed: ObservedState = { nodes: [], instances: [], scalingHistory: [] };
+    const anomaly = { policy: 'gpu', target: { kind: 'Pool' as const, name: 'gpu' }, source: 'h', series: 'load', metric: 'h/load', direction: 'below' as const, from: '2026-12-06T09:58:00Z', at: '2026-12-06T10:00:00Z', samples: 3, level: 0.95, model: 'ses', observed: 2, expected: 40, lower: 30, upper: 50, deviation: -3.8, points: [] };
+    m.fleet(plan({ anomalies: [anomaly] }), observed);
+    let t = (await m.text()).body;
+    expect(sample(t, 'qm_anomaly', { policy: 'gpu', series: 'h/load' })).toBe(1);
+    expect(sample(t, 'qm_anomaly_deviation', { policy: 'gpu', series: 'h/load' })).toBe(-3.8);
+    m.fleet(plan({}), observed);
+    t = (await m.text()).body;
+    expect(sample(t, 'qm_anomaly', { policy: 'gpu', series: 'h/load' })).toBe(0);
+    expect(sample(t, 'qm_anomaly_deviation', { policy: 'gpu', series: 'h/load' })).toBeUndefined();
+    m.clearFleet();
+    expect(sample((await m.text()).body, 'qm_anomaly', { policy: 'gpu', series: 'h/load' })).toBeUndefined();
+  });
+
   it('records driver calls, phases, runs and actions', async () => {
     const m = new ServeMetrics({ defaultMetrics: false });
     m.driverCall('docker-east', 'observe', 0.02, false);

@@ -15,7 +15,8 @@ import { exampleFleetRepo, startServe, waitFor, which } from './harness.js';
 
 const PROMTOOL = which('promtool');
 const DIR = path.join(ROOT, 'deploy', 'monitoring');
-const SPEC_FAMILIES = ['qm_reconcile_total', 'qm_reconcile_duration_seconds', 'qm_drift_instances', 'qm_pool_nodes', 'qm_pool_utilization_ratio', 'qm_instances', 'qm_blocked_instances', 'qm_quota_used_ratio', 'qm_forecast', 'qm_driver_up', 'qm_leader'];
+// The SPEC §10 families, and the anomaly ones (issue #15: an alert and a panel for anomalies).
+const SPEC_FAMILIES = ['qm_reconcile_total', 'qm_reconcile_duration_seconds', 'qm_drift_instances', 'qm_pool_nodes', 'qm_pool_utilization_ratio', 'qm_instances', 'qm_blocked_instances', 'qm_quota_used_ratio', 'qm_forecast', 'qm_driver_up', 'qm_leader', 'qm_anomaly', 'qm_anomaly_deviation'];
 
 interface Dashboard {
   panels: { title: string; targets?: { expr: string }[] }[];
@@ -67,14 +68,14 @@ describe('deploy/monitoring', () => {
   it.skipIf(!PROMTOOL)('the alerting rules pass promtool check rules and promtool test rules', () => {
     const check = spawnSync(PROMTOOL!, ['check', 'rules', 'alerts.yaml'], { cwd: DIR, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toMatch(/SUCCESS: 6 rules found/);
+    expect(check.stdout).toMatch(/SUCCESS: 7 rules found/);
     const unit = spawnSync(PROMTOOL!, ['test', 'rules', 'alerts.test.yaml'], { cwd: DIR, encoding: 'utf8' });
     expect(unit.status, unit.stdout + unit.stderr).toBe(0);
   });
 
   it('the alerts cover what the issue asks and use only exported metrics', () => {
     const alerts = rules.groups.flatMap((g) => g.rules);
-    expect(alerts.map((r) => r.alert).sort()).toEqual(['QmBlockedInstances', 'QmDriftNotFixed', 'QmDriverDown', 'QmNoLeader', 'QmQuotaNearLimit', 'QmReconcileFailing']);
+    expect(alerts.map((r) => r.alert).sort()).toEqual(['QmBlockedInstances', 'QmDriftNotFixed', 'QmDriverDown', 'QmMetricAnomaly', 'QmNoLeader', 'QmQuotaNearLimit', 'QmReconcileFailing']);
     const names = exported();
     for (const r of alerts) for (const n of qmNames(r.expr)) expect(names.has(n), `${r.alert}: ${n} is not exported`).toBe(true);
   });

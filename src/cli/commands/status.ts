@@ -1,6 +1,6 @@
 /**
  * `qm status [DIR] [--format text|json] [--state LOC]`: drivers' health, locks, the last apply,
- * pools, nodes, utilisation, quotas, drift. A driver that is down is shown unhealthy and the rest
+ * pools, nodes, utilisation, quotas, anomalies, drift. A driver that is down is shown unhealthy and the rest
  * is shown as far as it can be observed; drift is then unknown, as it is when a node could not be
  * observed (not ready: an engine that does not answer), since what runs there cannot be seen.
  * Duplicates (the same instance on two nodes, one copy to remove) are told apart from instances
@@ -19,7 +19,7 @@ function human(key: string, v: number): string {
   if (key === 'networkMbps') return `${v}Mbps`;
   return String(v);
 }
-import type { Plan } from '../../model/plan.js';
+import type { Plan, PlanAnomaly } from '../../model/plan.js';
 import type { ObservedInstance } from '../../model/state.js';
 import { instancesAfter } from '../../planner/usage.js';
 import { loadValidPolicy, runPlan } from '../../engine/plan.js';
@@ -143,6 +143,8 @@ export function statusJson(r: StatusReport): unknown {
     quotas: plan ? plan.quotas : null,
     usage: usageJson(observed),
     drift: drift(),
+    // Metrics outside their forecast's interval (docs/forecasting.md#anomalies); null when no plan could be made.
+    anomalies: plan ? (plan.anomalies ?? []) : null,
     drivers: r.drivers,
     locks: r.locks,
     lastApply: r.lastApply ?? null,
@@ -219,6 +221,7 @@ export function statusText(r: StatusReport, c: Palette): string {
   }
   const usage = usageText(observed, c);
   if (usage) out.push(usage.replace(/\n$/, ''));
+  if (plan?.anomalies?.length) out.push('', c.bold('Anomalies'), ...anomaliesText(plan.anomalies, c));
   out.push('', c.bold('Drift'));
   if (!plan) out.push(`  ${c.yellow('unknown')}: ${unobserved(observed.failed)} — see Drivers above; qm plan and qm apply need every driver`);
   else if (partial.length) out.push(`  ${c.yellow('unknown')}: ${unobserved([], partial)} — qm plan would place copies elsewhere of what it cannot see; once the nodes are back, qm plan removes the older copies as duplicates`);
@@ -229,6 +232,14 @@ export function statusText(r: StatusReport, c: Palette): string {
     out.push(`  ${c.yellow('drift')}: ${parts.join(', ')}${s.blocked ? `; ${s.blocked} blocked` : ''} — qm plan shows the changes, qm apply or qm reconcile --mode fix makes them`);
   }
   return out.join('\n') + '\n';
+}
+
+/** One line per anomaly: the metric, which way and since when, how far out now. */
+export function anomaliesText(list: readonly PlanAnomaly[], c: Palette): string[] {
+  return list.map((a) => {
+    const pct = a.deviationPercent !== undefined ? `, ${a.deviationPercent > 0 ? '+' : ''}${a.deviationPercent}%` : '';
+    return `  ${c.yellow('!')} ${a.metric.padEnd(24)} ${a.direction} its forecast since ${a.from} (${a.samples} samples): ${a.observed} at ${a.at}, expected ${a.expected} (${a.lower} to ${a.upper}), ${Math.abs(a.deviation)} half-widths out${pct}  ${c.dim(`ScalingPolicy ${a.policy}`)}`;
+  });
 }
 
 /** Exit 0 whenever the status could be shown, a driver being down included (it is shown unhealthy). */

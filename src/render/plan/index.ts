@@ -28,3 +28,4 @@ export { renderText, type TextOptions } from './text.js';
 export { renderMarkdown, GITHUB_COMMENT_LIMIT, type MarkdownOptions } from './markdown.js';
 export { renderPlanJson, canonicalPlan } from './json.js';
 export * from './types.js';
+export { anomaliesOf, anomaliesMarkdownSection, anomaliesTextSection } from './anomalies.js';

@@ -9,7 +9,7 @@ import type { Plan } from './types.js';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const PLAN_KEYS = ['formatVersion', 'planId', 'createdAt', 'inputs', 'changes', 'summary', 'actions', 'blocked', 'pools', 'quotas', 'forecasts', 'warnings'];
+const PLAN_KEYS = ['formatVersion', 'planId', 'createdAt', 'inputs', 'changes', 'summary', 'actions', 'blocked', 'pools', 'quotas', 'forecasts', 'warnings', 'anomalies'];
 const INPUT_KEYS = ['policyDigest', 'gitCommit', 'stateFingerprint', 'now'];
 const SUMMARY_KEYS = ['place', 'move', 'evict', 'remove', 'scalePool', 'scaleAgent', 'blocked'];
 const BLOCKED_KEYS = ['instance', 'agent', 'reasons'];
@@ -20,6 +20,8 @@ const QUOTA_KEYS = ['name', 'used', 'limits'];
 const FORECAST_KEYS = ['target', 'series', 'model', 'horizon', 'step', 'origin', 'points', 'history', 'capacity'];
 const POINT_KEYS = ['timestamp', 'value', 'lower', 'upper'];
 const TARGET_KEYS = ['kind', 'name'];
+const ANOMALY_KEYS = ['policy', 'target', 'source', 'series', 'metric', 'direction', 'from', 'at', 'samples', 'level', 'model', 'observed', 'expected', 'lower', 'upper', 'deviation', 'deviationPercent', 'points'];
+const ANOMALY_POINT_KEYS = ['timestamp', 'value', 'expected', 'lower', 'upper'];
 
 /** Fields this qm does not know (added by a newer minor): every object's keys by name, all the way down. */
 function sortedDeep(v: unknown): unknown {
@@ -60,6 +62,10 @@ function forecast(f: unknown): unknown {
   });
 }
 
+function anomaly(a: unknown): unknown {
+  return ordered(a, ANOMALY_KEYS, (k, x) => (k === 'target' ? ordered(x, TARGET_KEYS) : k === 'points' ? list(x, (p) => ordered(p, ANOMALY_POINT_KEYS)) : x));
+}
+
 /** The plan as a value with canonical key order. */
 export function canonicalPlan(plan: Plan): unknown {
   return ordered(plan, PLAN_KEYS, (k, x) => {
@@ -72,6 +78,7 @@ export function canonicalPlan(plan: Plan): unknown {
       case 'quotas': return list(x, (q) => ordered(q, QUOTA_KEYS, (qk, qx) => (qk === 'used' || qk === 'limits' ? resources(qx) : qx)));
       case 'forecasts': return list(x, forecast);
       case 'warnings': return list(x, (w) => ordered(w, CODE_MESSAGE));
+      case 'anomalies': return list(x, anomaly);
       default: return x;
     }
   });

@@ -1,8 +1,9 @@
 /**
- * The plan as a GitHub pull-request comment: title, summary table, warnings, blocked instances,
+ * The plan as a GitHub pull-request comment: title, summary table, warnings, anomalies, blocked instances,
  * collapsible details per pool, quotas, forecasts, footer. A plan too large for one comment keeps
  * the summary and shows as many details as fit, cut between whole items, with a pointer to the full plan.
  */
+import { anomaliesMarkdownSection, anomaliesOf } from './anomalies.js';
 import { groupByPool } from './groups.js';
 import { linkOrCode, thousands } from './markdown-escape.js';
 import {
@@ -64,13 +65,14 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const summary = summaryTable(plan);
   const quotas = quotasSection(plan);
   const forecasts = forecastsSection(plan);
+  const anomalies = anomaliesOf(plan);
   const footer = footerSection(plan);
   // Rows and items are rendered once: fitting the comment to size tries several counts of them.
   const rows = groups.map((g) => g.actions.map(actionRow));
   const items = plan.blocked.map(blockedItem);
   const pools = groups.length > 0 ? [POOLS_HEADING, ...groups.map((g, i) => poolDetails(g, g.actions.length, rows[i]))] : [];
   const assemble = (xs: string[]) => xs.filter((x) => x !== '').join(SEP) + '\n';
-  const full = assemble([title, summary, warningsSection(warnings), blockedSection(plan.blocked, plan.blocked.length, items), ...pools, quotas, forecasts, footer]);
+  const full = assemble([title, summary, warningsSection(warnings), anomaliesMarkdownSection(plan), blockedSection(plan.blocked, plan.blocked.length, items), ...pools, quotas, forecasts, footer]);
   if (full.length <= maxLength) return full;
 
   // Too long: the title, summary table, footer and note always stay; the rest is filled in by priority.
@@ -80,6 +82,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
       `${thousands(actionsTotal)} of ${thousands(actionsTotal)} actions shown`,
       `${thousands(plan.blocked.length)} of ${thousands(plan.blocked.length)} blocked instances shown`,
       `${thousands(warnings.length)} of ${thousands(warnings.length)} warnings shown`,
+      `${thousands(anomalies.length)} of ${thousands(anomalies.length)} anomalies shown`,
       'quotas left out',
       'forecasts left out',
     ],
@@ -99,6 +102,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   const quotasText = take(quotas);
   const w = fitList((n) => warningsSection(warnings, n), warnings.length, 0.25);
+  const an = fitList((n) => anomaliesMarkdownSection(plan, n), anomalies.length, 0.25);
   const b = fitList((n) => blockedSection(plan.blocked, n, items), plan.blocked.length, 0.5);
   const forecastsText = take(forecasts);
   const poolTexts: string[] = [];
@@ -122,8 +126,9 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   if (actionsShown < actionsTotal) left.push(`${thousands(actionsShown)} of ${thousands(actionsTotal)} actions shown`);
   if (b.shown < plan.blocked.length) left.push(`${thousands(b.shown)} of ${thousands(plan.blocked.length)} blocked instances shown`);
   if (w.shown < warnings.length) left.push(`${thousands(w.shown)} of ${thousands(warnings.length)} warnings shown`);
+  if (an.shown < anomalies.length) left.push(`${thousands(an.shown)} of ${thousands(anomalies.length)} anomalies shown`);
   if (quotas !== '' && quotasText === '') left.push('quotas left out');
   if (forecasts !== '' && forecastsText === '') left.push('forecasts left out');
   const note = truncationNote(left, maxLength, options.fullPlanUrl);
-  return assemble([title, summary, w.text, b.text, ...poolTexts, quotasText, forecastsText, footer, note]);
+  return assemble([title, summary, w.text, an.text, b.text, ...poolTexts, quotasText, forecastsText, footer, note]);
 }

@@ -21,6 +21,7 @@ import {
   shortDigest,
   summaryPhrase,
 } from './describe.js';
+import { anomaliesTextSection } from './anomalies.js';
 import { phases } from './groups.js';
 import { gpuSentence, gpuToShow } from './gpu.js';
 import type { Plan, PlanAction, PlanForecast } from './types.js';
@@ -239,6 +240,7 @@ export function renderText(plan: Plan, c: Palette, options: TextOptions = {}): s
     poolsSection(plan, c),
     quotasSection(plan, c, width),
     forecastsSection(plan, c),
+    anomaliesTextSection(plan, c, clean),
     warningsSection(plan, c, width),
     [summaryLine(plan, c)],
   ].filter((s) => s.length > 0);

@@ -185,6 +185,29 @@ export interface PlanWarning {
   message: string;
 }
 
+/** A metric outside its forecast's interval for `samples` samples in a row (plan JSON `anomalies`, a 1.x addition). */
+export interface PlanAnomaly {
+  policy: string;
+  target?: { kind: string; name: string };
+  source: string;
+  series: string;
+  metric: string;
+  direction: 'above' | 'below';
+  from: string;
+  at: string;
+  samples: number;
+  level: number;
+  model: string;
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** In interval half-widths from the forecast, negative below. */
+  deviation: number;
+  deviationPercent?: number;
+  points?: { timestamp: string; value: number; expected: number; lower: number; upper: number }[];
+}
+
 export interface Plan {
   formatVersion: string;
   planId: string;
@@ -199,4 +222,6 @@ export interface Plan {
   /** Loose objects (the schema only says "object"): read them through asForecast. */
   forecasts?: readonly unknown[];
   warnings?: PlanWarning[];
+  /** Read through anomaliesOf (anomalies.ts), which skips entries of an unknown shape. */
+  anomalies?: readonly unknown[];
 }
