@@ -11,13 +11,13 @@
  *
  * Run from the repository root after `npm run build` (or `npm run bench -- packing [options]`):
  *   node bench/out/tsc/bench/scheduler/packing.js [--variants default,gpushare40] [--algorithms greedy,spread]
- *     [--seeds 42-51|42,43] [--variant-seed 1] [--timing] [--keep DIR] [--json FILE]
+ *     [--seeds 42-51|42,43] [--variant-seed 1] [--agent-names shape|arrival] [--timing] [--keep DIR] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arrivals, groupAgents, parseNodeCsv, repoFiles, snapshotOf, writeRepo, type NodeRow } from './fleet-repo.js';
+import { arrivals, groupAgents, parseNodeCsv, repoFiles, snapshotOf, writeRepo, type AgentNaming, type NodeRow } from './fleet-repo.js';
 import { generateVariant, parsePodCsv, VARIANT_NAMES } from './variants.js';
 
 const ALGORITHMS = ['best-fit-decreasing', 'greedy', 'spread', 'round-robin', 'consistent-hash'];
@@ -27,7 +27,7 @@ function options(argv: string[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --timing, --keep, --json`);
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --agent-names, --timing, --keep, --json`);
     const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
     if (v !== undefined) o[k] = v;
     else if (k === 'timing') o[k] = '1';
@@ -115,6 +115,8 @@ function main(): void {
   const algorithms = (o.algorithms ?? ALGORITHMS.join(',')).split(',');
   const seeds = seedList(o.seeds ?? '42-51');
   const variantSeed = Number(o['variant-seed'] ?? 1);
+  const agentNames = (o['agent-names'] ?? 'shape') as AgentNaming;
+  if (agentNames !== 'shape' && agentNames !== 'arrival') throw new Error(`--agent-names is shape or arrival, not "${agentNames}"`);
   const base = parsePodCsv(readFileSync(join(data, 'openb_pod_list_default.csv'), 'utf8'));
   const nodes: NodeRow[] = parseNodeCsv(readFileSync(join(data, 'openb_node_list_gpu_node.csv'), 'utf8'));
   const capacity = nodes.reduce((s, n) => s + n.gpus * 1000, 0);
@@ -125,7 +127,7 @@ function main(): void {
   writeFileSync(snapshot, snapshotOf(nodes));
   const results: Record<string, Record<string, PlanResult[]>> = {};
   const batches: Record<string, { pods: number; agents: number }[]> = {};
-  console.error(`packing: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs; variants ${variants.join(' ')}; algorithms ${algorithms.join(' ')}; seeds ${seeds.join(' ')}; work dir ${work}`);
+  console.error(`packing: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs; variants ${variants.join(' ')}; algorithms ${algorithms.join(' ')}; seeds ${seeds.join(' ')}; agent names by ${agentNames}; work dir ${work}`);
   try {
     for (const variant of variants) {
       const pods = generateVariant(base, variant, variantSeed);
@@ -133,10 +135,10 @@ function main(): void {
       batches[variant] = [];
       for (const seed of seeds) {
         const batch = arrivals(pods, seed, capacity);
-        batches[variant].push({ pods: batch.length, agents: groupAgents(batch).length });
+        batches[variant].push({ pods: batch.length, agents: groupAgents(batch, agentNames).length });
         for (const algorithm of algorithms) {
           const dir = join(work, `${variant}-${seed}-${algorithm}`);
-          writeRepo(dir, repoFiles(batch, nodes, { algorithm, seed }));
+          writeRepo(dir, repoFiles(batch, nodes, { algorithm, seed, agentNames }));
           const r = runPlan(cli, dir, snapshot, capacity);
           (results[variant][algorithm] ??= []).push(r);
           console.error(`  ${variant} seed ${seed} ${algorithm}: ${r.allocatedPercent.toFixed(2)} % GPU allocated, ${r.placed}/${batch.length} placed, ${r.seconds.toFixed(2)} s`);
@@ -148,7 +150,7 @@ function main(): void {
     if (!o.keep) rmSync(work, { recursive: true, force: true });
   }
   print(variants, algorithms, seeds, results, batches, pub, o.timing === '1');
-  if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, results, batches }, null, 1) + '\n');
+  if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, agentNames, results, batches }, null, 1) + '\n');
 }
 
 function print(
