@@ -12,6 +12,7 @@
  * Run from the repository root after `npm run build` (or `npm run bench -- packing [options]`):
  *   node bench/out/tsc/bench/scheduler/packing.js [--variants default,gpushare40] [--algorithms greedy,spread]
  *     [--seeds 42-51|42,43] [--variant-seed 1] [--agent-names shape|arrival] [--timing] [--keep DIR] [--json FILE]
+ *   node bench/out/tsc/bench/scheduler/packing.js --report a.json,b.json [--timing]   # tables of earlier runs
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ function options(argv: string[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --agent-names, --timing, --keep, --json`);
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --agent-names, --timing, --keep, --json, --report`);
     const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
     if (v !== undefined) o[k] = v;
     else if (k === 'timing') o[k] = '1';
@@ -102,6 +103,11 @@ function runPlan(cli: string, dir: string, snapshot: string, capacityMilli: numb
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+/** Mean of the figures a run recorded (runs merged by --report may lack some): undefined when none. */
+const meanOf = (xs: (number | null | undefined)[]): number | undefined => {
+  const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return ok.length ? mean(ok) : undefined;
+};
 
 function main(): void {
   const o = options(process.argv.slice(2));
@@ -111,6 +117,7 @@ function main(): void {
   const data = join(root, 'bench/data/alibaba-gpu-v2023');
   if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js not found: run `npm run build` and start from the repository root');
   if (!existsSync(data)) throw new Error('bench/data/alibaba-gpu-v2023 not found: start from the repository root');
+  if (o.report) return report(o.report.split(','), published(data), o.timing === '1');
   const variants = (o.variants ?? VARIANT_NAMES.join(',')).split(',');
   const algorithms = (o.algorithms ?? ALGORITHMS.join(',')).split(',');
   const seeds = seedList(o.seeds ?? '42-51');
@@ -141,7 +148,9 @@ function main(): void {
           writeRepo(dir, repoFiles(batch, nodes, { algorithm, seed, agentNames }));
           const r = runPlan(cli, dir, snapshot, capacity);
           (results[variant][algorithm] ??= []).push(r);
-          console.error(`  ${variant} seed ${seed} ${algorithm}: ${r.allocatedPercent.toFixed(2)} % GPU allocated, ${r.placed}/${batch.length} placed, ${r.seconds.toFixed(2)} s`);
+          console.error(`  ${variant} seed ${seed} ${algorithm}: ${r.allocatedPercent.toFixed(2)} % GPU allocated, ${r.placed}/${batch.length} placed, free ${r.freeGpus.toFixed(1)} GPUs (stranded ${r.strandedGpus.toFixed(1)}, fragmented ${r.fragmentedGpus.toFixed(1)}), ${r.seconds.toFixed(2)} s`);
+          // Raw figures after every run, so a long run that is stopped keeps what it measured.
+          if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, agentNames, results, batches }, null, 1) + '\n');
           if (!o.keep) rmSync(dir, { recursive: true, force: true });
         }
       }
@@ -151,6 +160,24 @@ function main(): void {
   }
   print(variants, algorithms, seeds, results, batches, pub, o.timing === '1');
   if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, agentNames, results, batches }, null, 1) + '\n');
+}
+
+interface RawFile {
+  seeds: number[];
+  results: Record<string, Record<string, PlanResult[]>>;
+  batches: Record<string, { pods: number; agents: number }[]>;
+}
+
+/** `--report a.json,b.json`: the tables of earlier runs (their --json files) merged, without planning. */
+function report(files: string[], pub: Map<string, Map<string, number>>, timing: boolean): void {
+  const raw = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawFile);
+  const results = Object.assign({}, ...raw.map((r) => r.results)) as RawFile['results'];
+  const batches = Object.assign({}, ...raw.map((r) => r.batches)) as RawFile['batches'];
+  const known: string[] = [...VARIANT_NAMES];
+  const variants = Object.keys(results).sort((a, b) => known.indexOf(a) - known.indexOf(b));
+  const algorithms = ALGORITHMS.filter((a) => variants.every((v) => results[v]![a]?.length));
+  const seeds = [...new Set(raw.flatMap((r) => r.seeds))].sort((a, b) => a - b);
+  print(variants, algorithms, seeds, results, batches, pub, timing);
 }
 
 function print(
@@ -178,7 +205,7 @@ function print(
   for (const v of variants) {
     const cells = algorithms.map((a) => {
       const rs = results[v]![a]!;
-      return `${f(mean(rs.map((r) => r.freeGpus)))} (${f(mean(rs.map((r) => r.strandedGpus)))} / ${f(mean(rs.map((r) => r.fragmentedGpus)))})`;
+      return `${f(meanOf(rs.map((r) => r.freeGpus)))} (${f(meanOf(rs.map((r) => r.strandedGpus)))} / ${f(meanOf(rs.map((r) => r.fragmentedGpus)))})`;
     });
     console.log(`| ${v} | ${cells.join(' | ')} |`);
   }
