@@ -171,11 +171,13 @@ interface RawFile {
 /** `--report a.json,b.json`: the tables of earlier runs (their --json files) merged, without planning. */
 function report(files: string[], pub: Map<string, Map<string, number>>, timing: boolean): void {
   const raw = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawFile);
-  const results = Object.assign({}, ...raw.map((r) => r.results)) as RawFile['results'];
+  // Files may hold different algorithms of the same variant: merge per variant.
+  const results: RawFile['results'] = {};
+  for (const r of raw) for (const [v, byAlg] of Object.entries(r.results)) Object.assign((results[v] ??= {}), byAlg);
   const batches = Object.assign({}, ...raw.map((r) => r.batches)) as RawFile['batches'];
   const known: string[] = [...VARIANT_NAMES];
   const variants = Object.keys(results).sort((a, b) => known.indexOf(a) - known.indexOf(b));
-  const algorithms = ALGORITHMS.filter((a) => variants.every((v) => results[v]![a]?.length));
+  const algorithms = ALGORITHMS.filter((a) => variants.some((v) => results[v]![a]?.length));
   const seeds = [...new Set(raw.flatMap((r) => r.seeds))].sort((a, b) => a - b);
   print(variants, algorithms, seeds, results, batches, pub, timing);
 }
@@ -195,7 +197,7 @@ function print(
   console.log(`|---|---:|${algorithms.map(() => '---:').join('|')}|${PUBLISHED.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const b = batches[v]!;
-    const ours = algorithms.map((a) => f(mean(results[v]![a]!.map((r) => r.allocatedPercent))));
+    const ours = algorithms.map((a) => f(meanOf((results[v]![a] ?? []).map((r) => r.allocatedPercent))));
     const theirs = PUBLISHED.map((p) => f(pub.get(v)?.get(p)));
     console.log(`| ${v} | ${Math.round(mean(b.map((x) => x.pods)))} / ${Math.round(mean(b.map((x) => x.agents)))} | ${ours.join(' | ')} | ${theirs.join(' | ')} |`);
   }
@@ -204,7 +206,7 @@ function print(
   console.log(`|---|${algorithms.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const cells = algorithms.map((a) => {
-      const rs = results[v]![a]!;
+      const rs = results[v]![a] ?? [];
       return `${f(meanOf(rs.map((r) => r.freeGpus)))} (${f(meanOf(rs.map((r) => r.strandedGpus)))} / ${f(meanOf(rs.map((r) => r.fragmentedGpus)))})`;
     });
     console.log(`| ${v} | ${cells.join(' | ')} |`);
@@ -215,8 +217,8 @@ function print(
   console.log(`|---|---:|${algorithms.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const cells = algorithms.map((a) => {
-      const s = results[v]![a]!.map((r) => r.seconds);
-      return `${mean(s).toFixed(2)} / ${Math.max(...s).toFixed(2)}`;
+      const s = (results[v]![a] ?? []).map((r) => r.seconds);
+      return s.length ? `${mean(s).toFixed(2)} / ${Math.max(...s).toFixed(2)}` : '–';
     });
     console.log(`| ${v} | ${Math.round(mean(batches[v]!.map((x) => x.pods)))} | ${cells.join(' | ')} |`);
   }
