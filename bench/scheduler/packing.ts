@@ -192,7 +192,7 @@ function print(
   timing: boolean,
 ): void {
   const f = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(1));
-  console.log(`GPU capacity allocated after arriving demand reached 100 % of capacity (%, mean of seeds ${seeds[0]}–${seeds.at(-1)}); ours through \`qm plan\`, published from the FGD simulator\n`);
+  console.log(`GPU capacity allocated after arriving demand reached 100 % of capacity (%, ${seeds.length === 1 ? `seed ${seeds[0]}` : `mean of seeds ${seeds[0]}–${seeds.at(-1)}`}); ours through \`qm plan\`, published from the FGD simulator\n`);
   console.log(`| variant | pods / agents | ${algorithms.join(' | ')} | ${PUBLISHED.map((p) => p.slice(3)).join(' | ')} |`);
   console.log(`|---|---:|${algorithms.map(() => '---:').join('|')}|${PUBLISHED.map(() => '---:').join('|')}|`);
   for (const v of variants) {
@@ -201,7 +201,7 @@ function print(
     const theirs = PUBLISHED.map((p) => f(pub.get(v)?.get(p)));
     console.log(`| ${v} | ${Math.round(mean(b.map((x) => x.pods)))} / ${Math.round(mean(b.map((x) => x.agents)))} | ${ours.join(' | ')} | ${theirs.join(' | ')} |`);
   }
-  console.log('\nFree GPUs after the plan, and of them stranded / fragmented (pool `gpu` figures of the plan, mean of seeds)\n');
+  console.log('\nFree GPUs after the plan, and of them stranded / fragmented (the plan\'s `pools[].gpu` figures)\n');
   console.log(`| variant | ${algorithms.join(' | ')} |`);
   console.log(`|---|${algorithms.map(() => '---:').join('|')}|`);
   for (const v of variants) {
