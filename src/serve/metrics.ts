@@ -27,6 +27,7 @@ export class ServeMetrics implements TelemetrySink {
 
   readonly reconcileTotal = new Counter({ name: 'qm_reconcile_total', help: 'Reconcile runs by result: ok (in sync or fixed), drift (left in report mode), failed (actions failed), error (the run failed).', labelNames: ['result'], registers: this.r });
   readonly reconcileDuration = new Histogram({ name: 'qm_reconcile_duration_seconds', help: 'Duration of a whole reconcile run (lock, plan, apply) in seconds.', buckets: RUN_BUCKETS, registers: this.r });
+  readonly planReused = new Counter({ name: 'qm_plan_reused_total', help: 'Reconcile runs that reused the previous plan instead of planning again: nothing it is made from changed (policy files, Git commit, observed fleet) and it depends on no clock (docs/serve.md).', registers: this.r });
   readonly planDuration = new Histogram({ name: 'qm_plan_duration_seconds', help: 'Duration of planning (load, observe, schedule) within a reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
   readonly applyDuration = new Histogram({ name: 'qm_apply_duration_seconds', help: 'Duration of applying a plan within a fix-mode reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
   readonly actionsTotal = new Counter({ name: 'qm_actions_total', help: 'Plan actions applied, by action type and result (ok, failed, skipped, cancelled, pending).', labelNames: ['type', 'result'], registers: this.r });

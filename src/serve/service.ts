@@ -8,6 +8,8 @@ import { simpleGit } from 'simple-git';
 import { isTransient, reconcileOnce } from '../engine/reconcile.js';
 import type { ReconcileMode, ReconcileRun } from '../engine/reconcile.js';
 import type { ValidPolicy } from '../engine/plan.js';
+import type { ReusablePlan } from '../engine/plan-reuse.js';
+import type { PolicyCache } from '../engine/policy.js';
 import { StorePort } from '../engine/store-port.js';
 import { QmError } from '../model/errors.js';
 import type { StateStore } from '../state/store.js';
@@ -28,6 +30,8 @@ export interface ServiceOptions {
   metrics: ServeMetrics;
   /** The policy read at start-up (used by the first run when no pull comes before it). */
   loaded?: ValidPolicy | undefined;
+  /** The validation of the policy files, kept between runs (filled by the start-up load when it used it). */
+  policyCache?: PolicyCache | undefined;
 }
 
 /** What /readyz answers. */
@@ -44,16 +48,22 @@ export class Service {
   /** Aborted by a second signal: the apply in flight then stops starting actions. */
   readonly abortApply = new AbortController();
   private loaded: ValidPolicy | undefined;
+  private readonly policyCache: PolicyCache;
   private firstRunDone = false;
   private triedLeading = false;
   private lastError: string | undefined;
+  /** The last plan made (not reused), its input key and when it was made (performance.now ms). */
+  private lastPlan: (ReusablePlan & { madeAt: number }) | undefined;
 
   constructor(private readonly o: ServiceOptions) {
     this.port = new StorePort(o.store);
     this.loaded = o.loaded;
+    this.policyCache = o.policyCache ?? {};
     this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => {
       o.metrics.leader.set(leader ? 1 : 0);
       if (!leader) o.metrics.clearFleet();
+      // Another replica may have changed the fleet meanwhile (its observation would show it, but be plain about it).
+      this.lastPlan = undefined;
     });
   }
 
@@ -118,8 +128,12 @@ export class Service {
     const loaded = this.loaded;
     this.loaded = undefined;
     let result: ReconcileResult;
+    const previous = this.reusable();
+    this.lastPlan = undefined;
     try {
-      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded });
+      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded, reuse: { previous }, policyCache: this.policyCache });
+      if (run.reused) this.o.metrics.planReused.inc();
+      if (run.inputKey !== undefined) this.lastPlan = { key: run.inputKey, plan: run.plan, madeAt: run.reused && previous ? previous.madeAt : performance.now() };
       result = this.record(run);
       this.firstRunDone = true;
       this.lastError = undefined;
@@ -133,10 +147,23 @@ export class Service {
     this.o.metrics.runEnded(result, seconds, new Date());
   }
 
+  /**
+   * The plan the next run may reuse when nothing it was made from changed (engine/plan-reuse.ts):
+   * the last run's plan if that run succeeded, in fix mode only a plan with nothing to do (a plan
+   * with actions is applied, so the next run must observe the result and plan again), and never
+   * one older than REPLAN_AFTER_MS, so a full plan still runs regularly.
+   */
+  private reusable(): (ReusablePlan & { madeAt: number }) | undefined {
+    const p = this.lastPlan;
+    if (!p || performance.now() - p.madeAt > REPLAN_AFTER_MS) return undefined;
+    if (this.o.mode === 'fix' && p.plan.changes) return undefined;
+    return p;
+  }
+
   private record(run: ReconcileRun): ReconcileResult {
     const { metrics, log } = this.o;
     metrics.fleet(run.plan, run.observed);
-    const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked };
+    const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked, ...(run.reused ? { plan: 'reused' } : {}) };
     if (run.outcome) {
       metrics.applied(run.plan, run.outcome);
       const failed = run.outcome.results.filter((r) => r.status !== 'ok' && r.status !== 'pending');
@@ -157,6 +184,9 @@ export class Service {
     return 'drift';
   }
 }
+
+/** A reused plan is planned afresh at least this often (ms), whatever the inputs say. */
+export const REPLAN_AFTER_MS = 10 * 60_000;
 
 const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const firstLine = (s: string) => s.split('\n')[0] ?? s;

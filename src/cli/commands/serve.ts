@@ -53,13 +53,14 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
 
   return withPolicyErrors(io, async () => {
     // An empty or invalid directory is refused before a state store is opened in it (as qm reconcile does).
-    const loaded = await loadValidPolicy(dir, undefined, { command: 'serve' });
+    const policyCache = {};
+    const loaded = await loadValidPolicy(dir, undefined, { command: 'serve', cache: policyCache });
     const { openStateStore, resolveStateLocation } = await import('../../state/index.js');
     const store = await openStateStore(resolveStateLocation(dir, args.state, io.env));
     const metrics = new ServeMetrics();
     setTelemetry(metrics);
     const holder = `${defaultActor()} (serve)`;
-    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded });
+    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded, policyCache });
     let http;
     try {
       http = await startHttp(listen, { metrics, readiness: () => service.readiness(), log });
