@@ -30,6 +30,8 @@ export interface ServiceOptions {
   metrics: ServeMetrics;
   /** The policy read at start-up (used by the first run when no pull comes before it). */
   loaded?: ValidPolicy | undefined;
+  /** Reuse the previous plan when nothing it is made from changed (default true; QM_SERVE_REUSE_PLAN=off). */
+  reusePlans?: boolean | undefined;
   /** The validation of the policy files, kept between runs (filled by the start-up load when it used it). */
   policyCache?: PolicyCache | undefined;
 }
@@ -155,7 +157,7 @@ export class Service {
    */
   private reusable(): (ReusablePlan & { madeAt: number }) | undefined {
     const p = this.lastPlan;
-    if (!p || performance.now() - p.madeAt > REPLAN_AFTER_MS) return undefined;
+    if (!p || this.o.reusePlans === false || performance.now() - p.madeAt > REPLAN_AFTER_MS) return undefined;
     if (this.o.mode === 'fix' && p.plan.changes) return undefined;
     return p;
   }

@@ -60,7 +60,7 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
     const metrics = new ServeMetrics();
     setTelemetry(metrics);
     const holder = `${defaultActor()} (serve)`;
-    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded, policyCache });
+    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded, policyCache, reusePlans: io.env.QM_SERVE_REUSE_PLAN !== 'off' });
     let http;
     try {
       http = await startHttp(listen, { metrics, readiness: () => service.readiness(), log });
@@ -68,7 +68,7 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
       await store.close();
       throw e;
     }
-    log.log('info', 'qm serve started', { dir, mode, interval_seconds: interval, lease_seconds: lease, listen: http.address, state: store.location, holder, ...(gitPull ? { git_pull: `${gitPull.remote}/${gitPull.branch}` } : {}) });
+    log.log('info', 'qm serve started', { dir, mode, interval_seconds: interval, lease_seconds: lease, ...(io.env.QM_SERVE_REUSE_PLAN === 'off' ? { reuse_plan: 'off' } : {}), listen: http.address, state: store.location, holder, ...(gitPull ? { git_pull: `${gitPull.remote}/${gitPull.branch}` } : {}) });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
