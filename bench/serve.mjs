@@ -133,19 +133,23 @@ async function measure(name, dir, mode, env = {}) {
 }
 
 const results = [];
+// BENCH_SERVE_ONLY: a comma-separated subset of example, big, big-replan (default: all three).
+const only = new Set((process.env.BENCH_SERVE_ONLY ?? 'example,big,big-replan').split(','));
 const example = exampleFleet();
 const big = bigFleet();
 try {
-  results.push(await measure('example fleet (fix mode, in sync after the first run)', example, 'fix'));
+  if (only.has('example')) results.push(await measure('example fleet (fix mode, in sync after the first run)', example, 'fix'));
   // Place the 10,000 instances once, so the window measures the steady state: observe 1,000 nodes and 10,000 instances, plan, nothing to do.
   const t = performance.now();
   const a = spawnSync(process.execPath, [QM, 'apply', '--auto-approve', '--dir', big], { cwd: big, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (a.status !== 0) throw new Error(`qm apply on the 10,000-instance fleet failed: ${a.stderr.slice(-2000)}`);
   const applySeconds = (performance.now() - t) / 1000;
-  const r = await measure('10,000 instances on 1,000 sim nodes (fix mode, in sync)', big, 'fix');
-  r.note = `placed by one qm apply first (${applySeconds.toFixed(0)} s)`;
-  results.push(r);
-  results.push(await measure('10,000 instances, plan reuse off (QM_SERVE_REUSE_PLAN=off: every run plans)', big, 'fix', { QM_SERVE_REUSE_PLAN: 'off' }));
+  if (only.has('big')) {
+    const r = await measure('10,000 instances on 1,000 sim nodes (fix mode, in sync)', big, 'fix');
+    r.note = `placed by one qm apply first (${applySeconds.toFixed(0)} s)`;
+    results.push(r);
+  }
+  if (only.has('big-replan')) results.push(await measure('10,000 instances, plan reuse off (QM_SERVE_REUSE_PLAN=off: every run plans)', big, 'fix', { QM_SERVE_REUSE_PLAN: 'off' }));
 } finally {
   rmSync(example, { recursive: true, force: true });
   rmSync(big, { recursive: true, force: true });
