@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/documents.js';
 import type { Plan } from '../model/plan.js';
-import type { ObservedState } from '../model/state.js';
+import type { ObservedInstance, ObservedState } from '../model/state.js';
 
 /** A plan made earlier, and the key of its inputs (planInputKey). */
 export interface ReusablePlan {
@@ -35,16 +35,13 @@ export function planInputKey(inputs: { policyDigest: string; gitCommit: string |
   const h = createHash('sha256');
   // Plain JSON, not canonical: a driver lists fields in a fixed order, and a different order only costs a re-plan.
   h.update(JSON.stringify([inputs.policyDigest, inputs.gitCommit, inputs.source, inputs.stateId, inputs.warnings]));
-  for (const n of inputs.observed.nodes) h.update(JSON.stringify(n));
-  h.update('\0instances');
-  for (const i of inputs.observed.instances) {
-    if (i.usage === undefined) h.update(JSON.stringify(i));
-    else {
-      const { usage: _usage, ...rest } = i;
-      h.update(JSON.stringify(rest));
-    }
-  }
-  h.update('\0history');
+  h.update(JSON.stringify(inputs.observed.nodes));
+  h.update(JSON.stringify(inputs.observed.instances.map((i) => (i.usage === undefined ? i : withoutUsage(i)))));
   h.update(JSON.stringify(inputs.observed.scalingHistory));
   return `sha256:${h.digest('hex')}`;
+}
+
+function withoutUsage(i: ObservedInstance): Omit<ObservedInstance, 'usage'> {
+  const { usage: _usage, ...rest } = i;
+  return rest;
 }

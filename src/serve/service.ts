@@ -63,6 +63,7 @@ export class Service {
     this.policyCache = o.policyCache ?? {};
     this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => {
       o.metrics.leader.set(leader ? 1 : 0);
+      o.metrics.changed();
       if (!leader) o.metrics.clearFleet();
       // Another replica may have changed the fleet meanwhile (its observation would show it, but be plain about it).
       this.lastPlan = undefined;
@@ -85,6 +86,8 @@ export class Service {
   async run(): Promise<void> {
     while (!this.stopping) {
       await this.tick();
+      // Whatever the tick recorded is in the next scrape (ServeMetrics caches the qm_* text).
+      this.o.metrics.changed();
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.o.intervalMs);
