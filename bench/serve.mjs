@@ -74,6 +74,17 @@ const pct = (xs, p) => {
 };
 const counter = (text, name) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
 
+/**
+ * The machine's own floor: a trivial node:http server in a process of its own ("ok\n"), asked
+ * right after each /metrics request, so that its latency shows what the load alone costs.
+ */
+async function controlServer() {
+  const port = await freePort();
+  const p = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('ok\\n')).listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => p.stdout.once('data', r));
+  return { url: `http://127.0.0.1:${port}/`, stop: () => p.kill('SIGTERM') };
+}
+
 async function measure(name, dir, mode, env = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -90,6 +101,7 @@ async function measure(name, dir, mode, env = {}) {
     }
     // /metrics latency: 300 requests 25 ms apart after the first reconcile (longer than an interval at 10 s).
     const lat = [];
+    const floor = [];
     let bytes = 0;
     let stale = 0;
     for (let i = 0; i < 300; i++) {
@@ -97,6 +109,9 @@ async function measure(name, dir, mode, env = {}) {
       const r = await fetch(`${url}/metrics`);
       const body = await r.text();
       lat.push(performance.now() - t);
+      const c = performance.now();
+      await (await fetch(control.url)).text();
+      floor.push(performance.now() - c);
       if (r.headers.get('x-qm-metrics-age-seconds') !== null) stale++;
       bytes = body.length;
       await sleep(25);
@@ -121,7 +136,7 @@ async function measure(name, dir, mode, env = {}) {
     const perRun = runs > 0 ? cpu / runs : NaN;
     return {
       name, mode, interval: INTERVAL, window: Math.round(wall), runs, reused,
-      metricsP50: pct(lat, 50), metricsP99: pct(lat, 99), metricsMax: Math.max(...lat), stale, exposition: bytes,
+      metricsP50: pct(lat, 50), metricsP99: pct(lat, 99), metricsMax: Math.max(...lat), stale, floorP50: pct(floor, 50), floorP99: pct(floor, 99), exposition: bytes,
       cpuShare: cpu / wall, cpuPerRun: perRun, cpuShareAt1m: perRun / 60,
       rssMean: rss.reduce((a, b) => a + b, 0) / rss.length, rssMax: Math.max(...rss),
       reconcileSeconds: counter(text, 'qm_reconcile_duration_seconds_sum') / Math.max(1, counter(text, 'qm_reconcile_duration_seconds_count')),
@@ -137,6 +152,7 @@ const results = [];
 const only = new Set((process.env.BENCH_SERVE_ONLY ?? 'example,big,big-replan').split(','));
 const example = exampleFleet();
 const big = bigFleet();
+const control = await controlServer();
 try {
   if (only.has('example')) results.push(await measure('example fleet (fix mode, in sync after the first run)', example, 'fix'));
   // Place the 10,000 instances once, so the window measures the steady state: observe 1,000 nodes and 10,000 instances, plan, nothing to do.
@@ -151,12 +167,13 @@ try {
   }
   if (only.has('big-replan')) results.push(await measure('10,000 instances, plan reuse off (QM_SERVE_REUSE_PLAN=off: every run plans)', big, 'fix', { QM_SERVE_REUSE_PLAN: 'off' }));
 } finally {
+  control.stop();
   rmSync(example, { recursive: true, force: true });
   rmSync(big, { recursive: true, force: true });
 }
 
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`${WINDOW} s window at a ${INTERVAL} s interval per fleet; CPU share is of one core (utime+stime from /proc); "at 1m" = CPU per run / 60 s. Load average at the end: ${load}.\n`);
-console.log('| fleet | runs (reused) | reconcile s (mean) | /metrics p50 ms | p99 ms | max ms | stale answers | exposition KiB | CPU share | CPU s per run | CPU share at 1m (extrapolated) | RSS mean MiB | RSS max MiB |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.runs} (${r.reused}) | ${r.reconcileSeconds.toFixed(2)} | ${r.metricsP50.toFixed(1)} | ${r.metricsP99.toFixed(1)} | ${r.metricsMax.toFixed(0)} | ${r.stale}/300 | ${(r.exposition / 1024).toFixed(0)} | ${(r.cpuShare * 100).toFixed(1)} % | ${r.cpuPerRun.toFixed(2)} | ${(r.cpuShareAt1m * 100).toFixed(1)} % | ${r.rssMean.toFixed(0)} | ${r.rssMax.toFixed(0)} |`);
+console.log('| fleet | runs (reused) | reconcile s (mean) | /metrics p50 ms | p99 ms | max ms | stale answers | trivial server p50 / p99 ms | exposition KiB | CPU share | CPU s per run | CPU share at 1m (extrapolated) | RSS mean MiB | RSS max MiB |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) console.log(`| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.runs} (${r.reused}) | ${r.reconcileSeconds.toFixed(2)} | ${r.metricsP50.toFixed(1)} | ${r.metricsP99.toFixed(1)} | ${r.metricsMax.toFixed(0)} | ${r.stale}/300 | ${r.floorP50.toFixed(1)} / ${r.floorP99.toFixed(1)} | ${(r.exposition / 1024).toFixed(0)} | ${(r.cpuShare * 100).toFixed(1)} % | ${r.cpuPerRun.toFixed(2)} | ${(r.cpuShareAt1m * 100).toFixed(1)} % | ${r.rssMean.toFixed(0)} | ${r.rssMax.toFixed(0)} |`);
