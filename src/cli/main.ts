@@ -18,7 +18,7 @@ Usage:
   qm apply [PLANFILE] [--dir DIR] [--auto-approve] [--concurrency N] [--state LOC]
   qm reconcile [DIR] [--interval 10m] [--mode report|fix] [--state LOC]
   qm serve [DIR] [--interval 1m] [--mode report|fix] [--listen 127.0.0.1:9464]
-          [--git-pull REMOTE/BRANCH] [--lease 1m] [--state LOC]
+          [--git-pull REMOTE/BRANCH] [--lease 1m] [--usage-retention 8d] [--state LOC]
   qm status [DIR] [--format text|json] [--state LOC]
   qm explain INSTANCE [--dir DIR] [--state LOC]
   qm recommend [DIR] [--window 8d] [--min-history 24h] [--cpu-percentile 90]
@@ -75,9 +75,9 @@ const COMMANDS: Record<string, { options: Record<string, { type: 'string' | 'boo
     run: async (pos, v, io) => (await import('./commands/reconcile.js')).reconcileCommand({ dir: str(v.dir) ?? pos[0], interval: str(v.interval), mode: str(v.mode), state: str(v.state) }, io),
   },
   serve: {
-    options: { dir: { type: 'string' }, interval: { type: 'string' }, mode: { type: 'string' }, listen: { type: 'string' }, 'git-pull': { type: 'string' }, lease: { type: 'string' }, state: { type: 'string' } },
+    options: { dir: { type: 'string' }, interval: { type: 'string' }, mode: { type: 'string' }, listen: { type: 'string' }, 'git-pull': { type: 'string' }, lease: { type: 'string' }, 'usage-retention': { type: 'string' }, state: { type: 'string' } },
     maxPositionals: 1,
-    run: async (pos, v, io) => (await import('./commands/serve.js')).serveCommand({ dir: str(v.dir) ?? pos[0], interval: str(v.interval), mode: str(v.mode), listen: str(v.listen), gitPull: str(v['git-pull']), lease: str(v.lease), state: str(v.state) }, io),
+    run: async (pos, v, io) => (await import('./commands/serve.js')).serveCommand({ dir: str(v.dir) ?? pos[0], interval: str(v.interval), mode: str(v.mode), listen: str(v.listen), gitPull: str(v['git-pull']), lease: str(v.lease), usageRetention: str(v['usage-retention']), state: str(v.state) }, io),
   },
   status: {
     options: { dir: { type: 'string' }, format: { type: 'string' }, state: { type: 'string' }, now: { type: 'string' } },

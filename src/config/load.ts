@@ -156,9 +156,9 @@ async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadRes
 export async function headCommit(root: string): Promise<string | null> {
   try {
     const { simpleGit } = await import('simple-git');
-    const git = simpleGit({ baseDir: root });
-    if (!(await git.checkIsRepo())) return null;
-    return (await git.revparse(['--verify', '-q', 'HEAD'])).trim() || null;
+    // One `git` process, not two (checkIsRepo first): outside a repository, or before its first
+    // commit, rev-parse fails and the answer is null all the same. qm serve asks every run.
+    return (await simpleGit({ baseDir: root }).revparse(['--verify', '-q', 'HEAD'])).trim() || null;
   } catch {
     return null;
   }

@@ -5,6 +5,8 @@ import { decodeUtf8, headCommit } from '../config/load.js';
 import { readSnapshot } from '../config/snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { PolicySet } from '../model/documents.js';
+import { planInputKey, reuseBlocker } from './plan-reuse.js';
+import type { ReusablePlan } from './plan-reuse.js';
 import { QmError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
@@ -14,7 +16,7 @@ import { collectMetrics } from '../metrics/index.js';
 import { measureUtilization, usesUtilization } from '../metrics/utilization.js';
 import type { Decision } from '../scheduler/index.js';
 import { decisionRecords } from './decisions.js';
-import type { LoadedPolicy } from './policy.js';
+import type { LoadedPolicy, PolicyCache } from './policy.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
 import { driversFor, observeFleet } from './observe.js';
 import type { ObservedFleet } from './observe.js';
@@ -47,6 +49,14 @@ export interface PlanOptions {
   allowEmptyPolicy?: boolean | undefined;
   /** Have the drivers measure real use (qm serve records it); plans whose ScalingPolicies target utilisation always do. */
   usage?: boolean | undefined;
+  /**
+   * Offer to reuse a plan made earlier (qm serve): when the policy allows it (reuseBlocker) and the
+   * inputs have the same key, that plan is returned instead of planning again (`reused`), and the
+   * key of this run's inputs is returned either way (`inputKey`). Never with a snapshot.
+   */
+  reuse?: { previous?: ReusablePlan | undefined } | undefined;
+  /** Reuse the validation of unchanged policy files (see PolicyCache). */
+  policyCache?: PolicyCache | undefined;
 }
 
 export type ValidPolicy = LoadedPolicy & { policy: PolicySet };
@@ -56,6 +66,8 @@ export interface LoadValidOptions {
   allowEmpty?: boolean | undefined;
   /** The qm command, for the hint of an empty directory. */
   command?: string | undefined;
+  /** Reuse the validation of unchanged files (qm serve: see PolicyCache). */
+  cache?: PolicyCache | undefined;
 }
 
 export interface PlanRun {
@@ -64,6 +76,10 @@ export interface PlanRun {
   policy: PolicySet;
   loaded: LoadedPolicy;
   observed: ObservedState;
+  /** With `reuse`: the key of this run's inputs (planInputKey), unless the policy forbids reuse. */
+  inputKey?: string | undefined;
+  /** With `reuse`: true when the previous plan was returned instead of a new one (decisions are then empty). */
+  reused?: boolean;
 }
 
 /** Digest of the policy files as loaded: paths and texts, sorted. */
@@ -73,7 +89,7 @@ export function policyDigest(loaded: LoadedPolicy): string {
 
 /** Load a valid policy or throw InvalidPolicyError; a directory without any policy document is refused too. */
 export async function loadValidPolicy(dir: string, ref?: string, opts: LoadValidOptions = {}): Promise<ValidPolicy> {
-  const loaded = await loadPolicy(dir, ref !== undefined ? { ref } : {});
+  const loaded = await loadPolicy(dir, ref !== undefined ? { ref } : {}, opts.cache);
   if (!loaded.policy) throw new InvalidPolicyError(loaded.diagnostics, loaded);
   if (!opts.allowEmpty && isEmptyPolicy(loaded)) throw emptyPolicyError(dir, loaded, { ref, command: opts.command });
   return loaded as ValidPolicy;
@@ -126,7 +142,7 @@ export async function observeSnapshot(file: string, policy: PolicySet): Promise<
 
 /** Plan: never changes infrastructure; records the decisions for `qm explain` when a store is given. */
 export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
-  const loaded = opts.loaded ?? (await loadValidPolicy(opts.dir, opts.ref, { allowEmpty: opts.allowEmptyPolicy }));
+  const loaded = opts.loaded ?? (await loadValidPolicy(opts.dir, opts.ref, { allowEmpty: opts.allowEmptyPolicy, cache: opts.policyCache }));
   const policy = loaded.policy;
   const gitCommit = opts.ref !== undefined ? loaded.gitCommit : await headCommit(opts.dir);
   let observed: ObservedState;
@@ -150,6 +166,12 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     source = [...drivers.drivers.keys()].sort().join(',');
     stateId = await opts.store.stateId();
   }
+  let inputKey: string | undefined;
+  if (opts.reuse && opts.snapshot === undefined && reuseBlocker(policy) === undefined) {
+    inputKey = planInputKey({ policyDigest: policyDigest(loaded), gitCommit, source, stateId, observed, warnings });
+    const previous = opts.reuse.previous;
+    if (previous?.key === inputKey) return { plan: previous.plan, decisions: [], policy, loaded, observed, inputKey, reused: true };
+  }
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
   const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
@@ -157,5 +179,5 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   const utilization = usesUtilization(policy) ? measureUtilization(policy, observed, opts.now) : undefined;
   const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data, utilization });
   if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));
-  return { plan, decisions, policy, loaded, observed };
+  return { plan, decisions, policy, loaded, observed, ...(opts.reuse ? { inputKey, reused: false } : {}) };
 }

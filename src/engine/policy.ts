@@ -9,6 +9,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { sortDiagnostics } from '../model/diagnostic.js';
 import { prepareValidators } from '../config/schema.js';
 import type { ValidationResult } from '../config/validate.js';
+import { digest } from '../model/digest.js';
 import { QmError } from '../model/errors.js';
 
 export interface LoadedPolicy extends ValidationResult {
@@ -16,10 +17,26 @@ export interface LoadedPolicy extends ValidationResult {
   gitCommit: string | null;
 }
 
-/** Read the files (work tree or Git ref) and validate them. */
-export async function loadPolicy(dir: string, opts: LoadOptions = {}): Promise<LoadedPolicy> {
+/**
+ * The last validation of a directory's files, kept by a long-running process (qm serve) between
+ * loads: while the files read the same, byte for byte, they are not parsed and validated again.
+ */
+export interface PolicyCache {
+  key?: string;
+  result?: ValidationResult;
+}
+
+/** Read the files (work tree or Git ref) and validate them; with `cache`, reuse the last validation of the same files. */
+export async function loadPolicy(dir: string, opts: LoadOptions = {}, cache?: PolicyCache): Promise<LoadedPolicy> {
   const [loaded] = await Promise.all([loadRepository(dir, opts), prepareValidators()]);
-  const result = validateFiles(loaded.files, loaded.diagnostics);
+  let result: ValidationResult;
+  // Validation is a pure function of the files and the loader's diagnostics (the file system checks come after).
+  const key = cache ? digest([loaded.files.map((f) => [f.path, f.text]), loaded.diagnostics]) : undefined;
+  if (cache?.result && cache.key === key) result = { ...cache.result };
+  else {
+    result = validateFiles(loaded.files, loaded.diagnostics);
+    if (cache) Object.assign(cache, { key, result: { ...result } });
+  }
   const outside = await metricPathProblems(dir, result, opts.ref !== undefined ? loaded.gitCommit : null);
   if (outside.length) {
     result.diagnostics = sortDiagnostics([...result.diagnostics, ...outside]);

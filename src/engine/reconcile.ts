@@ -5,6 +5,8 @@ import { defaultActor, runApply, takeApplyLock } from './apply.js';
 import type { ApplyOutcome } from './apply.js';
 import { runPlan } from './plan.js';
 import type { ValidPolicy } from './plan.js';
+import type { ReusablePlan } from './plan-reuse.js';
+import type { PolicyCache } from './policy.js';
 import type { EnginePort } from './ports.js';
 import type { ObservedState } from '../model/state.js';
 import { timed } from './telemetry.js';
@@ -17,6 +19,9 @@ export interface ReconcileRun {
   outcome?: ApplyOutcome;
   /** What the drivers reported before planning (qm serve exports it as metrics). */
   observed: ObservedState;
+  /** With `reuse`: the key of the plan's inputs (runPlan's inputKey), and whether the previous plan was reused. */
+  inputKey?: string | undefined;
+  reused?: boolean;
 }
 
 /** Drift in words, one line per kind: instances missing, on the wrong node, undeclared, node counts off. */
@@ -44,17 +49,22 @@ export function describeDrift(plan: Plan): string[] {
   return out;
 }
 
-/** `loaded`: the policy of `dir`, already loaded (else it is read under the lock). */
-export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined; usage?: boolean }): Promise<ReconcileRun> {
+/**
+ * `loaded`: the policy of `dir`, already loaded (else it is read under the lock, validated again
+ * only when its files changed if `policyCache` is given). `reuse`: offer runPlan a plan made
+ * earlier (see plan-reuse.ts); the caller decides which plan may be offered.
+ */
+export async function reconcileOnce(opts: { dir: string; store: EnginePort; mode: ReconcileMode; now: () => string; signal?: AbortSignal; actor?: string; loaded?: ValidPolicy | undefined; usage?: boolean; reuse?: { previous?: ReusablePlan | undefined } | undefined; policyCache?: PolicyCache | undefined }): Promise<ReconcileRun> {
   const actor = opts.actor ?? defaultActor();
   const held = await takeApplyLock(opts.store, `${actor} (reconcile)`);
   try {
-    const { plan, observed } = await timed('plan', () => runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded, usage: opts.usage }));
+    const { plan, observed, inputKey, reused } = await timed('plan', () => runPlan({ dir: opts.dir, now: opts.now(), store: opts.store, loaded: opts.loaded, usage: opts.usage, reuse: opts.reuse, policyCache: opts.policyCache }));
     const drift = describeDrift(plan);
     await opts.store.setMeta('reconcile/last', JSON.stringify({ at: opts.now(), planId: plan.planId, drift: drift.length, mode: opts.mode }));
-    if (opts.mode === 'report' || !plan.changes) return { plan, drift, observed };
+    const reuse = opts.reuse ? { inputKey, reused: reused ?? false } : {};
+    if (opts.mode === 'report' || !plan.changes) return { plan, drift, observed, ...reuse };
     const outcome = await timed('apply', () => runApply({ plan, dir: opts.dir, store: opts.store, now: opts.now, held, trusted: true, actor: `${actor} (reconcile)`, ...(opts.signal ? { signal: opts.signal } : {}) }));
-    return { plan, drift, outcome, observed };
+    return { plan, drift, outcome, observed, ...reuse };
   } finally {
     await held.release();
   }

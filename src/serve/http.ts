@@ -1,8 +1,7 @@
-/** The HTTP surface of `qm serve` (node:http): /healthz, /readyz, /metrics. */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+/** The HTTP surface of `qm serve` (node:http on a worker thread): /healthz, /readyz, /metrics. */
+import { Worker } from 'node:worker_threads';
 import { QmError } from '../model/errors.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './http-protocol.js';
 import type { Logger } from './log.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Readiness } from './service.js';
@@ -20,50 +19,56 @@ export function parseListen(value: string): Listen {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-export async function startHttp(listen: Listen, deps: { metrics: ServeMetrics; readiness: () => Promise<Readiness>; log: Logger }): Promise<{ server: Server; address: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    const text = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'only GET and HEAD\n');
-    if (url === '/healthz') return text(200, 'ok\n');
-    if (url === '/readyz') {
-      void deps.readiness().then((r) => text(r.ready ? 200 : 503, `${r.ready ? 'ready' : 'not ready'}: ${r.reason}\n`), (e: unknown) => text(503, `not ready: ${(e as Error).message}\n`));
-      return;
+/** Defaults: a scrape waits 25 ms for a fresh exposition; any request 10 s for the main thread. */
+const METRICS_WAIT_MS = 25;
+const ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * Serve /healthz, /readyz and /metrics from a worker thread (http-worker.ts), answering its
+ * requests here on the main thread: a reconcile run that plans synchronously delays the answers,
+ * never the acceptance of a scrape, and /metrics falls back to the last exposition rendered.
+ */
+export async function startHttp(
+  listen: Listen,
+  deps: { metrics: ServeMetrics; readiness: () => Promise<Readiness>; log: Logger; metricsWaitMs?: number; answerTimeoutMs?: number },
+): Promise<{ address: string; close(): Promise<void> }> {
+  const config: WorkerConfig = { host: listen.host, port: listen.port, metricsWaitMs: deps.metricsWaitMs ?? METRICS_WAIT_MS, answerTimeoutMs: deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS };
+  const worker = new Worker(new URL('./http-worker.js', import.meta.url), { workerData: config });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const answer = (m: ToWorker) => worker.postMessage(m);
+  const plain = 'text/plain; charset=utf-8';
+  const respond = async (id: number, path: string): Promise<void> => {
+    if (path === '/healthz') return answer({ type: 'answer', id, status: 200, body: 'ok\n', contentType: plain });
+    if (path === '/readyz') {
+      const r = await deps.readiness().catch((e: unknown) => ({ ready: false, reason: (e as Error).message }));
+      return answer({ type: 'answer', id, status: r.ready ? 200 : 503, body: `${r.ready ? 'ready' : 'not ready'}: ${r.reason}\n`, contentType: plain });
     }
-    if (url === '/metrics') {
-      void deps.metrics.text().then(
-        (m) => text(200, m.body, m.contentType),
-        (e: unknown) => {
-          deps.log.log('error', 'could not render /metrics', { error: (e as Error).message });
-          text(500, 'metrics unavailable\n');
-        },
-      );
-      return;
+    try {
+      const m = await deps.metrics.text();
+      answer({ type: 'answer', id, status: 200, body: m.body, contentType: m.contentType });
+    } catch (e) {
+      deps.log.log('error', 'could not render /metrics', { error: (e as Error).message });
+      answer({ type: 'answer', id, status: 500, body: 'metrics unavailable\n', contentType: plain });
     }
-    text(404, 'not found: try /healthz, /readyz or /metrics\n');
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => reject(new QmError('usage', `cannot listen on ${listen.host}:${listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use' : e.code === 'EACCES' ? 'permission denied' : e.message}`, 'pick another address with --listen HOST:PORT'));
-    server.once('error', onError);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', onError);
-      resolve();
+  };
+  const address = await new Promise<string>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'listening') resolve(m.address);
+      else if (m.type === 'listen-error') {
+        reject(new QmError('usage', `cannot listen on ${listen.host}:${listen.port}: ${m.code === 'EADDRINUSE' ? 'the address is in use' : m.code === 'EACCES' ? 'permission denied' : m.message}`, 'pick another address with --listen HOST:PORT'));
+        void worker.terminate();
+      } else void respond(m.id, m.path);
+    });
+    worker.once('error', (e) => {
+      deps.log.log('error', 'the HTTP server thread failed', { error: e.message });
+      reject(e);
     });
   });
-  const a = server.address() as AddressInfo;
-  const address = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   return {
-    server,
     address,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections (Prometheus keeps one) would hold close() open.
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      answer({ type: 'close' });
+      await exited;
+    },
   };
 }

@@ -4,6 +4,12 @@
  * engine/telemetry.ts; the fleet gauges are set from what a reconcile already computed (the plan
  * and the observed state). Cardinality is bounded: labels are pools, agents, quotas, drivers,
  * policies, resource names, action types and reason codes — never instances or nodes.
+ *
+ * The text of `registry` (every qm_* family: 90 KiB for 500 agents) only changes when something is
+ * recorded, so it is rendered once and kept until `changed()`; every recording method below calls
+ * it, and so does the serve loop after each tick and on a change of leader. A new family is added
+ * like the others (`registers: this.r`); set outside a recording method or a tick, call changed().
+ * The process_* and nodejs_* families change all the time and are rendered at every scrape.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TelemetrySink } from '../engine/telemetry.js';
@@ -20,14 +26,21 @@ const BOUNDS = ['lower', 'mean', 'upper'] as const;
 
 // Reconcile runs take from milliseconds (a small sim fleet) to minutes (many driver calls).
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const EVENT_LOOP_SAMPLE_MS = 1000;
 const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class ServeMetrics implements TelemetrySink {
   readonly registry = new Registry();
   private readonly r = [this.registry];
+  /** The default process_* and nodejs_* collectors: rendered at every scrape. */
+  private readonly process = new Registry();
+  /** The last text of `registry`, valid while `version` has not moved (changed() moves it). */
+  private rendered: { version: number; text: string } | undefined;
+  private version = 0;
 
   readonly reconcileTotal = new Counter({ name: 'qm_reconcile_total', help: 'Reconcile runs by result: ok (in sync or fixed), drift (left in report mode), failed (actions failed), error (the run failed).', labelNames: ['result'], registers: this.r });
   readonly reconcileDuration = new Histogram({ name: 'qm_reconcile_duration_seconds', help: 'Duration of a whole reconcile run (lock, plan, apply) in seconds.', buckets: RUN_BUCKETS, registers: this.r });
+  readonly planReused = new Counter({ name: 'qm_plan_reused_total', help: 'Reconcile runs that reused the previous plan instead of planning again: nothing it is made from changed (policy files, Git commit, observed fleet) and it depends on no clock (docs/serve.md).', registers: this.r });
   readonly planDuration = new Histogram({ name: 'qm_plan_duration_seconds', help: 'Duration of planning (load, observe, schedule) within a reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
   readonly applyDuration = new Histogram({ name: 'qm_apply_duration_seconds', help: 'Duration of applying a plan within a fix-mode reconcile run, in seconds.', buckets: RUN_BUCKETS, registers: this.r });
   readonly actionsTotal = new Counter({ name: 'qm_actions_total', help: 'Plan actions applied, by action type and result (ok, failed, skipped, cancelled, pending).', labelNames: ['type', 'result'], registers: this.r });
@@ -58,24 +71,35 @@ export class ServeMetrics implements TelemetrySink {
       // The standard process_* and nodejs_* families, unprefixed as every client library exports
       // them (generic dashboards know these names), except three gauges whose `_total` suffix
       // promtool's lint rejects (a `_total` suffix is for counters).
-      collectDefaultMetrics({ register: this.registry });
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+      // Event-loop lag sampled every second, not every 10 ms (prom-client's default): its timer
+      // alone cost 0.8 % of a core on an idle process, most of the 1 % budget (docs/benchmarks.md).
+      // A run that blocks the loop for a second still shows in the maximum and the percentiles.
+      collectDefaultMetrics({ register: this.process, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.process.removeSingleMetric(name);
     }
     this.leader.set(0);
   }
 
+  /** Render the qm_* families again at the next scrape (see the file comment). */
+  changed(): void {
+    this.version++;
+  }
+
   driverCall(driver: string, call: 'observe' | 'apply', seconds: number, ok: boolean): void {
+    this.changed();
     this.driverCallDuration.observe({ driver, call }, seconds);
     if (!ok) this.driverCallErrors.inc({ driver, call });
     if (call === 'observe') this.driverUp.set({ driver }, ok ? 1 : 0);
   }
 
   phase(phase: 'plan' | 'apply', seconds: number): void {
+    this.changed();
     (phase === 'plan' ? this.planDuration : this.applyDuration).observe(seconds);
   }
 
   /** Count a run that ended (any result) and how long it took. */
   runEnded(result: ReconcileResult, seconds: number, at: Date): void {
+    this.changed();
     this.reconcileTotal.inc({ result });
     this.reconcileDuration.observe(seconds);
     this.lastRun.set(at.getTime() / 1000);
@@ -84,6 +108,7 @@ export class ServeMetrics implements TelemetrySink {
 
   /** Count the actions of an apply by type and result. */
   applied(plan: Plan, outcome: ApplyOutcome): void {
+    this.changed();
     const typeOf = new Map(plan.actions.map((a) => [a.id, a.type]));
     for (const r of outcome.results) this.actionsTotal.inc({ type: typeOf.get(r.id) ?? 'unknown', result: r.status });
   }
@@ -93,6 +118,7 @@ export class ServeMetrics implements TelemetrySink {
    * disappeared from the policy does not linger; all of it is synchronous, so no scrape sees half.
    */
   fleet(plan: Plan, observed: ObservedState): void {
+    this.changed();
     for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, ...this.usageGauges()]) g.reset();
     this.usage(observed);
     let driftInstances = 0;
@@ -166,6 +192,7 @@ export class ServeMetrics implements TelemetrySink {
 
   /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
   clearFleet(): void {
+    this.changed();
     for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, this.driverUp, ...this.usageGauges()]) g.reset();
     this.anomalySeen.clear();
     this.drift.set(0);
@@ -188,7 +215,14 @@ export class ServeMetrics implements TelemetrySink {
 
   /** The exposition in Prometheus text format. */
   async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const version = this.version;
+    let text = this.rendered?.version === version ? this.rendered.text : undefined;
+    if (text === undefined) {
+      text = await this.registry.metrics();
+      // Something recorded while it rendered: keep it for this answer only.
+      if (this.version === version) this.rendered = { version, text };
+    }
+    return { contentType: this.registry.contentType, body: text + (await this.process.metrics()) };
   }
 }
 

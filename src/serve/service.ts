@@ -8,6 +8,8 @@ import { simpleGit } from 'simple-git';
 import { isTransient, reconcileOnce } from '../engine/reconcile.js';
 import type { ReconcileMode, ReconcileRun } from '../engine/reconcile.js';
 import type { ValidPolicy } from '../engine/plan.js';
+import type { ReusablePlan } from '../engine/plan-reuse.js';
+import type { PolicyCache } from '../engine/policy.js';
 import { StorePort } from '../engine/store-port.js';
 import { QmError } from '../model/errors.js';
 import type { StateStore } from '../state/store.js';
@@ -29,6 +31,12 @@ export interface ServiceOptions {
   metrics: ServeMetrics;
   /** The policy read at start-up (used by the first run when no pull comes before it). */
   loaded?: ValidPolicy | undefined;
+  /** Reuse the previous plan when nothing it is made from changed (default true; QM_SERVE_REUSE_PLAN=off). */
+  reusePlans?: boolean | undefined;
+  /** Usage samples older than this are pruned, at most once an hour (0 or absent: kept forever). */
+  usageRetentionSeconds?: number | undefined;
+  /** The validation of the policy files, kept between runs (filled by the start-up load when it used it). */
+  policyCache?: PolicyCache | undefined;
 }
 
 /** What /readyz answers. */
@@ -36,6 +44,9 @@ export interface Readiness {
   ready: boolean;
   reason: string;
 }
+
+/** How often old usage samples are pruned. */
+const PRUNE_EVERY_MS = 3600_000;
 
 export class Service {
   private readonly port: StorePort;
@@ -45,16 +56,23 @@ export class Service {
   /** Aborted by a second signal: the apply in flight then stops starting actions. */
   readonly abortApply = new AbortController();
   private loaded: ValidPolicy | undefined;
+  private readonly policyCache: PolicyCache;
   private firstRunDone = false;
   private triedLeading = false;
   private lastError: string | undefined;
+  /** The last plan made (not reused), its input key and when it was made (performance.now ms). */
+  private lastPlan: (ReusablePlan & { madeAt: number }) | undefined;
 
   constructor(private readonly o: ServiceOptions) {
     this.port = new StorePort(o.store);
     this.loaded = o.loaded;
+    this.policyCache = o.policyCache ?? {};
     this.leadership = new Leadership(o.store.locks, o.holder, o.leaseSeconds, o.log, (leader) => {
       o.metrics.leader.set(leader ? 1 : 0);
+      o.metrics.changed();
       if (!leader) o.metrics.clearFleet();
+      // Another replica may have changed the fleet meanwhile (its observation would show it, but be plain about it).
+      this.lastPlan = undefined;
     });
   }
 
@@ -74,6 +92,8 @@ export class Service {
   async run(): Promise<void> {
     while (!this.stopping) {
       await this.tick();
+      // Whatever the tick recorded is in the next scrape (ServeMetrics caches the qm_* text).
+      this.o.metrics.changed();
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.o.intervalMs);
@@ -119,8 +139,12 @@ export class Service {
     const loaded = this.loaded;
     this.loaded = undefined;
     let result: ReconcileResult;
+    const previous = this.reusable();
+    this.lastPlan = undefined;
     try {
-      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded, usage: true });
+      const run = await reconcileOnce({ dir: this.o.dir, store: this.port, mode: this.o.mode, now: isoNow, signal: this.abortApply.signal, actor: this.o.holder, loaded, usage: true, reuse: { previous }, policyCache: this.policyCache });
+      if (run.reused) this.o.metrics.planReused.inc();
+      if (run.inputKey !== undefined) this.lastPlan = { key: run.inputKey, plan: run.plan, madeAt: run.reused && previous ? previous.madeAt : performance.now() };
       result = this.record(run);
       await this.recordUsage(run);
       this.firstRunDone = true;
@@ -144,12 +168,45 @@ export class Service {
     } catch (e) {
       this.o.log.log('warn', 'could not record usage samples', { error: firstLine((e as Error).message), samples: samples.length });
     }
+    await this.pruneUsage(Date.now());
+  }
+
+  private lastPrune = -Infinity;
+
+  /**
+   * Keep the usage history bounded (qm recommend reads its window, 8 days by default): samples older
+   * than the retention go, checked at most once an hour so a prune never rides on every run.
+   */
+  private async pruneUsage(nowMs: number): Promise<void> {
+    const keep = this.o.usageRetentionSeconds;
+    if (!keep || nowMs - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = nowMs;
+    const before = new Date(nowMs - keep * 1000).toISOString();
+    try {
+      const pruned = await this.o.store.usage.prune(before);
+      if (pruned > 0) this.o.log.log('info', 'pruned usage samples', { before, samples: pruned });
+    } catch (e) {
+      this.o.log.log('warn', 'could not prune usage samples', { error: firstLine((e as Error).message), before });
+    }
+  }
+
+  /**
+   * The plan the next run may reuse when nothing it was made from changed (engine/plan-reuse.ts):
+   * the last run's plan if that run succeeded, in fix mode only a plan with nothing to do (a plan
+   * with actions is applied, so the next run must observe the result and plan again), and never
+   * one older than REPLAN_AFTER_MS, so a full plan still runs regularly.
+   */
+  private reusable(): (ReusablePlan & { madeAt: number }) | undefined {
+    const p = this.lastPlan;
+    if (!p || this.o.reusePlans === false || performance.now() - p.madeAt > REPLAN_AFTER_MS) return undefined;
+    if (this.o.mode === 'fix' && p.plan.changes) return undefined;
+    return p;
   }
 
   private record(run: ReconcileRun): ReconcileResult {
     const { metrics, log } = this.o;
     metrics.fleet(run.plan, run.observed);
-    const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked };
+    const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked, ...(run.reused ? { plan: 'reused' } : {}) };
     if (run.outcome) {
       metrics.applied(run.plan, run.outcome);
       const failed = run.outcome.results.filter((r) => r.status !== 'ok' && r.status !== 'pending');
@@ -170,6 +227,9 @@ export class Service {
     return 'drift';
   }
 }
+
+/** A reused plan is planned afresh at least this often (ms), whatever the inputs say. */
+export const REPLAN_AFTER_MS = 10 * 60_000;
 
 const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const firstLine = (s: string) => s.split('\n')[0] ?? s;

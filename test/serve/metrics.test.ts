@@ -150,3 +150,29 @@ describe('ServeMetrics.clearFleet', () => {
     expect(sample(t, 'qm_driver_up', { driver: 'sim' })).toBeUndefined();
   });
 });
+
+describe('ServeMetrics.text', () => {
+  it('renders the qm_* families again only after something was recorded (or changed() was called)', async () => {
+    const m = new ServeMetrics({ defaultMetrics: false });
+    const first = (await m.text()).body;
+    expect(first).toMatch(/^qm_leader 0$/m);
+    // Set behind the recording methods' back: the kept text still answers...
+    m.leader.set(1);
+    expect((await m.text()).body).toBe(first);
+    // ...until changed(), which every recording method calls.
+    m.changed();
+    expect((await m.text()).body).toMatch(/^qm_leader 1$/m);
+    m.runEnded('ok', 0.5, new Date(1_000_000));
+    expect((await m.text()).body).toMatch(/^qm_reconcile_total\{result="ok"\} 1$/m);
+    m.driverCall('sim', 'observe', 0.01, false);
+    expect((await m.text()).body).toMatch(/^qm_driver_up\{driver="sim"\} 0$/m);
+  });
+
+  it('renders the process_* and nodejs_* families at every scrape', async () => {
+    const m = new ServeMetrics();
+    const a = (await m.text()).body;
+    expect(a).toMatch(/^process_cpu_seconds_total \S+$/m);
+    expect(a).toMatch(/^qm_leader 0$/m);
+    expect(a).not.toMatch(/nodejs_active_handles_total/);
+  });
+});

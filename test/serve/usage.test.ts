@@ -70,8 +70,16 @@ describe('qm serve on the example fleet with simulated use', { timeout: 120_000 
     await repo?.cleanup();
   });
 
-  it('exports qm_agent_usage from the drivers and records samples in the state store', async () => {
+  it('exports qm_agent_usage from the drivers, records samples in the state store and prunes those past --usage-retention', async () => {
     repo = await exampleFleetRepo();
+    // A sample from before the retention (8 days by default), as a long-running serve leaves behind.
+    const old = new Date(Date.now() - 9 * 86400_000).toISOString().slice(0, 16) + ':00Z';
+    const before = await openStateStore(path.join(repo.dir, '.qm', 'state.db'));
+    try {
+      await before.usage.record([{ at: old, instance: 'gone-0', agent: 'gone', pool: 'gpu', node: 'g-0', use: { cpuMillis: 10 } }]);
+    } finally {
+      await before.close();
+    }
     serve = await startServe(repo.dir, ['--interval', '1s', '--mode', 'fix'], { QM_SIM_USAGE: '*:cpu=50,*:memory=25' });
     let body = '';
     await waitFor('qm_agent_usage', async () => {
@@ -93,7 +101,9 @@ describe('qm serve on the example fleet with simulated use', { timeout: 120_000 
     try {
       const samples = await store.usage.list();
       expect(samples.length).toBeGreaterThan(0);
+      // The 9-day-old sample is gone: only the agents serve measured remain.
       expect(new Set(samples.map((s) => s.agent))).toEqual(new Set(agents.map((a) => a.agent)));
+      expect(serve.stderr()).toContain('"pruned usage samples"');
       for (const s of samples) {
         expect(s.at).toMatch(/:00(\.000)?Z$/);
         expect(s.use.cpuMillis).toBeGreaterThan(0);

@@ -24,6 +24,8 @@ export interface ServeArgs {
   listen?: string | undefined;
   gitPull?: string | undefined;
   lease?: string | undefined;
+  /** How long recorded usage samples are kept (default 8d, qm recommend's default window); 0 keeps them forever. */
+  usageRetention?: string | undefined;
   state?: string | undefined;
 }
 
@@ -41,6 +43,7 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
   // The lease outlives a missed renewal or two (renewed every lease/3); QM_SERVE_LEASE lets tests shorten it.
   const leaseFlag = args.lease ?? io.env.QM_SERVE_LEASE;
   const lease = leaseFlag !== undefined && leaseFlag !== '' ? seconds(leaseFlag, args.lease !== undefined ? '--lease' : 'QM_SERVE_LEASE', 3) : Math.max(interval, 15);
+  const usageRetention = args.usageRetention === '0' ? 0 : seconds(args.usageRetention ?? '8d', '--usage-retention', 3600);
   const listen = parseListen(args.listen ?? '127.0.0.1:9464');
   let gitPull: { remote: string; branch: string } | undefined;
   if (args.gitPull !== undefined) {
@@ -53,13 +56,14 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
 
   return withPolicyErrors(io, async () => {
     // An empty or invalid directory is refused before a state store is opened in it (as qm reconcile does).
-    const loaded = await loadValidPolicy(dir, undefined, { command: 'serve' });
+    const policyCache = {};
+    const loaded = await loadValidPolicy(dir, undefined, { command: 'serve', cache: policyCache });
     const { openStateStore, resolveStateLocation } = await import('../../state/index.js');
     const store = await openStateStore(resolveStateLocation(dir, args.state, io.env));
     const metrics = new ServeMetrics();
     setTelemetry(metrics);
     const holder = `${defaultActor()} (serve)`;
-    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded });
+    const service = new Service({ dir, mode, intervalMs: interval * 1000, leaseSeconds: lease, gitPull, store, holder, log, metrics, loaded: gitPull ? undefined : loaded, policyCache, reusePlans: io.env.QM_SERVE_REUSE_PLAN !== 'off', usageRetentionSeconds: usageRetention });
     let http;
     try {
       http = await startHttp(listen, { metrics, readiness: () => service.readiness(), log });
@@ -67,7 +71,7 @@ export async function serveCommand(args: ServeArgs, io: CliIo): Promise<number> 
       await store.close();
       throw e;
     }
-    log.log('info', 'qm serve started', { dir, mode, interval_seconds: interval, lease_seconds: lease, listen: http.address, state: store.location, holder, ...(gitPull ? { git_pull: `${gitPull.remote}/${gitPull.branch}` } : {}) });
+    log.log('info', 'qm serve started', { dir, mode, interval_seconds: interval, lease_seconds: lease, ...(io.env.QM_SERVE_REUSE_PLAN === 'off' ? { reuse_plan: 'off' } : {}), listen: http.address, state: store.location, holder, ...(gitPull ? { git_pull: `${gitPull.remote}/${gitPull.branch}` } : {}) });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
