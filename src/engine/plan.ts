@@ -57,6 +57,7 @@ export interface LoadValidOptions {
 
 export interface PlanRun {
   plan: Plan;
+  /** With candidate records only when they are recorded (a store, no snapshot). */
   decisions: Decision[];
   policy: PolicySet;
   loaded: LoadedPolicy;
@@ -149,7 +150,9 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
   const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
-  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data });
-  if (opts.store && opts.snapshot === undefined) await opts.store.recordDecisions(plan.planId, decisionRecords(plan, decisions));
+  // Decisions are kept only in the state store; a snapshot plan records none, so it skips their candidate records.
+  const recorder = opts.snapshot === undefined ? opts.store : undefined;
+  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data, decisions: recorder !== undefined });
+  if (recorder) await recorder.recordDecisions(plan.planId, decisionRecords(plan, decisions));
   return { plan, decisions, policy, loaded, observed };
 }
