@@ -44,7 +44,18 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
   for (const [node] of stranded) for (const p of nodes[node]!.pods) if (isPlanned(p)) candidates.push(p);
   candidates.sort((a, b) => stranded.get(b.node)! - stranded.get(a.node)! || b.gpuMillis - a.gpuMillis || a.id - b.id);
   const swaps: Swap[] = [];
-  const done = new Set<Pod>();
+  const done = new Uint8Array(waiting.length);
+  // Waiting instances with the same request vector (one agent's own requests) fit a node alike:
+  // once one of them does not fit the node as it stands, the rest are skipped until the node changes.
+  const classOf = new Int32Array(waiting.length);
+  const classes = new Map<Float64Array, number>();
+  waiting.forEach((b, i) => {
+    let c = classes.get(b.req);
+    if (c === undefined) classes.set(b.req, (c = classes.size));
+    classOf[i] = c;
+  });
+  const misfit = new Int32Array(classes.size).fill(-1);
+  let stamp = 0;
   let work = 0;
   for (const p of candidates) {
     if (work > IMPROVE_WORK_LIMIT) break;
@@ -55,20 +66,29 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
     hooks.remove(p);
     cluster.unplace(p);
     const got: Pod[] = [];
+    const gotAt: number[] = [];
     let gained = 0;
-    for (const b of waiting) {
-      if (done.has(b) || b.agent.priority < p.agent.priority) continue;
+    stamp++;
+    for (let i = 0; i < waiting.length; i++) {
+      const b = waiting[i]!;
+      if (done[i] === 1 || b.agent.priority < p.agent.priority) continue;
       work++;
-      if (!fits(b, n) || !devicesFit(n.gpuUsed, b.gpuMillis)) continue;
+      if (misfit[classOf[i]!] === stamp) continue;
+      if (!fits(b, n) || !devicesFit(n.gpuUsed, b.gpuMillis)) {
+        misfit[classOf[i]!] = stamp;
+        continue;
+      }
       ev.begin(b);
       if (ev.statics(b).position[node]! < 0 || ev.dynamicStatus(b, node).code !== 'Success') continue;
       cluster.place(b, node, chooseDevices(n.gpuUsed, b.gpuMillis) ?? NO_DEVICES);
       hooks.add(b);
       got.push(b);
+      gotAt.push(i);
+      stamp++;
       gained += perDeviceMillis(b.gpuMillis) * Math.max(1, b.gpuMillis / 1000);
     }
     if (got.length >= 2 && gained > p.gpuMillis) {
-      for (const b of got) done.add(b);
+      for (const i of gotAt) done[i] = 1;
       swaps.push({ displaced: p, placed: got });
       continue;
     }

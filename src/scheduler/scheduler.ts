@@ -6,7 +6,7 @@
  */
 import { DEFAULT_PROFILE_SPEC, type SchedulingProfileSpec } from '../model/documents.js';
 import { ALGORITHM_REGISTRY, type AlgorithmEnv, type PlacementAlgorithm } from './algorithms/index.js';
-import { diagnose, type Diagnosis } from './blocked.js';
+import { diagnose, diagnoser, type Diagnosis } from './blocked.js';
 import { buildSnapshot, type Snapshot } from './framework/build.js';
 import type { ClusterState } from './framework/cluster.js';
 import { Evaluator } from './framework/evaluator.js';
@@ -310,8 +310,9 @@ class Scheduler {
         this.out.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
       }
     }
+    const diagnoseBlocked = diagnoser(this.ev);
     for (const s of swaps) {
-      const diag = diagnose(this.ev, s.displaced);
+      const diag = diagnoseBlocked(s.displaced);
       this.out.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
     }
     return swaps.length;
