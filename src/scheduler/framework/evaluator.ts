@@ -311,7 +311,9 @@ export class Evaluator {
       const spread = agent.placement.spread.find((s) => s.constraint.whenUnsatisfiable === 'DoNotSchedule');
       const key = spread?.term.key;
       c = ScoreCache.build(st.feasible, this.nodes.length, key, (n) => (key === undefined ? '' : cluster.domainOf(key, n)), cluster.removals);
-      for (const node of st.feasible) c.set(node, this.localScore(pod, node));
+      const values = new Float64Array(this.nodes.length);
+      for (const node of st.feasible) values[node] = this.localScore(pod, node);
+      c.fill(values);
       c.cursor = log.length;
       this.caches.set(eq, c);
       if (this.caches.size > CACHE_LIMIT) this.caches.delete(this.caches.keys().next().value!);

@@ -29,12 +29,22 @@ export class ScoreCache {
   ) {
     this.partOf = new Int32Array(nodeCount).fill(-1);
     this.slotOf = new Int32Array(nodeCount).fill(-1);
-    parts.forEach((p, pi) =>
-      p.nodes.forEach((n, slot) => {
-        this.partOf[n] = pi;
-        this.slotOf[n] = slot;
-      }),
-    );
+    for (let pi = 0; pi < parts.length; pi++) {
+      const nodes = parts[pi]!.nodes;
+      for (let slot = 0; slot < nodes.length; slot++) {
+        this.partOf[nodes[slot]!] = pi;
+        this.slotOf[nodes[slot]!] = slot;
+      }
+    }
+  }
+
+  /** Sets every candidate's value at once (`values` by node index): one O(n) rebuild per tree instead of n updates. */
+  fill(values: Float64Array): void {
+    for (const part of this.parts) {
+      const v = new Float64Array(part.nodes.length);
+      for (let s = 0; s < v.length; s++) v[s] = values[part.nodes[s]!]!;
+      part.tree.fill(v);
+    }
   }
 
   /** Builds partitions of `candidates` by `domainOf` (nodes without a domain are left out when a key is given). */
