@@ -22,21 +22,25 @@ export function nodeFragmentation(node: NodeInfo, workload: GpuWorkload): number
     if (f === 1000) fullFree++;
   }
   if (totalFree <= 0) return 0;
-  // GPU-only fragment per distinct request size: free millis this size cannot use.
+  // GPU-only fragment per distinct request size: free millis this size cannot use. A share g
+  // cannot use the devices with less than g free; with the frees sorted and the sizes ascending,
+  // that sum grows along one sweep (it restarts if a size is smaller than the one before).
   const sizes = workload.sizes;
   const bySize = scratch.length >= sizes.length ? scratch : (scratch = new Float64Array(sizes.length));
+  const frees = sortedFrees(used);
+  let below = 0;
+  let sum = 0;
+  let previous = 0;
   for (let k = 0; k < sizes.length; k++) {
     const g = sizes[k]!;
-    let f = 0;
     if (g < 1000) {
-      for (let d = 0; d < used.length; d++) {
-        const free = 1000 - used[d]!;
-        if (free < g) f += free;
-      }
+      if (g < previous) below = sum = 0;
+      previous = g;
+      while (below < used.length && frees[below]! < g) sum += frees[below++]!;
+      bySize[k] = sum;
     } else {
-      f = fullFree >= g / 1000 ? totalFree - fullFree * 1000 : totalFree;
+      bySize[k] = fullFree >= g / 1000 ? totalFree - fullFree * 1000 : totalFree;
     }
-    bySize[k] = f;
   }
   const freeCpu = node.overcommitted[CPU]! - node.allocated[CPU]!;
   const freeMem = node.overcommitted[MEM]! - node.allocated[MEM]!;
@@ -54,6 +58,22 @@ export function nodeFragmentation(node: NodeInfo, workload: GpuWorkload): number
 }
 
 let scratch = new Float64Array(16);
+let freeScratch = new Int32Array(16);
+
+/** Free millis per device, ascending (insertion sort: a node has a handful of devices). */
+function sortedFrees(used: Int32Array): Int32Array {
+  const out = freeScratch.length >= used.length ? freeScratch : (freeScratch = new Int32Array(used.length));
+  for (let d = 0; d < used.length; d++) {
+    const f = 1000 - used[d]!;
+    let i = d;
+    while (i > 0 && out[i - 1]! > f) {
+      out[i] = out[i - 1]!;
+      i--;
+    }
+    out[i] = f;
+  }
+  return out;
+}
 
 /**
  * 0–100: 50 when the placement leaves fragmentation unchanged, higher when it reduces it,
