@@ -10,12 +10,12 @@ import type { Plan } from '../model/plan.js';
 import type { ObservedState } from '../model/state.js';
 import { digest } from '../model/digest.js';
 import { makePlan } from '../planner/plan.js';
-import { collectMetrics } from '../metrics/index.js';
 import type { Decision } from '../scheduler/index.js';
 import { decisionRecords } from './decisions.js';
 import type { LoadedPolicy } from './policy.js';
 import { emptyPolicyError, isEmptyPolicy, loadPolicy } from './policy.js';
-import { driversFor, observeFleet } from './observe.js';
+// The drivers and metric sources are imported when used: a snapshot plan without ScalingPolicies
+// needs neither, and loading every driver was a tenth of `qm plan --snapshot`'s start-up.
 import type { ObservedFleet } from './observe.js';
 import type { EnginePort } from './ports.js';
 
@@ -126,7 +126,8 @@ export async function observeSnapshot(file: string, policy: PolicySet): Promise<
 export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   const loaded = opts.loaded ?? (await loadValidPolicy(opts.dir, opts.ref, { allowEmpty: opts.allowEmptyPolicy }));
   const policy = loaded.policy;
-  const gitCommit = opts.ref !== undefined ? loaded.gitCommit : await headCommit(opts.dir);
+  // git runs in child processes while the snapshot is read and parsed.
+  const commitOfHead = opts.ref !== undefined ? undefined : headCommit(opts.dir);
   let observed: ObservedState;
   let source: string;
   let stateId: string | null = null;
@@ -136,6 +137,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     source = `snapshot:${path.basename(opts.snapshot)}`;
   } else {
     if (!opts.store) throw new QmError('usage', 'planning against drivers needs a state store');
+    const { driversFor, observeFleet } = await import('./observe.js');
     const drivers = driversFor(policy, opts.store, opts.dir);
     try {
       const obs = opts.observed ?? (await observeFleet(policy, drivers, opts.now));
@@ -147,8 +149,9 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
     source = [...drivers.drivers.keys()].sort().join(',');
     stateId = await opts.store.stateId();
   }
+  const gitCommit = commitOfHead === undefined ? loaded.gitCommit : await commitOfHead;
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
-  const metrics = policy.scalingPolicies.length ? await collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
+  const metrics = policy.scalingPolicies.length ? await (await import('../metrics/index.js')).collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
   // Decisions are kept only in the state store; a snapshot plan records none, so it skips their candidate records.
   const recorder = opts.snapshot === undefined ? opts.store : undefined;
