@@ -44,6 +44,12 @@ export interface PlanOptions {
   observed?: ObservedFleet | undefined;
   /** Plan an empty policy instead of refusing it (the base of a pull request that adds the first files). */
   allowEmptyPolicy?: boolean | undefined;
+  /**
+   * Whether the caller uses the returned decisions (default true). When false and nothing records
+   * them (a snapshot, or no store), planning skips their candidate records: on a trace-sized batch,
+   * scoring every feasible node once more per placement was about half of `qm plan --snapshot`.
+   */
+  decisions?: boolean | undefined;
 }
 
 export type ValidPolicy = LoadedPolicy & { policy: PolicySet };
@@ -57,7 +63,7 @@ export interface LoadValidOptions {
 
 export interface PlanRun {
   plan: Plan;
-  /** With candidate records only when they are recorded (a store, no snapshot). */
+  /** Without candidate records when `decisions: false` was asked for and nothing records them. */
   decisions: Decision[];
   policy: PolicySet;
   loaded: LoadedPolicy;
@@ -153,9 +159,10 @@ export async function runPlan(opts: PlanOptions): Promise<PlanRun> {
   // Metric history for the ScalingPolicies, up to the plan's clock (a source that is down becomes a warning, never a failure).
   const metrics = policy.scalingPolicies.length ? await (await import('../metrics/index.js')).collectMetrics(policy, opts.dir, opts.now, { commit: opts.ref !== undefined ? gitCommit : null }) : { data: {}, warnings: [] };
   warnings.push(...metrics.warnings);
-  // Decisions are kept only in the state store; a snapshot plan records none, so it skips their candidate records.
+  // Decisions are recorded only in the state store (a snapshot plan records none).
   const recorder = opts.snapshot === undefined ? opts.store : undefined;
-  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data, decisions: recorder !== undefined });
+  const keep = opts.decisions !== false || recorder !== undefined;
+  const { plan, decisions } = makePlan({ policy, observed, now: opts.now, policyDigest: policyDigest(loaded), gitCommit, source, stateId, warnings, metrics: metrics.data, decisions: keep });
   if (recorder) await recorder.recordDecisions(plan.planId, decisionRecords(plan, decisions));
   return { plan, decisions, policy, loaded, observed };
 }

@@ -36,11 +36,7 @@ export interface PlanInput {
   metrics?: MetricData;
   /** The forecasting function for predictive policies (default: src/forecast). */
   forecast?: ForecastFn;
-  /**
-   * Whether the caller keeps the per-instance decisions (default true). Without them the scheduler
-   * skips the candidate records of placed instances — on a trace-sized batch, scoring every feasible
-   * node once more per placement was almost half of `qm plan --snapshot`. The plan is the same.
-   */
+  /** Whether the caller keeps the per-instance decisions (default true); without, placed instances get no candidate records. The plan is the same. */
   decisions?: boolean;
 }
 
