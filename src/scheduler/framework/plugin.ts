@@ -54,7 +54,10 @@ export interface ScorePlugin {
   readonly kind: PluginKind;
   /** Key in SchedulingProfile.scoreWeights. */
   readonly weightKey: string;
-  /** True when the score depends only on the node's own state (so per-node caches stay valid). */
+  /**
+   * True when the score depends only on the node's own state and attributes, never its name or
+   * index (so per-node caches stay valid, and nodes alike in all but name score alike).
+   */
   readonly nodeLocal: boolean;
   /** Whether the plugin has anything to say about this agent (else it is left out of the weighting). */
   applies(pod: Pod): boolean;
