@@ -55,6 +55,13 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
     classOf[i] = c;
   });
   const misfit = new Int32Array(classes.size).fill(-1);
+  // Consecutive instances of one class (one agent, ordered by id) form a run: a class that does not
+  // fit skips the rest of its run at once, counting the work as if each instance had been looked at.
+  const runEnd = new Int32Array(waiting.length);
+  for (let i = waiting.length - 1; i >= 0; i--) runEnd[i] = i + 1 < waiting.length && classOf[i + 1] === classOf[i] ? runEnd[i + 1]! : i + 1;
+  // Done instances from each position on: what a skip passes over without counting.
+  const doneFrom = new Int32Array(waiting.length + 1);
+  const skipRun = (from: number, end: number) => end - from - (doneFrom[from]! - doneFrom[end]!);
   let stamp = 0;
   let work = 0;
   for (const p of candidates) {
@@ -72,10 +79,16 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
     for (let i = 0; i < waiting.length; i++) {
       const b = waiting[i]!;
       if (done[i] === 1 || b.agent.priority < p.agent.priority) continue;
+      if (misfit[classOf[i]!] === stamp) {
+        work += skipRun(i, runEnd[i]!);
+        i = runEnd[i]! - 1;
+        continue;
+      }
       work++;
-      if (misfit[classOf[i]!] === stamp) continue;
       if (!fits(b, n) || !devicesFit(n.gpuUsed, b.gpuMillis)) {
         misfit[classOf[i]!] = stamp;
+        work += skipRun(i + 1, runEnd[i]!);
+        i = runEnd[i]! - 1;
         continue;
       }
       ev.begin(b);
@@ -89,6 +102,7 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
     }
     if (got.length >= 2 && gained > p.gpuMillis) {
       for (const i of gotAt) done[i] = 1;
+      for (let i = waiting.length - 1; i >= 0; i--) doneFrom[i] = doneFrom[i + 1]! + done[i]!;
       swaps.push({ displaced: p, placed: got });
       continue;
     }
