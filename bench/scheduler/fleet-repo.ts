@@ -40,7 +40,18 @@ export interface RepoOptions {
   seed: number;
   /** Extra SchedulingProfile spec lines' values (scoreWeights, …), merged over the defaults written. */
   profile?: Record<string, unknown>;
+  /** Agent names: by shape (default), or prefixed with the arrival rank of the Agent's first pod. */
+  agentNames?: AgentNaming;
 }
+
+/**
+ * The scheduler takes instances in Agent-name order wherever it has no better order (greedy,
+ * spread, round-robin, consistent-hash), so names decide the order online algorithms see. `shape`
+ * names sort by GPU request as text (g0 < g1000 < g2000 < g4000 < g460 < g8000: whole 8-GPU pods
+ * last); `arrival` names (`a0007-g460-…`) sort the Agents by their first pod's arrival, the
+ * closest a grouped batch gets to the simulator's arrival order.
+ */
+export type AgentNaming = 'shape' | 'arrival';
 
 /** One Agent: a group of identical pods. */
 export interface AgentGroup {
@@ -60,15 +71,15 @@ const models = (p: PodRow): string[] => (p.gpuSpec ? [...new Set(p.gpuSpec.split
  * models appended when constrained), sorted by name. A `gpu_spec` that lists a model twice is the
  * same constraint as the list without the repeat, so the two are one Agent.
  */
-export function groupAgents(pods: PodRow[]): AgentGroup[] {
+export function groupAgents(pods: PodRow[], naming: AgentNaming = 'shape'): AgentGroup[] {
   const by = new Map<string, AgentGroup>();
   for (const p of pods) {
     const m = models(p);
     const gpu = gpuRequestMilli(p);
-    const name = [`g${gpu}`, `c${p.cpuMilli}`, `m${p.memoryMib}`, ...m.map((x) => x.toLowerCase())].join('-');
-    const g = by.get(name);
+    const shape = [`g${gpu}`, `c${p.cpuMilli}`, `m${p.memoryMib}`, ...m.map((x) => x.toLowerCase())].join('-');
+    const g = by.get(shape);
     if (g) g.replicas++;
-    else by.set(name, { name, replicas: 1, cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, gpuMilli: gpu, models: m });
+    else by.set(shape, { name: naming === 'arrival' ? `a${String(by.size).padStart(4, '0')}-${shape}` : shape, replicas: 1, cpuMilli: p.cpuMilli, memoryMib: p.memoryMib, gpuMilli: gpu, models: m });
   }
   return [...by.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -124,7 +135,7 @@ export function repoFiles(pods: PodRow[], nodes: NodeRow[], options: RepoOptions
   const files = new Map<string, string>();
   files.set(`pools/${POOL}.yaml`, poolYaml(nodes));
   files.set('policies/scheduling-profile.yaml', profileYaml(options));
-  for (const a of groupAgents(pods)) files.set(`agents/${a.name}.yaml`, agentYaml(a));
+  for (const a of groupAgents(pods, options.agentNames)) files.set(`agents/${a.name}.yaml`, agentYaml(a));
   return files;
 }
 

@@ -11,13 +11,14 @@
  *
  * Run from the repository root after `npm run build` (or `npm run bench -- packing [options]`):
  *   node bench/out/tsc/bench/scheduler/packing.js [--variants default,gpushare40] [--algorithms greedy,spread]
- *     [--seeds 42-51|42,43] [--variant-seed 1] [--timing] [--keep DIR] [--json FILE]
+ *     [--seeds 42-51|42,43] [--variant-seed 1] [--agent-names shape|arrival] [--timing] [--keep DIR] [--json FILE]
+ *   node bench/out/tsc/bench/scheduler/packing.js --report a.json,b.json [--timing]   # tables of earlier runs
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arrivals, groupAgents, parseNodeCsv, repoFiles, snapshotOf, writeRepo, type NodeRow } from './fleet-repo.js';
+import { arrivals, groupAgents, parseNodeCsv, repoFiles, snapshotOf, writeRepo, type AgentNaming, type NodeRow } from './fleet-repo.js';
 import { generateVariant, parsePodCsv, VARIANT_NAMES } from './variants.js';
 
 const ALGORITHMS = ['best-fit-decreasing', 'greedy', 'spread', 'round-robin', 'consistent-hash'];
@@ -27,7 +28,7 @@ function options(argv: string[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --timing, --keep, --json`);
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --variants, --algorithms, --seeds, --variant-seed, --agent-names, --timing, --keep, --json, --report`);
     const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
     if (v !== undefined) o[k] = v;
     else if (k === 'timing') o[k] = '1';
@@ -102,6 +103,11 @@ function runPlan(cli: string, dir: string, snapshot: string, capacityMilli: numb
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+/** Mean of the figures a run recorded (runs merged by --report may lack some): undefined when none. */
+const meanOf = (xs: (number | null | undefined)[]): number | undefined => {
+  const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return ok.length ? mean(ok) : undefined;
+};
 
 function main(): void {
   const o = options(process.argv.slice(2));
@@ -111,10 +117,13 @@ function main(): void {
   const data = join(root, 'bench/data/alibaba-gpu-v2023');
   if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js not found: run `npm run build` and start from the repository root');
   if (!existsSync(data)) throw new Error('bench/data/alibaba-gpu-v2023 not found: start from the repository root');
+  if (o.report) return report(o.report.split(','), published(data), o.timing === '1');
   const variants = (o.variants ?? VARIANT_NAMES.join(',')).split(',');
   const algorithms = (o.algorithms ?? ALGORITHMS.join(',')).split(',');
   const seeds = seedList(o.seeds ?? '42-51');
   const variantSeed = Number(o['variant-seed'] ?? 1);
+  const agentNames = (o['agent-names'] ?? 'shape') as AgentNaming;
+  if (agentNames !== 'shape' && agentNames !== 'arrival') throw new Error(`--agent-names is shape or arrival, not "${agentNames}"`);
   const base = parsePodCsv(readFileSync(join(data, 'openb_pod_list_default.csv'), 'utf8'));
   const nodes: NodeRow[] = parseNodeCsv(readFileSync(join(data, 'openb_node_list_gpu_node.csv'), 'utf8'));
   const capacity = nodes.reduce((s, n) => s + n.gpus * 1000, 0);
@@ -125,7 +134,7 @@ function main(): void {
   writeFileSync(snapshot, snapshotOf(nodes));
   const results: Record<string, Record<string, PlanResult[]>> = {};
   const batches: Record<string, { pods: number; agents: number }[]> = {};
-  console.error(`packing: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs; variants ${variants.join(' ')}; algorithms ${algorithms.join(' ')}; seeds ${seeds.join(' ')}; work dir ${work}`);
+  console.error(`packing: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs; variants ${variants.join(' ')}; algorithms ${algorithms.join(' ')}; seeds ${seeds.join(' ')}; agent names by ${agentNames}; work dir ${work}`);
   try {
     for (const variant of variants) {
       const pods = generateVariant(base, variant, variantSeed);
@@ -133,13 +142,15 @@ function main(): void {
       batches[variant] = [];
       for (const seed of seeds) {
         const batch = arrivals(pods, seed, capacity);
-        batches[variant].push({ pods: batch.length, agents: groupAgents(batch).length });
+        batches[variant].push({ pods: batch.length, agents: groupAgents(batch, agentNames).length });
         for (const algorithm of algorithms) {
           const dir = join(work, `${variant}-${seed}-${algorithm}`);
-          writeRepo(dir, repoFiles(batch, nodes, { algorithm, seed }));
+          writeRepo(dir, repoFiles(batch, nodes, { algorithm, seed, agentNames }));
           const r = runPlan(cli, dir, snapshot, capacity);
           (results[variant][algorithm] ??= []).push(r);
-          console.error(`  ${variant} seed ${seed} ${algorithm}: ${r.allocatedPercent.toFixed(2)} % GPU allocated, ${r.placed}/${batch.length} placed, ${r.seconds.toFixed(2)} s`);
+          console.error(`  ${variant} seed ${seed} ${algorithm}: ${r.allocatedPercent.toFixed(2)} % GPU allocated, ${r.placed}/${batch.length} placed, free ${r.freeGpus.toFixed(1)} GPUs (stranded ${r.strandedGpus.toFixed(1)}, fragmented ${r.fragmentedGpus.toFixed(1)}), ${r.seconds.toFixed(2)} s`);
+          // Raw figures after every run, so a long run that is stopped keeps what it measured.
+          if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, agentNames, results, batches }, null, 1) + '\n');
           if (!o.keep) rmSync(dir, { recursive: true, force: true });
         }
       }
@@ -148,7 +159,27 @@ function main(): void {
     if (!o.keep) rmSync(work, { recursive: true, force: true });
   }
   print(variants, algorithms, seeds, results, batches, pub, o.timing === '1');
-  if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, results, batches }, null, 1) + '\n');
+  if (o.json) writeFileSync(o.json, JSON.stringify({ capacityGpus: capacity / 1000, seeds, variantSeed, agentNames, results, batches }, null, 1) + '\n');
+}
+
+interface RawFile {
+  seeds: number[];
+  results: Record<string, Record<string, PlanResult[]>>;
+  batches: Record<string, { pods: number; agents: number }[]>;
+}
+
+/** `--report a.json,b.json`: the tables of earlier runs (their --json files) merged, without planning. */
+function report(files: string[], pub: Map<string, Map<string, number>>, timing: boolean): void {
+  const raw = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawFile);
+  // Files may hold different algorithms of the same variant: merge per variant.
+  const results: RawFile['results'] = {};
+  for (const r of raw) for (const [v, byAlg] of Object.entries(r.results)) Object.assign((results[v] ??= {}), byAlg);
+  const batches = Object.assign({}, ...raw.map((r) => r.batches)) as RawFile['batches'];
+  const known: string[] = [...VARIANT_NAMES];
+  const variants = Object.keys(results).sort((a, b) => known.indexOf(a) - known.indexOf(b));
+  const algorithms = ALGORITHMS.filter((a) => variants.some((v) => results[v]![a]?.length));
+  const seeds = [...new Set(raw.flatMap((r) => r.seeds))].sort((a, b) => a - b);
+  print(variants, algorithms, seeds, results, batches, pub, timing);
 }
 
 function print(
@@ -161,22 +192,22 @@ function print(
   timing: boolean,
 ): void {
   const f = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(1));
-  console.log(`GPU capacity allocated after arriving demand reached 100 % of capacity (%, mean of seeds ${seeds[0]}–${seeds.at(-1)}); ours through \`qm plan\`, published from the FGD simulator\n`);
+  console.log(`GPU capacity allocated after arriving demand reached 100 % of capacity (%, ${seeds.length === 1 ? `seed ${seeds[0]}` : `mean of seeds ${seeds[0]}–${seeds.at(-1)}`}); ours through \`qm plan\`, published from the FGD simulator\n`);
   console.log(`| variant | pods / agents | ${algorithms.join(' | ')} | ${PUBLISHED.map((p) => p.slice(3)).join(' | ')} |`);
   console.log(`|---|---:|${algorithms.map(() => '---:').join('|')}|${PUBLISHED.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const b = batches[v]!;
-    const ours = algorithms.map((a) => f(mean(results[v]![a]!.map((r) => r.allocatedPercent))));
+    const ours = algorithms.map((a) => f(meanOf((results[v]![a] ?? []).map((r) => r.allocatedPercent))));
     const theirs = PUBLISHED.map((p) => f(pub.get(v)?.get(p)));
     console.log(`| ${v} | ${Math.round(mean(b.map((x) => x.pods)))} / ${Math.round(mean(b.map((x) => x.agents)))} | ${ours.join(' | ')} | ${theirs.join(' | ')} |`);
   }
-  console.log('\nFree GPUs after the plan, and of them stranded / fragmented (pool `gpu` figures of the plan, mean of seeds)\n');
+  console.log('\nFree GPUs after the plan, and of them stranded / fragmented (the plan\'s `pools[].gpu` figures)\n');
   console.log(`| variant | ${algorithms.join(' | ')} |`);
   console.log(`|---|${algorithms.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const cells = algorithms.map((a) => {
-      const rs = results[v]![a]!;
-      return `${f(mean(rs.map((r) => r.freeGpus)))} (${f(mean(rs.map((r) => r.strandedGpus)))} / ${f(mean(rs.map((r) => r.fragmentedGpus)))})`;
+      const rs = results[v]![a] ?? [];
+      return `${f(meanOf(rs.map((r) => r.freeGpus)))} (${f(meanOf(rs.map((r) => r.strandedGpus)))} / ${f(meanOf(rs.map((r) => r.fragmentedGpus)))})`;
     });
     console.log(`| ${v} | ${cells.join(' | ')} |`);
   }
@@ -186,8 +217,8 @@ function print(
   console.log(`|---|---:|${algorithms.map(() => '---:').join('|')}|`);
   for (const v of variants) {
     const cells = algorithms.map((a) => {
-      const s = results[v]![a]!.map((r) => r.seconds);
-      return `${mean(s).toFixed(2)} / ${Math.max(...s).toFixed(2)}`;
+      const s = (results[v]![a] ?? []).map((r) => r.seconds);
+      return s.length ? `${mean(s).toFixed(2)} / ${Math.max(...s).toFixed(2)}` : '–';
     });
     console.log(`| ${v} | ${Math.round(mean(batches[v]!.map((x) => x.pods)))} | ${cells.join(' | ')} |`);
   }

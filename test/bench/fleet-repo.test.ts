@@ -49,6 +49,12 @@ describe('packing benchmark repository', () => {
     expect(agents.reduce((s, a) => s + a.replicas, 0)).toBe(pods.length);
   });
 
+  it('names Agents by first arrival on request, so name order is arrival order', () => {
+    const agents = groupAgents([pods[7]!, ...pods], 'arrival');
+    expect(agents.map((a) => a.name).slice(0, 3)).toEqual(['a0000-g0-c4000-m8192', 'a0001-g460-c6000-m12288', 'a0002-g460-c6000-m12288-t4']);
+    expect(agents.find((a) => a.name === 'a0000-g0-c4000-m8192')?.replicas).toBe(2);
+  });
+
   it('writes the same bytes for the same batch', () => {
     const a = repoFiles(pods, nodes, { algorithm: 'greedy', seed: 3 });
     const b = repoFiles([...pods].reverse(), nodes, { algorithm: 'greedy', seed: 3 });
