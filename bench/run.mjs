@@ -65,7 +65,7 @@ if (want('trace-plan')) {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'bench/out/tsc'], { encoding: 'utf8', stdio: 'inherit' });
   if (tsc.status !== 0) throw new Error('tsc failed');
   console.log('## qm plan on one batch of the Alibaba GPU trace (whole command, wall clock)\n');
-  const traceOptions = packingOptions.filter((a) => /^--(runs|seed|algorithm|baseline|keep)=/.test(a));
+  const traceOptions = packingOptions.filter((a) => /^--(runs|seed|variant|algorithm|baseline|keep)=/.test(a));
   const r = spawnSync(process.execPath, ['bench/out/tsc/bench/scheduler/trace-plan.js', ...traceOptions], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error('bench/scheduler/trace-plan.ts failed');
   results.tracePlan = r.stdout;

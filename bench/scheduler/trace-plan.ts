@@ -11,7 +11,7 @@
  * before/after comparison sees the same machine load, and the two plans must be byte-identical.
  *
  * Run from the repository root after `npm run build` (or `npm run bench -- trace-plan [--runs=3 …]`):
- *   node bench/out/tsc/bench/scheduler/trace-plan.js [--runs 3] [--seed 42] [--algorithm best-fit-decreasing]
+ *   node bench/out/tsc/bench/scheduler/trace-plan.js [--runs 3] [--seed 42] [--variant default] [--algorithm best-fit-decreasing]
  *     [--baseline PATH/bin/qm.js] [--keep DIR]
  */
 import { spawnSync } from 'node:child_process';
@@ -19,13 +19,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { arrivals, groupAgents, parseNodeCsv, repoFiles, snapshotOf, writeRepo } from './fleet-repo.js';
-import { parsePodCsv } from './variants.js';
+import { generateVariant, parsePodCsv } from './variants.js';
 
 function options(argv: string[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --runs, --seed, --algorithm, --baseline, --keep`);
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}": options are --runs, --seed, --variant, --algorithm, --baseline, --keep`);
     const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
     o[k] = v ?? argv[++i] ?? '';
   }
@@ -69,7 +69,8 @@ function main(): void {
   const seed = Number(o.seed ?? 42);
   const algorithm = o.algorithm ?? 'best-fit-decreasing';
   const baseline = o.baseline ? resolve(o.baseline) : undefined;
-  const pods = parsePodCsv(readFileSync(join(data, 'openb_pod_list_default.csv'), 'utf8'));
+  const variant = o.variant ?? 'default';
+  const pods = generateVariant(parsePodCsv(readFileSync(join(data, 'openb_pod_list_default.csv'), 'utf8')), variant, 1);
   const nodes = parseNodeCsv(readFileSync(join(data, 'openb_node_list_gpu_node.csv'), 'utf8'));
   const capacity = nodes.reduce((s, n) => s + n.gpus * 1000, 0);
   const batch = arrivals(pods, seed, capacity);
@@ -91,7 +92,7 @@ function main(): void {
       const cpu = rs.every((r) => r.cpu !== undefined) ? median(rs.map((r) => r.cpu!)).toFixed(2) : '–';
       return `| ${name} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ${Math.min(...rs.map((r) => r.wall)).toFixed(2)} | ${Math.max(...rs.map((r) => r.wall)).toFixed(2)} | ${cpu} |`;
     };
-    console.log(`One batch of the Alibaba GPU trace (default workload, seed ${seed}, ${algorithm}): ${batch.length} instances in ${groupAgents(batch).length} Agents on ${nodes.length} nodes; ${summary.place} placed, ${summary.blocked} blocked. ${runs} runs each, load average ${load.toFixed(1)} → ${loadAfter.toFixed(1)}.\n`);
+    console.log(`One batch of the Alibaba GPU trace (${variant} workload, seed ${seed}, ${algorithm}): ${batch.length} instances in ${groupAgents(batch).length} Agents on ${nodes.length} nodes; ${summary.place} placed, ${summary.blocked} blocked. ${runs} runs each, load average ${load.toFixed(1)} → ${loadAfter.toFixed(1)}.\n`);
     console.log('| qm plan DIR --snapshot FILE --format json | median s | min | max | CPU s (median) |\n|---|---:|---:|---:|---:|');
     if (baseline) console.log(row(`baseline (${baseline})`, theirs));
     console.log(row('this tree', ours));

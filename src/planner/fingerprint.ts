@@ -35,10 +35,17 @@ export function fingerprintScope(policy: PolicySet, observed: ObservedState, act
 export function computeScope(policy: PolicySet, observed: ObservedState, items: { nodes: string[]; instances: string[]; pools: string[]; quotas: string[] }): Record<string, string> {
   const nodeBy = new Map(observed.nodes.map((n) => [n.name, n]));
   const instBy = new Map(observed.instances.map((i) => [i.name, i]));
+  // Instance names per node, in observed order, in one pass (not one scan of every instance per node).
+  const onNode = new Map<string, string[]>();
+  for (const i of observed.instances) {
+    const list = onNode.get(i.node);
+    if (list) list.push(i.name);
+    else onNode.set(i.node, [i.name]);
+  }
   const entries: [string, string][] = [];
   for (const n of items.nodes) {
     const node = nodeBy.get(n);
-    entries.push([`node/${n}`, node ? digest({ ...node, instances: observed.instances.filter((i) => i.node === n).map((i) => i.name).sort() }) : ABSENT]);
+    entries.push([`node/${n}`, node ? digest({ ...node, instances: [...(onNode.get(n) ?? [])].sort() }) : ABSENT]);
   }
   for (const i of items.instances) entries.push([`instance/${i}`, instBy.has(i) ? digest(instBy.get(i)) : ABSENT]);
   for (const p of items.pools) entries.push([`pool/${p}`, digest(observed.nodes.filter((n) => n.pool === p).map((n) => n.name).sort())]);
