@@ -11,7 +11,7 @@
  * Run: npx tsc -p tsconfig.json --outDir /tmp/qmb && node /tmp/qmb/bench/scheduler/gpu-trace.js [algorithms,...] [seeds]
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROFILE_SPEC, type Algorithm, type AgentDoc } from '../../src/model/documents.js';
 import type { ObservedNode } from '../../src/model/state.js';
@@ -60,7 +60,10 @@ const nodes: ObservedNode[] = csv(join(dir, 'openb_node_list_gpu_node.csv')).map
   costPerHour: 0,
   powerWatts: 0,
 }));
-const pods: TracePod[] = csv(join(dir, 'openb_pod_list_default.csv')).map((r) => {
+/** QM_TRACE: another pod list (e.g. an FGD workload variant) instead of the default trace. */
+const traceFile = process.env.QM_TRACE || join(dir, 'openb_pod_list_default.csv');
+const workloadName = basename(traceFile).replace(/\.csv$/, '');
+const pods: TracePod[] = csv(traceFile).map((r) => {
   const n = Number(r.num_gpu);
   return {
     name: r.name!,
@@ -102,7 +105,7 @@ function agents(list: TracePod[]): AgentDoc[] {
 }
 
 function published(): Record<string, number> {
-  const rows = csv(join(dir, 'fgd-simulator-expected/analysis_allo_discrete.csv')).filter((r) => r.workload === 'openb_pod_list_default');
+  const rows = csv(join(dir, 'fgd-simulator-expected/analysis_allo_discrete.csv')).filter((r) => r.workload === workloadName);
   const by: Record<string, number[]> = {};
   for (const r of rows) (by[r.sc_policy!] ??= []).push(Number(r['100']));
   return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
@@ -111,7 +114,7 @@ function published(): Record<string, number> {
 const weights = process.env.QM_WEIGHTS ? { scoreWeights: { ...DEFAULT_PROFILE_SPEC.scoreWeights, ...(JSON.parse(process.env.QM_WEIGHTS) as Record<string, number>) } } : {};
 const algorithms = (process.argv[2] ?? 'best-fit-decreasing,greedy,spread,round-robin,consistent-hash').split(',') as Algorithm[];
 const seeds = Array.from({ length: Number(process.argv[3] ?? 10) }, (_, i) => 42 + i);
-console.log(`trace: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs, ${pods.length} pods; seeds ${seeds[0]}–${seeds.at(-1)}`);
+console.log(`trace ${workloadName}: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs, ${pods.length} pods; seeds ${seeds[0]}–${seeds.at(-1)}`);
 for (const algorithm of algorithms) {
   const shares: number[] = [];
   let seconds = 0;
