@@ -118,6 +118,7 @@ console.log(`trace ${workloadName}: ${nodes.length} GPU nodes, ${capacity / 1000
 for (const algorithm of algorithms) {
   const shares: number[] = [];
   let seconds = 0;
+  let cpuOnlyPlaced = 0;
   for (const seed of seeds) {
     const list = arrivals(seed);
     const p = policy([pool('openb')], agents(list), { algorithm, seed, preemption: false, ...weights });
@@ -126,9 +127,11 @@ for (const algorithm of algorithms) {
     seconds += (performance.now() - t0) / 1000;
     const allocated = r.placements.reduce((s, x) => s + (x.requests.gpuMillis ?? 0), 0);
     shares.push((100 * allocated) / capacity);
+    const cpuOnly = list.filter((p) => p.gpuMillis === 0).length;
+    cpuOnlyPlaced += cpuOnly === 0 ? 1 : r.placements.filter((x) => !x.requests.gpuMillis).length / cpuOnly;
   }
   const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
-  console.log(`${algorithm.padEnd(20)} ${mean.toFixed(2)} % GPU allocated (min ${Math.min(...shares).toFixed(2)}, max ${Math.max(...shares).toFixed(2)}), ${(seconds / seeds.length).toFixed(2)} s per run`);
+  console.log(`${algorithm.padEnd(20)} ${mean.toFixed(2)} % GPU allocated (min ${Math.min(...shares).toFixed(2)}, max ${Math.max(...shares).toFixed(2)}), ${(seconds / seeds.length).toFixed(2)} s per run; ${((100 * cpuOnlyPlaced) / seeds.length).toFixed(1)} % of CPU-only pods placed`);
 }
 console.log('published (FGD simulator, same trace, mean of 10 seeds):');
 for (const [k, v] of Object.entries(published())) console.log(`  ${k.padEnd(18)} ${v.toFixed(2)} %`);

@@ -301,8 +301,11 @@ class Scheduler {
     });
     for (const s of swaps) {
       const d = s.displaced;
-      this.placed[d.agent.index]!--;
-      this.out.placements.delete(d.id);
+      if (s.movedFrom !== undefined) this.replanned(d, s.movedFrom, `made room for ${s.placed.map((p) => p.name).join(', ')}; moved from`);
+      else {
+        this.placed[d.agent.index]!--;
+        this.out.placements.delete(d.id);
+      }
       for (const b of s.placed) {
         this.placed[b.agent.index]!++;
         this.out.blocked.delete(b.id);
@@ -313,6 +316,7 @@ class Scheduler {
       }
     }
     for (const s of swaps) {
+      if (s.movedFrom !== undefined) continue;
       const diag = diagnose(this.ev, s.displaced);
       this.out.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
     }

@@ -50,6 +50,12 @@ export function contention(pods: Pod[], cluster: ClusterState): Float64Array {
  * instance may use (its static filters: pools, selectors, required affinity, e.g. a pinned GPU
  * model): an instance that only fits a tenth of the fleet is ten times "larger" there, so it is
  * placed before unconstrained instances take that tenth, which could have gone anywhere.
+ *
+ * Within a priority, instances asking for GPUs go before CPU-only ones, by the same reasoning
+ * (most constrained first): a GPU instance can only use a node with a free GPU *and* the CPU and
+ * memory beside it, a CPU-only instance can use CPU anywhere, including what the GPU instances
+ * leave. Placed first, CPU-only instances take the CPU that makes GPUs usable and strand them
+ * (FGD trace, CPU-only demand ×2.5: 3 points of GPU capacity). Priorities still come first.
  */
 export function decreasingOrder(pods: Pod[], cluster: ClusterState, feasible?: (pod: Pod) => Int32Array): Pod[] {
   const total = clusterCapacity(cluster);
@@ -81,6 +87,7 @@ export function decreasingOrder(pods: Pod[], cluster: ClusterState, feasible?: (
   return [...pods].sort(
     (a, b) =>
       byAdmission(a, b) ||
+      (b.gpuMillis > 0 ? 1 : 0) - (a.gpuMillis > 0 ? 1 : 0) ||
       primary.get(b)! - primary.get(a)! ||
       secondary.get(b)! - secondary.get(a)! ||
       byName(a, b),
