@@ -6,7 +6,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runValidateBench } from './validate.mjs';
 import { runPlanBench } from './plan.mjs';
 
-const only = process.argv.slice(2);
+// Benchmark names select what runs; `--name=value` options (and `--timing`) go to the packing bench.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const packingOptions = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const want = (name) => only.length === 0 || only.includes(name);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const results = { machine, date: new Date().toISOString() };
@@ -45,6 +47,17 @@ if (want('scheduler')) {
     results.scheduler[title] = r.stdout;
     console.log(r.stdout.trim() + '\n');
   }
+}
+
+// Not part of a plain `npm run bench`: hundreds of `qm plan` runs (see bench/scheduler/README.md).
+if (only.includes('packing')) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'bench/out/tsc'], { encoding: 'utf8', stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc failed');
+  console.log('## Packing on the FGD workload variants through qm plan (GPU capacity allocated)\n');
+  const r = spawnSync(process.execPath, ['bench/out/tsc/bench/scheduler/packing.js', '--json', 'bench/out/packing.json', ...packingOptions], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error('bench/scheduler/packing.ts failed');
+  results.packing = r.stdout;
+  console.log(r.stdout.trim() + '\n');
 }
 
 if (want('kubernetes')) {
