@@ -18,6 +18,7 @@ import type { ObservedNode } from '../../src/model/state.js';
 import { mulberry32, shuffle } from '../../src/scheduler/random.js';
 import { schedule } from '../../src/scheduler/index.js';
 import { agent, policy, pool } from './policy.js';
+import { generateVariant, parsePodCsv } from './variants.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bench/data relative to this file, in the source tree or in a compiled copy of bench/. */
@@ -60,19 +61,31 @@ const nodes: ObservedNode[] = csv(join(dir, 'openb_node_list_gpu_node.csv')).map
   costPerHour: 0,
   powerWatts: 0,
 }));
-/** QM_TRACE: another pod list (e.g. an FGD workload variant) instead of the default trace. */
+/**
+ * QM_VARIANT: an FGD workload variant generated from the default trace (variants.ts, variant
+ * seed 1, as bench/scheduler/packing.ts does), planned in-process; QM_TRACE: another pod list file.
+ */
 const traceFile = process.env.QM_TRACE || join(dir, 'openb_pod_list_default.csv');
-const workloadName = basename(traceFile).replace(/\.csv$/, '');
-const pods: TracePod[] = csv(traceFile).map((r) => {
-  const n = Number(r.num_gpu);
-  return {
-    name: r.name!,
-    cpuMillis: Number(r.cpu_milli),
-    memoryBytes: Number(r.memory_mib) * 2 ** 20,
-    gpuMillis: n === 1 ? Number(r.gpu_milli) : n * 1000,
-    spec: r.gpu_spec ? r.gpu_spec.split('|') : [],
-  };
-});
+const variant = process.env.QM_VARIANT;
+const workloadName = variant ? `openb_pod_list_${variant}` : basename(traceFile).replace(/\.csv$/, '');
+const pods: TracePod[] = variant
+  ? generateVariant(parsePodCsv(readFileSync(join(dir, 'openb_pod_list_default.csv'), 'utf8')), variant, 1).map((r) => ({
+      name: r.name,
+      cpuMillis: r.cpuMilli,
+      memoryBytes: r.memoryMib * 2 ** 20,
+      gpuMillis: r.numGpu === 1 ? r.gpuMilli : r.numGpu * 1000,
+      spec: r.gpuSpec ? r.gpuSpec.split('|') : [],
+    }))
+  : csv(traceFile).map((r) => {
+      const n = Number(r.num_gpu);
+      return {
+        name: r.name!,
+        cpuMillis: Number(r.cpu_milli),
+        memoryBytes: Number(r.memory_mib) * 2 ** 20,
+        gpuMillis: n === 1 ? Number(r.gpu_milli) : n * 1000,
+        spec: r.gpu_spec ? r.gpu_spec.split('|') : [],
+      };
+    });
 const capacity = nodes.reduce((s, n) => s + (n.capacity.gpuMillis ?? 0), 0);
 
 /**
