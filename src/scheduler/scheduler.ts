@@ -301,11 +301,9 @@ class Scheduler {
     });
     for (const s of swaps) {
       const d = s.displaced;
+      // Moved elsewhere (repair) or given way, blocked below.
       if (s.movedFrom !== undefined) this.replanned(d, s.movedFrom, `made room for ${s.placed.map((p) => p.name).join(', ')}; moved from`);
-      else {
-        this.placed[d.agent.index]!--;
-        this.out.placements.delete(d.id);
-      }
+      else if (this.out.placements.delete(d.id)) this.placed[d.agent.index]!--;
       for (const b of s.placed) {
         this.placed[b.agent.index]!++;
         this.out.blocked.delete(b.id);
@@ -315,8 +313,7 @@ class Scheduler {
         this.out.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
       }
     }
-    for (const s of swaps) {
-      if (s.movedFrom !== undefined) continue;
+    for (const s of swaps.filter((x) => x.movedFrom === undefined)) {
       const diag = diagnose(this.ev, s.displaced);
       this.out.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
     }
