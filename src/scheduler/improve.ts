@@ -2,7 +2,8 @@
  * Swap improvement after packing: an instance planned in this run on a node whose free GPU no
  * blocked instance can use (slivers on devices, or CPU or memory used up) may give way to two or
  * more blocked instances of at least its priority that then fit on that node. Each swap
- * places more instances and uses more of the node; the displaced instance is blocked instead.
+ * places more instances and uses more of the node; the displaced instance is blocked instead,
+ * or — when another node takes it — moves there, and then one blocked instance is enough.
  * Never touches running instances. Bounded in work, deterministic.
  */
 import type { ClusterState } from './framework/cluster.js';
@@ -22,6 +23,8 @@ export interface ImproveHooks {
 export interface Swap {
   displaced: Pod;
   placed: Pod[];
+  /** Where the displaced instance went instead of being blocked, when another node takes it. */
+  movedFrom?: number;
 }
 
 export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], isPlanned: (p: Pod) => boolean, hooks: ImproveHooks): Swap[] {
@@ -62,6 +65,10 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
   // Done instances from each position on: what a skip passes over without counting.
   const doneFrom = new Int32Array(waiting.length + 1);
   const skipRun = (from: number, end: number) => end - from - (doneFrom[from]! - doneFrom[end]!);
+  const markDone = (at: readonly number[]) => {
+    for (const i of at) done[i] = 1;
+    for (let i = waiting.length - 1; i >= 0; i--) doneFrom[i] = doneFrom[i + 1]! + done[i]!;
+  };
   let stamp = 0;
   let work = 0;
   for (const p of candidates) {
@@ -100,9 +107,23 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
       stamp++;
       gained += perDeviceMillis(b.gpuMillis) * Math.max(1, b.gpuMillis / 1000);
     }
+    // Repair: the instance that made room may fit another node (a CPU-only one taking the CPU
+    // a GPU node's free GPUs need, typically). Then nothing is lost and one placed GPU instance
+    // is already a gain. Its new node is chosen like any placement (filters, then scores).
+    if (got.length >= 1) {
+      work += 1;
+      ev.begin(p);
+      const to = ev.best(p);
+      if (to >= 0 && to !== node) {
+        cluster.place(p, to, chooseDevices(nodes[to]!.gpuUsed, p.gpuMillis) ?? NO_DEVICES);
+        hooks.add(p);
+        markDone(gotAt);
+        swaps.push({ displaced: p, placed: got, movedFrom: node });
+        continue;
+      }
+    }
     if (got.length >= 2 && gained > p.gpuMillis) {
-      for (const i of gotAt) done[i] = 1;
-      for (let i = waiting.length - 1; i >= 0; i--) doneFrom[i] = doneFrom[i + 1]! + done[i]!;
+      markDone(gotAt);
       swaps.push({ displaced: p, placed: got });
       continue;
     }

@@ -48,7 +48,8 @@ export class Evaluator {
     readonly ctx: CycleContext,
     filters: readonly FilterPlugin[],
     scores: readonly ScorePlugin[],
-    private readonly scoreWeights: Record<string, number>,
+    /** Score weights, or weights per instance (an algorithm may weigh GPU and CPU-only instances differently). */
+    private readonly scoreWeights: Record<string, number> | ((pod: Pod) => Record<string, number>),
   ) {
     this.staticFilters = filters.filter((f) => f.kind === 'static');
     this.dynamicFilters = filters.filter((f) => f.kind === 'dynamic');
@@ -123,10 +124,11 @@ export class Evaluator {
   private agentWeights(pod: Pod): AgentWeights {
     let w = this.weights.get(pod.agent.index);
     if (!w) {
+      const sw = typeof this.scoreWeights === 'function' ? this.scoreWeights(pod) : this.scoreWeights;
       const weighted = (list: ScorePlugin[]) =>
         list
-          .filter((s) => s.applies(pod))
-          .map((plugin) => ({ plugin, weight: weightOf(this.scoreWeights, plugin.weightKey) }))
+          .filter((s) => s.applies(pod, this.ctx))
+          .map((plugin) => ({ plugin, weight: weightOf(sw, plugin.weightKey) }))
           .filter((d) => d.weight > 0);
       const statics = weighted(this.staticScores);
       const all = weighted(this.dynamicScores);

@@ -24,6 +24,8 @@ export interface GpuWorkload {
   sizes: number[];
   /** Index into `sizes` per class, -1 for classes without GPU. */
   sizeOf: Int32Array;
+  /** GPU millis of the cluster's largest GPU node: the yardstick fragmentation changes are scored against. */
+  scale?: number;
 }
 
 export interface GpuWorkloadClass {
@@ -60,7 +62,7 @@ export interface ScorePlugin {
    */
   readonly nodeLocal: boolean;
   /** Whether the plugin has anything to say about this agent (else it is left out of the weighting). */
-  applies(pod: Pod): boolean;
+  applies(pod: Pod, ctx: CycleContext): boolean;
   preScore?(ctx: CycleContext, pod: Pod): void;
   /**
    * When set, `score` is a raw value the evaluator normalises over the nodes that pass every filter,

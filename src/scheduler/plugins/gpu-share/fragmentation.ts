@@ -1,7 +1,12 @@
 /**
  * Fragmentation-aware GPU scoring after "Beware of Fragmentation" (Weng et al., USENIX ATC 2023,
- * FGD): a node's fragmentation is the GPU capacity that the expected workload (request sizes and
+ * FGD): a node's fragmentation is the GPU capacity that the expected workload (request shapes and
  * their frequency) could not use there; prefer the placement that increases it least.
+ *
+ * Generalised beyond FGD's GPU-only view (issue #13): a GPU instance also needs CPU and memory,
+ * so free GPU on a node whose CPU or memory runs out first is just as unusable as a sliver on a
+ * device. Per workload class the usable GPU is the least of what the devices allow and what the
+ * node's free CPU and memory allow (instances that still fit × their GPU request).
  */
 import { chooseDevices, perDeviceMillis } from '../../framework/gpu-devices.js';
 import type { NodeInfo } from '../../framework/node-info.js';
@@ -48,11 +53,19 @@ export function nodeFragmentation(node: NodeInfo, workload: GpuWorkload): number
   const classes = workload.classes;
   for (let i = 0; i < classes.length; i++) {
     const t = classes[i]!;
-    if (t.cpuMillis > freeCpu || t.memoryBytes > freeMem) frag += t.weight * totalFree;
-    else {
-      const k = workload.sizeOf[i]!;
-      if (k >= 0) frag += t.weight * bySize[k]!;
+    if (t.cpuMillis > freeCpu || t.memoryBytes > freeMem) {
+      frag += t.weight * totalFree;
+      continue;
     }
+    const k = workload.sizeOf[i]!;
+    if (k < 0) continue;
+    // CPU and memory strand GPUs too: the class can run at most `fit` more instances here, so
+    // it uses at most fit × its GPU request of the free GPU, however the devices look. This
+    // makes the score gradual: taking CPU from a node with free GPU costs before the cliff.
+    const byCpu = t.cpuMillis > 0 ? Math.floor(freeCpu / t.cpuMillis) : Infinity;
+    const byMem = t.memoryBytes > 0 ? Math.floor(freeMem / t.memoryBytes) : Infinity;
+    const usable = Math.min(totalFree - bySize[k]!, Math.min(byCpu, byMem) * t.gpuMillis);
+    frag += t.weight * (totalFree - usable);
   }
   return frag;
 }
@@ -77,8 +90,11 @@ function sortedFrees(used: Int32Array): Int32Array {
 
 /**
  * 0–100: 50 when the placement leaves fragmentation unchanged, higher when it reduces it,
- * lower when it increases it, scaled by the node's GPU capacity. Nodes without GPUs score 100
- * (an instance there fragments no GPU).
+ * lower when it increases it. The change is in GPU millis against one yardstick for the whole
+ * cluster (the largest node's GPU capacity, `workload.scale`), not each node's own: stranding
+ * half a GPU costs the same on a 2-GPU node as on an 8-GPU one, so instances go where they
+ * strand the least GPU in absolute terms. Nodes without GPUs score 100 (an instance there
+ * fragments no GPU).
  */
 export function fragmentationScore(pod: Pod, node: NodeInfo, workload: GpuWorkload, before: number): number {
   const devices = node.gpuUsed.length;
@@ -96,5 +112,6 @@ export function fragmentationScore(pod: Pod, node: NodeInfo, workload: GpuWorklo
   node.allocated[CPU]! -= rc;
   node.allocated[MEM]! -= rm;
   const delta = after - before;
-  return Math.max(0, Math.min(100, 50 * (1 - delta / (devices * 1000))));
+  const scale = Math.max(devices * 1000, workload.scale ?? 0);
+  return Math.max(0, Math.min(100, 50 * (1 - delta / scale)));
 }
