@@ -280,6 +280,7 @@ export class Evaluator {
         continue;
       }
       if (status.code !== 'AgentAntiAffinityConflict' || perInstanceTerms) restore.push({ node, value: c.value(node) });
+      else c.sticky = true;
       c.set(node, -Infinity);
     }
     for (const r of restore) c.set(r.node, r.value);
@@ -309,7 +310,9 @@ export class Evaluator {
       this.caches.delete(eq);
       this.caches.set(eq, c);
     }
-    if (!c || c.epoch !== cluster.removals || log.length - c.cursor > st.feasible.length) {
+    // Without set-aside nodes every value is the node's localScore as of its last change, so removals
+    // are replayed like any change (the swap pass removes and re-places thousands of times).
+    if (!c || (c.epoch !== cluster.removals && c.sticky) || log.length - c.cursor > st.feasible.length) {
       const spread = agent.placement.spread.find((s) => s.constraint.whenUnsatisfiable === 'DoNotSchedule');
       const key = spread?.term.key;
       c = ScoreCache.build(st.feasible, this.nodes.length, key, (n) => (key === undefined ? '' : cluster.domainOf(key, n)), cluster.removals);
@@ -324,6 +327,7 @@ export class Evaluator {
       if (c.partOf[node]! >= 0) c.set(node, this.localScore(pod, node));
     }
     c.cursor = log.length;
+    c.epoch = cluster.removals;
     return c;
   }
 

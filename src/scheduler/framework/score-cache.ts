@@ -19,13 +19,18 @@ export class ScoreCache {
   /** Slot of the node in its partition's tree. */
   readonly slotOf: Int32Array;
   cursor = 0;
+  /**
+   * Whether a node was set aside for good (an anti-affinity conflict, which lasts while counts only
+   * grow): such a cache starts over when an instance leaves a node; any other one replays the log.
+   */
+  sticky = false;
 
   constructor(
     readonly parts: Partition[],
     nodeCount: number,
     /** The topology key partitions follow, or undefined for one partition. */
     readonly partKey: string | undefined,
-    readonly epoch: number,
+    public epoch: number,
   ) {
     this.partOf = new Int32Array(nodeCount).fill(-1);
     this.slotOf = new Int32Array(nodeCount).fill(-1);
