@@ -8,7 +8,10 @@ import type { NodeInfo } from '../../src/scheduler/framework/node-info.js';
 import type { GpuWorkload } from '../../src/scheduler/framework/plugin.js';
 import { nodeFragmentation } from '../../src/scheduler/plugins/gpu-share/fragmentation.js';
 
-/** The definition: per size, free millis on devices with less free than the size; per class, weighted. */
+/**
+ * The definition: per size, free millis on devices with less free than the size (a plain loop per
+ * size); per class, what CPU and memory leave usable of the rest; weighted.
+ */
 function reference(node: Pick<NodeInfo, 'gpuUsed' | 'allocated' | 'overcommitted'>, workload: GpuWorkload): number {
   const used = node.gpuUsed;
   let totalFree = 0;
@@ -30,7 +33,12 @@ function reference(node: Pick<NodeInfo, 'gpuUsed' | 'allocated' | 'overcommitted
   let frag = 0;
   workload.classes.forEach((t, i) => {
     if (t.cpuMillis > freeCpu || t.memoryBytes > freeMem) frag += t.weight * totalFree;
-    else if (workload.sizeOf[i]! >= 0) frag += t.weight * bySize[workload.sizeOf[i]!]!;
+    else if (workload.sizeOf[i]! >= 0) {
+      const byCpu = t.cpuMillis > 0 ? Math.floor(freeCpu / t.cpuMillis) : Infinity;
+      const byMem = t.memoryBytes > 0 ? Math.floor(freeMem / t.memoryBytes) : Infinity;
+      const usable = Math.min(totalFree - bySize[workload.sizeOf[i]!]!, Math.min(byCpu, byMem) * t.gpuMillis);
+      frag += t.weight * (totalFree - usable);
+    }
   });
   return frag;
 }
