@@ -299,6 +299,10 @@ export class Evaluator {
     return list;
   }
 
+  /** Nodes already re-scored in the current replay (stamped with its number). */
+  private replayed?: Int32Array;
+  private replays = 0;
+
   /** Brings an agent's score cache up to date with the cluster's change log. */
   private refresh(pod: Pod, st: AgentStatics): ScoreCache {
     const agent = pod.agent;
@@ -311,8 +315,9 @@ export class Evaluator {
       this.caches.set(eq, c);
     }
     // Without set-aside nodes every value is the node's localScore as of its last change, so removals
-    // are replayed like any change (the swap pass removes and re-places thousands of times).
-    if (!c || (c.epoch !== cluster.removals && c.sticky) || log.length - c.cursor > st.feasible.length) {
+    // are replayed like any change (the swap pass removes and re-places thousands of times), and a
+    // long log costs at most one score per node changed since.
+    if (!c || (c.sticky && (c.epoch !== cluster.removals || log.length - c.cursor > st.feasible.length))) {
       const spread = agent.placement.spread.find((s) => s.constraint.whenUnsatisfiable === 'DoNotSchedule');
       const key = spread?.term.key;
       c = ScoreCache.build(st.feasible, this.nodes.length, key, (n) => (key === undefined ? '' : cluster.domainOf(key, n)), cluster.removals);
@@ -322,9 +327,13 @@ export class Evaluator {
       if (this.caches.size > CACHE_LIMIT) this.caches.delete(this.caches.keys().next().value!);
       return c;
     }
+    const seen = (this.replayed ??= new Int32Array(this.nodes.length));
+    this.replays++;
     for (let k = c.cursor; k < log.length; k++) {
       const node = log[k]!;
-      if (c.partOf[node]! >= 0) c.set(node, this.localScore(pod, node));
+      if (c.partOf[node]! < 0 || seen[node] === this.replays) continue;
+      seen[node] = this.replays;
+      c.set(node, this.localScore(pod, node));
     }
     c.cursor = log.length;
     c.epoch = cluster.removals;
