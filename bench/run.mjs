@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runValidateBench } from './validate.mjs';
 import { runPlanBench } from './plan.mjs';
 
-// Benchmark names select what runs; `--name=value` options (and `--timing`) go to the packing bench.
+// Benchmark names select what runs; `--name=value` options (and `--timing`) go to the packing and trace-plan benches.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const packingOptions = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const want = (name) => only.length === 0 || only.includes(name);
@@ -57,6 +57,18 @@ if (only.includes('packing')) {
   const r = spawnSync(process.execPath, ['bench/out/tsc/bench/scheduler/packing.js', '--json', 'bench/out/packing.json', ...packingOptions], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error('bench/scheduler/packing.ts failed');
   results.packing = r.stdout;
+  console.log(r.stdout.trim() + '\n');
+}
+
+// `qm plan` end to end on one batch of the Alibaba GPU trace (issue #13 item 3); `--runs=N`, `--baseline=OTHER/bin/qm.js`.
+if (want('trace-plan')) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', 'bench/out/tsc'], { encoding: 'utf8', stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc failed');
+  console.log('## qm plan on one batch of the Alibaba GPU trace (whole command, wall clock)\n');
+  const traceOptions = packingOptions.filter((a) => /^--(runs|seed|variant|algorithm|baseline|keep)=/.test(a));
+  const r = spawnSync(process.execPath, ['bench/out/tsc/bench/scheduler/trace-plan.js', ...traceOptions], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error('bench/scheduler/trace-plan.ts failed');
+  results.tracePlan = r.stdout;
   console.log(r.stdout.trim() + '\n');
 }
 

@@ -11,13 +11,14 @@
  * Run: npx tsc -p tsconfig.json --outDir /tmp/qmb && node /tmp/qmb/bench/scheduler/gpu-trace.js [algorithms,...] [seeds]
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROFILE_SPEC, type Algorithm, type AgentDoc } from '../../src/model/documents.js';
 import type { ObservedNode } from '../../src/model/state.js';
 import { mulberry32, shuffle } from '../../src/scheduler/random.js';
 import { schedule } from '../../src/scheduler/index.js';
 import { agent, policy, pool } from './policy.js';
+import { generateVariant, parsePodCsv } from './variants.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bench/data relative to this file, in the source tree or in a compiled copy of bench/. */
@@ -60,16 +61,31 @@ const nodes: ObservedNode[] = csv(join(dir, 'openb_node_list_gpu_node.csv')).map
   costPerHour: 0,
   powerWatts: 0,
 }));
-const pods: TracePod[] = csv(join(dir, 'openb_pod_list_default.csv')).map((r) => {
-  const n = Number(r.num_gpu);
-  return {
-    name: r.name!,
-    cpuMillis: Number(r.cpu_milli),
-    memoryBytes: Number(r.memory_mib) * 2 ** 20,
-    gpuMillis: n === 1 ? Number(r.gpu_milli) : n * 1000,
-    spec: r.gpu_spec ? r.gpu_spec.split('|') : [],
-  };
-});
+/**
+ * QM_VARIANT: an FGD workload variant generated from the default trace (variants.ts, variant
+ * seed 1, as bench/scheduler/packing.ts does), planned in-process; QM_TRACE: another pod list file.
+ */
+const traceFile = process.env.QM_TRACE || join(dir, 'openb_pod_list_default.csv');
+const variant = process.env.QM_VARIANT;
+const workloadName = variant ? `openb_pod_list_${variant}` : basename(traceFile).replace(/\.csv$/, '');
+const pods: TracePod[] = variant
+  ? generateVariant(parsePodCsv(readFileSync(join(dir, 'openb_pod_list_default.csv'), 'utf8')), variant, 1).map((r) => ({
+      name: r.name,
+      cpuMillis: r.cpuMilli,
+      memoryBytes: r.memoryMib * 2 ** 20,
+      gpuMillis: r.numGpu === 1 ? r.gpuMilli : r.numGpu * 1000,
+      spec: r.gpuSpec ? r.gpuSpec.split('|') : [],
+    }))
+  : csv(traceFile).map((r) => {
+      const n = Number(r.num_gpu);
+      return {
+        name: r.name!,
+        cpuMillis: Number(r.cpu_milli),
+        memoryBytes: Number(r.memory_mib) * 2 ** 20,
+        gpuMillis: n === 1 ? Number(r.gpu_milli) : n * 1000,
+        spec: r.gpu_spec ? r.gpu_spec.split('|') : [],
+      };
+    });
 const capacity = nodes.reduce((s, n) => s + (n.capacity.gpuMillis ?? 0), 0);
 
 /**
@@ -102,7 +118,7 @@ function agents(list: TracePod[]): AgentDoc[] {
 }
 
 function published(): Record<string, number> {
-  const rows = csv(join(dir, 'fgd-simulator-expected/analysis_allo_discrete.csv')).filter((r) => r.workload === 'openb_pod_list_default');
+  const rows = csv(join(dir, 'fgd-simulator-expected/analysis_allo_discrete.csv')).filter((r) => r.workload === workloadName);
   const by: Record<string, number[]> = {};
   for (const r of rows) (by[r.sc_policy!] ??= []).push(Number(r['100']));
   return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
@@ -111,10 +127,11 @@ function published(): Record<string, number> {
 const weights = process.env.QM_WEIGHTS ? { scoreWeights: { ...DEFAULT_PROFILE_SPEC.scoreWeights, ...(JSON.parse(process.env.QM_WEIGHTS) as Record<string, number>) } } : {};
 const algorithms = (process.argv[2] ?? 'best-fit-decreasing,greedy,spread,round-robin,consistent-hash').split(',') as Algorithm[];
 const seeds = Array.from({ length: Number(process.argv[3] ?? 10) }, (_, i) => 42 + i);
-console.log(`trace: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs, ${pods.length} pods; seeds ${seeds[0]}–${seeds.at(-1)}`);
+console.log(`trace ${workloadName}: ${nodes.length} GPU nodes, ${capacity / 1000} GPUs, ${pods.length} pods; seeds ${seeds[0]}–${seeds.at(-1)}`);
 for (const algorithm of algorithms) {
   const shares: number[] = [];
   let seconds = 0;
+  let cpuOnlyPlaced = 0;
   for (const seed of seeds) {
     const list = arrivals(seed);
     const p = policy([pool('openb')], agents(list), { algorithm, seed, preemption: false, ...weights });
@@ -123,9 +140,11 @@ for (const algorithm of algorithms) {
     seconds += (performance.now() - t0) / 1000;
     const allocated = r.placements.reduce((s, x) => s + (x.requests.gpuMillis ?? 0), 0);
     shares.push((100 * allocated) / capacity);
+    const cpuOnly = list.filter((p) => p.gpuMillis === 0).length;
+    cpuOnlyPlaced += cpuOnly === 0 ? 1 : r.placements.filter((x) => !x.requests.gpuMillis).length / cpuOnly;
   }
   const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
-  console.log(`${algorithm.padEnd(20)} ${mean.toFixed(2)} % GPU allocated (min ${Math.min(...shares).toFixed(2)}, max ${Math.max(...shares).toFixed(2)}), ${(seconds / seeds.length).toFixed(2)} s per run`);
+  console.log(`${algorithm.padEnd(20)} ${mean.toFixed(2)} % GPU allocated (min ${Math.min(...shares).toFixed(2)}, max ${Math.max(...shares).toFixed(2)}), ${(seconds / seeds.length).toFixed(2)} s per run; ${((100 * cpuOnlyPlaced) / seeds.length).toFixed(1)} % of CPU-only pods placed`);
 }
 console.log('published (FGD simulator, same trace, mean of 10 seeds):');
 for (const [k, v] of Object.entries(published())) console.log(`  ${k.padEnd(18)} ${v.toFixed(2)} %`);

@@ -35,10 +35,17 @@ export function fingerprintScope(policy: PolicySet, observed: ObservedState, act
 export function computeScope(policy: PolicySet, observed: ObservedState, items: { nodes: string[]; instances: string[]; pools: string[]; quotas: string[] }): Record<string, string> {
   const nodeBy = new Map(observed.nodes.map((n) => [n.name, n]));
   const instBy = new Map(observed.instances.map((i) => [i.name, i]));
+  // Instance names per node, in observed order, in one pass (not one scan of every instance per node).
+  const onNode = new Map<string, string[]>();
+  for (const i of observed.instances) {
+    const list = onNode.get(i.node);
+    if (list) list.push(i.name);
+    else onNode.set(i.node, [i.name]);
+  }
   const entries: [string, string][] = [];
   for (const n of items.nodes) {
     const node = nodeBy.get(n);
-    entries.push([`node/${n}`, node ? digest({ ...node, instances: observed.instances.filter((i) => i.node === n).map((i) => i.name).sort() }) : ABSENT]);
+    entries.push([`node/${n}`, node ? digest({ ...node, instances: [...(onNode.get(n) ?? [])].sort() }) : ABSENT]);
   }
   // Real use changes from one observation to the next: it is not part of what a plan depends on.
   for (const i of items.instances) entries.push([`instance/${i}`, instBy.has(i) ? digest(withoutUsage(instBy.get(i)!)) : ABSENT]);

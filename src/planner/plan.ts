@@ -41,6 +41,8 @@ export interface PlanInput {
   utilization?: UtilizationData | undefined;
   /** Check the policies' metrics for anomalies (default true; qm simulate and apply's re-plan need none). */
   anomalies?: boolean;
+  /** Whether the caller keeps the per-instance decisions (default true); without, placed instances get no candidate records. The plan is the same. */
+  decisions?: boolean;
 }
 
 export interface PlanOutput {
@@ -58,7 +60,7 @@ export function makePlan(input: PlanInput): PlanOutput {
   const changes = scaling.nodeChanges;
   const removed = new Set(changes.flatMap((c) => c.remove.map((n) => n.name)));
   // Full candidate records (for qm explain) cost a little per placement: keep them for fleets of ordinary size.
-  const explain = observed.instances.length + policy.agents.reduce((n, a) => n + a.spec.replicas, 0) <= EXPLAIN_ALL_LIMIT ? 'all' : 'blocked';
+  const explain = input.decisions !== false && observed.instances.length + policy.agents.reduce((n, a) => n + a.spec.replicas, 0) <= EXPLAIN_ALL_LIMIT ? 'all' : 'blocked';
   const scheduleInput = { policy, nodes, instances: observed.instances, now: input.now, explain, ...(input.seed !== undefined ? { seed: input.seed } : {}) } as const;
   const result = schedule(scheduleInput);
   const placed = new Map(result.placements.map((p) => [p.instance, p.requests]));

@@ -43,7 +43,7 @@ export async function scheduleAsync(input: ScheduleInput): Promise<ScheduleResul
   if (profile.algorithm !== 'optimal') return schedule(input);
   const snap = buildSnapshot(input.policy, input.nodes, input.instances);
   const quotas = new QuotaTracker(input.policy.quotas, snap.cluster.res, snap.cluster.pools);
-  const ctx: CycleContext = { cluster: snap.cluster, quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(snap.pods) };
+  const ctx: CycleContext = { cluster: snap.cluster, quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(snap.pending.some((p) => p.gpuMillis > 0) ? snap.pending : snap.pods, snap.cluster.nodes) };
   const ev = new Evaluator(ctx, FILTERS, SCORES, profile.scoreWeights);
   const model = buildMilp(ev, snap.pending);
   const fallback = ALGORITHM_REGISTRY.get('best-fit-decreasing')!;

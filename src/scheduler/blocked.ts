@@ -55,6 +55,27 @@ export function diagnose(ev: Evaluator, pod: Pod): Diagnosis {
   return { summary, reasons, filtered };
 }
 
+/**
+ * Diagnoses for instances blocked while the cluster does not change (the swap pass blocks its
+ * displaced instances one after another): identical instances — same agent, the agent's own
+ * requests — share one diagnosis, as placeAll's identical blocked instances do.
+ */
+export function diagnoser(ev: Evaluator): (pod: Pod) => Diagnosis {
+  const log = ev.ctx.cluster.changeLog;
+  let at = log.length;
+  const memo = new Map<Pod['agent'], Diagnosis>();
+  return (pod) => {
+    if (pod.req !== pod.agent.req) return diagnose(ev, pod);
+    if (log.length !== at) {
+      memo.clear();
+      at = log.length;
+    }
+    let d = memo.get(pod.agent);
+    if (!d) memo.set(pod.agent, (d = diagnose(ev, pod)));
+    return d;
+  };
+}
+
 /** Nodes that failed one filter the same way ("InsufficientResource(gpu)"), with their indices. */
 interface Failure {
   key: string;

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_PROFILE_SPEC, type SchedulingProfileSpec } from '../model/documents.js';
 import { ALGORITHM_REGISTRY, type AlgorithmEnv, type PlacementAlgorithm } from './algorithms/index.js';
-import { diagnose, type Diagnosis } from './blocked.js';
+import { diagnose, diagnoser, type Diagnosis } from './blocked.js';
 import { buildSnapshot, type Snapshot } from './framework/build.js';
 import type { ClusterState } from './framework/cluster.js';
 import { Evaluator } from './framework/evaluator.js';
@@ -77,10 +77,12 @@ class Scheduler {
       // Running instances that stay put get a record only when asked for, so decisions stay bounded.
       if (this.explains(p)) this.out.decisions.set(p.id, { instance: p.name, agent: p.agent.name, outcome: 'kept', node: this.cluster.nodes[p.node]!.name });
     }
-    const weights = algorithm.weights ? algorithm.weights(this.profile.scoreWeights) : this.profile.scoreWeights;
-    const ctx: CycleContext = { cluster: this.cluster, quotas: this.quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(this.snap.pods) };
+    const base = this.profile.scoreWeights;
+    const wl = gpuWorkload(this.snap.pending.some((p) => p.gpuMillis > 0) ? this.snap.pending : this.snap.pods, this.cluster.nodes);
+    const weights = algorithm.weights ? (pod: Pod) => algorithm.weights!(base, pod, wl.classes.length > 0) : base;
+    const ctx: CycleContext = { cluster: this.cluster, quotas: this.quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: wl };
     this.ev = new Evaluator(ctx, FILTERS, SCORES, weights);
-    this.env = { seed: input.seed ?? this.profile.seed, cluster: this.cluster, state: new Map() };
+    this.env = { seed: input.seed ?? this.profile.seed, cluster: this.cluster, state: new Map(), feasible: (p) => this.ev.statics(p).feasible };
   }
 
   private poolOf(node: number): string {
@@ -299,8 +301,9 @@ class Scheduler {
     });
     for (const s of swaps) {
       const d = s.displaced;
-      this.placed[d.agent.index]!--;
-      this.out.placements.delete(d.id);
+      // Moved elsewhere (repair) or given way, blocked below.
+      if (s.movedFrom !== undefined) this.replanned(d, s.movedFrom, `made room for ${s.placed.map((p) => p.name).join(', ')}; moved from`);
+      else if (this.out.placements.delete(d.id)) this.placed[d.agent.index]!--;
       for (const b of s.placed) {
         this.placed[b.agent.index]!++;
         this.out.blocked.delete(b.id);
@@ -310,8 +313,9 @@ class Scheduler {
         this.out.decisions.set(b.id, { instance: b.name, agent: b.agent.name, outcome: 'placed', node: n.name });
       }
     }
-    for (const s of swaps) {
-      const diag = diagnose(this.ev, s.displaced);
+    const diagnoseBlocked = diagnoser(this.ev);
+    for (const s of swaps.filter((x) => x.movedFrom === undefined)) {
+      const diag = diagnoseBlocked(s.displaced);
       this.out.block(s.displaced, diag.reasons, diag.filtered, `${diag.summary} (gave way on its node to ${s.placed.map((p) => p.name).join(', ')})`);
     }
     return swaps.length;

@@ -14,7 +14,7 @@ export function harness(parts: PolicyParts, nodes: ObservedNode[], instances: Ob
   const snap = buildSnapshot(policy, nodes, instances);
   const quotas = new QuotaTracker(policy.quotas, snap.cluster.res, snap.cluster.pools);
   for (const p of snap.pods) if (p.node >= 0) quotas.add(p, snap.cluster.nodes[p.node]!.node.pool);
-  const ctx: CycleContext = { cluster: snap.cluster, quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(snap.pods) };
+  const ctx: CycleContext = { cluster: snap.cluster, quotas, cycle: new Map(), runCache: new Map(), gpuWorkload: gpuWorkload(snap.pods, snap.cluster.nodes) };
   const ev = new Evaluator(ctx, FILTERS, SCORES, policy.profile.spec.scoreWeights);
   const pod = (name: string): Pod => {
     const p = snap.pods.find((x) => x.name === name);

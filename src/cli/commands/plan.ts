@@ -37,7 +37,7 @@ export async function planCommand(args: PlanArgs, io: CliIo): Promise<number> {
     const store = args.snapshot === undefined ? await openEnginePort(dir, args.state, io.env) : undefined;
     try {
       const snapshot = args.snapshot === undefined ? undefined : path.resolve(io.cwd, args.snapshot);
-      const { plan } = await runPlan({ dir, ref: args.ref, snapshot, now, store, loaded });
+      const { plan } = await runPlan({ dir, ref: args.ref, snapshot, now, store, loaded, decisions: false });
       if (out !== undefined) await writeOutFile(out, renderPlanJson(plan), args.out);
       io.stdout.write(renderPlan(plan, format as 'text', { palette: paletteFor(io.stdout, io.env) }));
       if (args.out !== undefined && format === 'text') io.stdout.write(`\nSaved the plan to ${args.out}. Apply exactly this plan with: qm apply ${args.out}\n`);

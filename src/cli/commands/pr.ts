@@ -221,7 +221,7 @@ async function driftSub(s: Session, args: PrArgs, io: CliIo): Promise<number> {
   try {
     const now = clock(args.now)();
     const snapshot = args.snapshot === undefined ? undefined : path.resolve(io.cwd, args.snapshot);
-    const { plan } = await runPlan({ dir: s.dir, snapshot, now, store: store ? new StorePort(store) : undefined });
+    const { plan } = await runPlan({ dir: s.dir, snapshot, now, store: store ? new StorePort(store) : undefined, decisions: false });
     const drift = describeDrift(plan);
     const r = await syncDriftIssue(s.api, drift, driftIssueBody(drift, plan, now, s.ctx.runUrl), now);
     io.stdout.write(`${drift.length ? `drift: ${drift.length} difference(s)` : 'in sync'}; issue ${r.action}${r.issue ? ` #${r.issue.number}` : ''}\n`);

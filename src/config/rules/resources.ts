@@ -12,10 +12,17 @@ interface Shape {
   labels: Record<string, string>;
 }
 
+/** Per pool document, once: every agent asks again, and a static pool may list a thousand nodes. */
+const shapes = new WeakMap<PoolDoc, Shape[]>();
+
 function shapesOf(pool: PoolDoc): Shape[] {
-  const n = pool.spec.nodes;
-  if (n && n.length) return n.map((s) => ({ label: `node '${s.name}' of pool '${pool.metadata.name}'`, capacity: s.capacity, labels: s.labels }));
-  return [{ label: `a node of pool '${pool.metadata.name}'`, capacity: pool.spec.node.capacity, labels: pool.spec.node.labels }];
+  let out = shapes.get(pool);
+  if (!out) {
+    const n = pool.spec.nodes;
+    out = n && n.length ? n.map((s) => ({ label: `node '${s.name}' of pool '${pool.metadata.name}'`, capacity: s.capacity, labels: s.labels })) : [{ label: `a node of pool '${pool.metadata.name}'`, capacity: pool.spec.node.capacity, labels: pool.spec.node.labels }];
+    shapes.set(pool, out);
+  }
+  return out;
 }
 
 export function tolerates(tolerations: readonly Toleration[] | undefined, taint: { key: string; value?: string; effect: string }): boolean {
@@ -83,6 +90,7 @@ function hintFor(pointer: string): string {
 function candidatesFor(agent: AgentDoc, pools: readonly PoolDoc[]): { candidates: { pool: PoolDoc; shape: Shape }[]; exclusions: { reason: string; pointer: string }[] } {
   const exclusions: { reason: string; pointer: string }[] = [];
   const candidates: { pool: PoolDoc; shape: Shape }[] = [];
+  const sel = Object.entries(agent.spec.placement.nodeSelector ?? {});
   for (const pool of pools) {
     const why = poolExclusionDetail(agent, pool);
     if (why) {
@@ -90,8 +98,7 @@ function candidatesFor(agent: AgentDoc, pools: readonly PoolDoc[]): { candidates
       continue;
     }
     for (const shape of shapesOf(pool)) {
-      const sel = agent.spec.placement.nodeSelector ?? {};
-      const bad = Object.entries(sel).find(([k, v]) => shape.labels[k] !== v);
+      const bad = sel.length === 0 ? undefined : sel.find(([k, v]) => shape.labels[k] !== v);
       if (bad) exclusions.push({ reason: `${shape.label} lacks label ${bad[0]}=${bad[1]}`, pointer: `/spec/placement/nodeSelector/${pointerSegment(bad[0])}` });
       else candidates.push({ pool, shape });
     }
@@ -127,21 +134,21 @@ export const satisfiableRequests: Rule = {
         ctx.report(e, pointer, 'UnsatisfiableRequest', `${docName(agent)} can never be placed: no pool admits it (${reasons.join('; ')})`, { hint: hintFor(pointer), atKey: pointer === '/spec/placement' });
         continue;
       }
-      const misfits = candidates.map((c) => ({ c, key: misfit(agent.spec.resources.requests, usableCapacity(agent, c.pool, c.shape.capacity)) }));
       if (candidates.some((c) => unknownCapacity.has(c.pool))) continue;
-      if (misfits.every((m) => m.key !== undefined)) {
-        const key = misfits[0]!.key!;
-        const best = misfits.reduce((a, m) => ((usableCapacity(agent, m.c.pool, m.c.shape.capacity)[key] ?? 0) > (usableCapacity(agent, a.c.pool, a.c.shape.capacity)[key] ?? 0) ? m : a));
-        const want = agent.spec.resources.requests[key] ?? 0;
-        const have = usableCapacity(agent, best.c.pool, best.c.shape.capacity)[key] ?? 0;
-        const raw = best.c.shape.capacity[key] ?? 0;
-        const why =
-          key === 'gpuMillis' && want < 1000 ? ' (a GPU share needs a node with at least one device)'
-          : agent.spec.class === 'guaranteed' && want <= Math.floor(raw * Math.max(1, best.c.pool.spec.overcommit[key] ?? 1)) && want > raw ? ' (guaranteed requests must fit without overcommit)'
-          : have < raw ? ` (the rest is reserved for priority ${best.c.pool.spec.reserve?.forPriorityAtLeast ?? 0} and above)`
-          : '';
-        ctx.report(e, `/spec/resources/requests/${pointerSegment(resourceName(key))}`, 'UnsatisfiableRequest', `${docName(agent)} requests ${formatResource(key, want)} per instance, but the largest node it may use, ${best.c.shape.label}, offers ${formatResource(key, have)}${why}`, { hint: 'lower the request, or allow a pool with larger nodes (placement.pools, tiers, nodeSelector, tolerations)' });
-      }
+      // The usual case first: one node that fits settles it.
+      if (candidates.some((c) => misfit(agent.spec.resources.requests, usableCapacity(agent, c.pool, c.shape.capacity)) === undefined)) continue;
+      const misfits = candidates.map((c) => ({ c, key: misfit(agent.spec.resources.requests, usableCapacity(agent, c.pool, c.shape.capacity)) }));
+      const key = misfits[0]!.key!;
+      const best = misfits.reduce((a, m) => ((usableCapacity(agent, m.c.pool, m.c.shape.capacity)[key] ?? 0) > (usableCapacity(agent, a.c.pool, a.c.shape.capacity)[key] ?? 0) ? m : a));
+      const want = agent.spec.resources.requests[key] ?? 0;
+      const have = usableCapacity(agent, best.c.pool, best.c.shape.capacity)[key] ?? 0;
+      const raw = best.c.shape.capacity[key] ?? 0;
+      const why =
+        key === 'gpuMillis' && want < 1000 ? ' (a GPU share needs a node with at least one device)'
+        : agent.spec.class === 'guaranteed' && want <= Math.floor(raw * Math.max(1, best.c.pool.spec.overcommit[key] ?? 1)) && want > raw ? ' (guaranteed requests must fit without overcommit)'
+        : have < raw ? ` (the rest is reserved for priority ${best.c.pool.spec.reserve?.forPriorityAtLeast ?? 0} and above)`
+        : '';
+      ctx.report(e, `/spec/resources/requests/${pointerSegment(resourceName(key))}`, 'UnsatisfiableRequest', `${docName(agent)} requests ${formatResource(key, want)} per instance, but the largest node it may use, ${best.c.shape.label}, offers ${formatResource(key, have)}${why}`, { hint: 'lower the request, or allow a pool with larger nodes (placement.pools, tiers, nodeSelector, tolerations)' });
     }
   },
 };

@@ -42,8 +42,16 @@ function ordered(v: unknown, keys: readonly string[], child: (key: string, value
 }
 
 const list = (v: unknown, item: (x: unknown) => unknown) => (Array.isArray(v) ? v.map(item) : v);
+/** Resource key orders by key set: a plan repeats a handful of them over thousands of actions. */
+const resourceOrders = new Map<string, string[]>();
+function resourceOrder(keys: string[]): string[] {
+  const id = keys.join('\u0000');
+  let order = resourceOrders.get(id);
+  if (!order) resourceOrders.set(id, (order = orderedKeys(keys)));
+  return order;
+}
 /** Resources in canonical order: cpuMillis, memoryBytes, storageBytes, networkMbps, gpuMillis, agents, extended by name. */
-const resources = (v: unknown) => (isObject(v) ? ordered(v, orderedKeys(Object.keys(v))) : v);
+const resources = (v: unknown) => (isObject(v) ? ordered(v, resourceOrder(Object.keys(v))) : v);
 /** Utilisation per resource: cpu, memory, storage, network, gpu, extended by name. */
 const utilisation = (v: unknown) => (isObject(v) ? ordered(v, ['cpu', 'memory', 'storage', 'network', 'gpu'], (_, x) => ordered(x, CURRENT_PLANNED)) : v);
 

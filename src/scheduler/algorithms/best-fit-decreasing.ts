@@ -11,10 +11,16 @@ import type { Pod } from '../framework/workload.js';
 
 export const bestFitDecreasing: PlacementAlgorithm = {
   name: 'best-fit-decreasing',
-  order: (pods, env) => decreasingOrder(pods, env.cluster),
+  order: (pods, env) => decreasingOrder(pods, env.cluster, env.feasible),
   consolidate: true,
   improve: true,
-  weights: (w) => ({ ...w, balance: 0, binpack: Math.max(1, w.binpack ?? 1) }),
+  weights: (w, _pod, gpuDemand) =>
+    // With GPU demand, fragmentation (measured over GPU, CPU and memory) carries the packing.
+    // binpack (kube's MostAllocated over every requested resource) would fill a GPU node's CPU
+    // and memory before its GPUs — with GPU instances and with CPU-only ones alike — and strand
+    // them; balance keeps each node's resources used in step instead. Without GPU demand
+    // nothing can be stranded that way, and binpack packs as before.
+    gpuDemand ? { ...w, binpack: 0, balance: Math.max(1, w.balance ?? 1) } : { ...w, balance: 0, binpack: Math.max(1, w.binpack ?? 1) },
   select: (ev, pod) => ev.best(pod),
 };
 

@@ -45,23 +45,49 @@ export function contention(pods: Pod[], cluster: ClusterState): Float64Array {
 
 /**
  * Priority order, then largest first (best-fit-decreasing), then name. Size is the sum of the
- * request's shares of cluster capacity, each weighted by how contended that resource is
- * (FFD-AvgSum of Panigrahy et al.), then the dominant share.
+ * request's shares of capacity, each weighted by how contended that resource is (FFD-AvgSum of
+ * Panigrahy et al.), then the dominant share. The share is of the capacity of the nodes the
+ * instance may use (its static filters: pools, selectors, required affinity, e.g. a pinned GPU
+ * model): an instance that only fits a tenth of the fleet is ten times "larger" there, so it is
+ * placed before unconstrained instances take that tenth, which could have gone anywhere.
+ *
+ * Within a priority, instances asking for GPUs go before CPU-only ones, by the same reasoning
+ * (most constrained first): a GPU instance can only use a node with a free GPU *and* the CPU and
+ * memory beside it, a CPU-only instance can use CPU anywhere, including what the GPU instances
+ * leave. Placed first, CPU-only instances take the CPU that makes GPUs usable and strand them
+ * (FGD trace, CPU-only demand ×2.5: 3 points of GPU capacity). Priorities still come first.
  */
-export function decreasingOrder(pods: Pod[], cluster: ClusterState): Pod[] {
+export function decreasingOrder(pods: Pod[], cluster: ClusterState, feasible?: (pod: Pod) => Int32Array): Pod[] {
   const total = clusterCapacity(cluster);
   const load = contention(pods, cluster);
+  const capacityOf = new Map<Int32Array, Float64Array>();
+  const reach = (p: Pod): Float64Array => {
+    const f = feasible?.(p);
+    if (!f || f.length === cluster.nodes.length) return total;
+    let c = capacityOf.get(f);
+    if (!c) {
+      c = new Float64Array(total.length);
+      for (const n of f) for (let i = 0; i < c.length; i++) c[i]! += cluster.nodes[n]!.capacity[i]!;
+      capacityOf.set(f, c);
+    }
+    return c;
+  };
   const primary = new Map<Pod, number>();
   const secondary = new Map<Pod, number>();
   for (const p of pods) {
+    const cap = reach(p);
     let size = 0;
-    for (let i = 0; i < load.length; i++) if (total[i]! > 0) size += load[i]! * (p.req[i]! / total[i]!);
+    for (let i = 0; i < load.length; i++) {
+      const c = cap[i]! > 0 ? cap[i]! : total[i]!;
+      if (c > 0) size += load[i]! * (p.req[i]! / c);
+    }
     primary.set(p, size);
     secondary.set(p, dominantShare(p.req, total));
   }
   return [...pods].sort(
     (a, b) =>
       byAdmission(a, b) ||
+      (b.gpuMillis > 0 ? 1 : 0) - (a.gpuMillis > 0 ? 1 : 0) ||
       primary.get(b)! - primary.get(a)! ||
       secondary.get(b)! - secondary.get(a)! ||
       byName(a, b),

@@ -35,6 +35,20 @@ export class NodeInfo {
     return this.node.name;
   }
 
+  private twin?: string;
+
+  /**
+   * Everything about the node but its name and state: nodes with equal keys and equal state score
+   * alike under every node-local dynamic score (see ScorePlugin.nodeLocal).
+   */
+  twinKey(): string {
+    if (this.twin === undefined) {
+      const { name: _name, ...rest } = this.node;
+      this.twin = JSON.stringify([rest, this.pool?.metadata.name, Array.from(this.capacity), Array.from(this.overcommitted), this.gpuUsed.length]);
+    }
+    return this.twin;
+  }
+
   /** Adds a pod's requests and devices (no bookkeeping beyond this node). */
   addResources(pod: Pod): void {
     const r = pod.req;

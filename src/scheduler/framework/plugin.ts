@@ -24,6 +24,8 @@ export interface GpuWorkload {
   sizes: number[];
   /** Index into `sizes` per class, -1 for classes without GPU. */
   sizeOf: Int32Array;
+  /** GPU millis of the cluster's largest GPU node: the yardstick fragmentation changes are scored against. */
+  scale?: number;
 }
 
 export interface GpuWorkloadClass {
@@ -54,10 +56,13 @@ export interface ScorePlugin {
   readonly kind: PluginKind;
   /** Key in SchedulingProfile.scoreWeights. */
   readonly weightKey: string;
-  /** True when the score depends only on the node's own state (so per-node caches stay valid). */
+  /**
+   * True when the score depends only on the node's own state and attributes, never its name or
+   * index (so per-node caches stay valid, and nodes alike in all but name score alike).
+   */
   readonly nodeLocal: boolean;
   /** Whether the plugin has anything to say about this agent (else it is left out of the weighting). */
-  applies(pod: Pod): boolean;
+  applies(pod: Pod, ctx: CycleContext): boolean;
   preScore?(ctx: CycleContext, pod: Pod): void;
   /**
    * When set, `score` is a raw value the evaluator normalises over the nodes that pass every filter,

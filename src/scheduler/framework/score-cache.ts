@@ -19,22 +19,37 @@ export class ScoreCache {
   /** Slot of the node in its partition's tree. */
   readonly slotOf: Int32Array;
   cursor = 0;
+  /**
+   * Whether a node was set aside for good (an anti-affinity conflict, which lasts while counts only
+   * grow): such a cache starts over when an instance leaves a node; any other one replays the log.
+   */
+  sticky = false;
 
   constructor(
     readonly parts: Partition[],
     nodeCount: number,
     /** The topology key partitions follow, or undefined for one partition. */
     readonly partKey: string | undefined,
-    readonly epoch: number,
+    public epoch: number,
   ) {
     this.partOf = new Int32Array(nodeCount).fill(-1);
     this.slotOf = new Int32Array(nodeCount).fill(-1);
-    parts.forEach((p, pi) =>
-      p.nodes.forEach((n, slot) => {
-        this.partOf[n] = pi;
-        this.slotOf[n] = slot;
-      }),
-    );
+    for (let pi = 0; pi < parts.length; pi++) {
+      const nodes = parts[pi]!.nodes;
+      for (let slot = 0; slot < nodes.length; slot++) {
+        this.partOf[nodes[slot]!] = pi;
+        this.slotOf[nodes[slot]!] = slot;
+      }
+    }
+  }
+
+  /** Sets every candidate's value at once (`values` by node index): one O(n) rebuild per tree instead of n updates. */
+  fill(values: Float64Array): void {
+    for (const part of this.parts) {
+      const v = new Float64Array(part.nodes.length);
+      for (let s = 0; s < v.length; s++) v[s] = values[part.nodes[s]!]!;
+      part.tree.fill(v);
+    }
   }
 
   /** Builds partitions of `candidates` by `domainOf` (nodes without a domain are left out when a key is given). */

@@ -19,7 +19,15 @@ export function isSuccess(s: Status): boolean {
   return s.code === 'Success';
 }
 
-/** The aggregation key of a failed status: "InsufficientResource(gpu)" or "PoolNotActive". */
+const keys = new WeakMap<Status, string>();
+
+/** The aggregation key of a failed status: "InsufficientResource(gpu)" or "PoolNotActive" (kept per status: shared ones are asked once per node). */
 export function statusKey(s: Status): string {
-  return s.reasons.length > 0 ? `${s.code}(${s.reasons.join(', ')})` : s.code;
+  let k = keys.get(s);
+  if (k === undefined) {
+    k = s.reasons.length > 0 ? `${s.code}(${s.reasons.join(', ')})` : s.code;
+    // Only frozen statuses can be cached: anything else could change after the first ask.
+    if (Object.isFrozen(s)) keys.set(s, k);
+  }
+  return k;
 }

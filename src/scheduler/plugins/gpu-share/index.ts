@@ -36,8 +36,10 @@ const fragmentation = {
   kind: 'dynamic',
   weightKey: 'fragmentation',
   nodeLocal: true,
-  // CPU-only instances are left to binpack: scoring them by fragmentation spreads them out.
-  applies: (pod) => pod.agent.gpuMillis > 0,
+  // CPU-only instances too: the CPU and memory they take can strand a node's free GPUs. On a
+  // node without GPUs they score 100, so they prefer such nodes when they have the choice.
+  // Without GPU demand in the workload there is nothing to strand.
+  applies: (pod, ctx) => pod.agent.gpuMillis > 0 || ctx.gpuWorkload.classes.length > 0,
   score: (ctx, pod, node) => fragmentationScore(pod, node, ctx.gpuWorkload, before(ctx, node)),
 } satisfies ScorePlugin;
 

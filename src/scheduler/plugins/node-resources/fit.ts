@@ -50,7 +50,16 @@ const nameOf = (key: string) => {
   return n;
 };
 
+/** One frozen status per resource key list and set of short resources: diagnosing a blocked instance asks every node. */
+const statuses = new WeakMap<string[], Map<string, Status>>();
+
 export function fitStatus(pod: Pod, node: NodeInfo, keys: string[]): Status {
   if (fits(pod, node)) return SUCCESS;
-  return fail('InsufficientResource', ...insufficient(pod, node).map((i) => nameOf(keys[i]!)));
+  const short = insufficient(pod, node);
+  let byShort = statuses.get(keys);
+  if (!byShort) statuses.set(keys, (byShort = new Map()));
+  const id = short.join(',');
+  let st = byShort.get(id);
+  if (!st) byShort.set(id, (st = Object.freeze(fail('InsufficientResource', ...short.map((i) => nameOf(keys[i]!))))));
+  return st;
 }
