@@ -98,8 +98,11 @@ export function improve(cluster: ClusterState, ev: Evaluator, blocked: Pod[], is
         i = runEnd[i]! - 1;
         continue;
       }
+      // The node's static rules first (a lookup): starting the instance's cycle costs more, and on a
+      // fleet with GPU-model constraints most waiting instances may not use this node at all.
+      if (ev.statics(b).position[node]! < 0) continue;
       ev.begin(b);
-      if (ev.statics(b).position[node]! < 0 || ev.dynamicStatus(b, node).code !== 'Success') continue;
+      if (ev.dynamicStatus(b, node).code !== 'Success') continue;
       cluster.place(b, node, chooseDevices(n.gpuUsed, b.gpuMillis) ?? NO_DEVICES);
       hooks.add(b);
       got.push(b);

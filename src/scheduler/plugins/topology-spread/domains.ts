@@ -14,7 +14,12 @@ export interface SpreadState {
   selfMatch: number;
 }
 
+const NONE: SpreadState[] = [];
+
 export function spreadStates(cluster: ClusterState, pod: Pod, eligible: Uint8Array, which: 'DoNotSchedule' | 'ScheduleAnyway'): SpreadState[] {
+  // Most agents spread nothing; the swap pass starts a cycle for an instance about a million times
+  // on a trace-sized batch, so this path must not allocate.
+  if (pod.agent.placement.spread.length === 0) return NONE;
   const out: SpreadState[] = [];
   const refs = pod.agent.placement.spread.filter((r) => r.constraint.whenUnsatisfiable === which);
   const keys = [...new Set(refs.map((r) => r.term.key))];
