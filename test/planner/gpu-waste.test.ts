@@ -116,12 +116,13 @@ describe('gpuWaste', () => {
 
 describe('makePlan', () => {
   it('puts the GPU figures on pools[] with GPUs, after the plan, and only there', () => {
-    // 'cpu' fills the GPU node's CPU, so the blocked 'train' instance sees its 2 GPUs stranded.
+    // 'cpu' already runs on the GPU node and fills its CPU, so the blocked 'train' instance sees its
+    // 2 GPUs stranded. (Were both pending, the planner would place the GPU instance first.)
     const policy = makePolicy({
       pools: [makePool('gpu').obj(), makePool('plain').obj()],
       agents: [makeAgent('cpu').pools('gpu').req({ cpu: 8 }).obj(), makeAgent('train').replicas(1).pools('gpu').req({ gpu: 1, cpu: 2 }).obj()],
     });
-    const observed = { nodes: [node('g1', 2), makeNode('c1').pool('plain').obj()], instances: [], scalingHistory: [] };
+    const observed = { nodes: [node('g1', 2), makeNode('c1').pool('plain').obj()], instances: [inst('cpu-0', 'g1', { cpu: 8 })], scalingHistory: [] };
     const { plan } = makePlan({ policy, observed, now: '2026-11-28T10:00:00Z', policyDigest: 'sha256:x', gitCommit: null, source: 'test', stateId: null, metrics: {} });
     expect(plan.blocked.map((b) => b.agent)).toEqual(['train']);
     expect(plan.pools.find((p) => p.name === 'gpu')!.gpu).toEqual(wantGpu(2000, 2000, 2000, 0, 1));
