@@ -9,21 +9,7 @@ import type { TempRepo } from '../helpers/repo.js';
 import { sample, startServe, waitFor } from './harness.js';
 import type { ServeProc } from './harness.js';
 
-const POOL = `apiVersion: quartermaster.dev/v1alpha1
-kind: Pool
-metadata: {name: general}
-spec:
-  node: {capacity: {cpu: 4, memory: 8Gi}}
-  size: {min: 2, max: 4}
-`;
-const AGENT = (replicas: number) => `apiVersion: quartermaster.dev/v1alpha1
-kind: Agent
-metadata: {name: chat}
-spec:
-  owner: support
-  replicas: ${replicas}
-  resources: {requests: {cpu: 1, memory: 1Gi}}
-`;
+import { SMALL_POOL as POOL, chatAgent as AGENT } from '../helpers/small-fleet.js';
 
 describe('qm serve on a fleet without ScalingPolicies', () => {
   let repo: TempRepo;
