@@ -2,7 +2,8 @@
  * The file I/O of config/ (with repo-files.ts, which confines paths a policy names): reads every *.yaml / *.yml under pools/, policies/ and agents/,
  * from the working tree or, with a ref, from Git objects (never by checking out).
  */
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
@@ -74,19 +75,24 @@ export async function loadRepository(dir: string, opts: LoadOptions = {}): Promi
   return loadFromWorkTree(root, opts.maxFileBytes ?? MAX_FILE_BYTES);
 }
 
+/**
+ * The working tree, read with synchronous calls: a policy is hundreds of small files, and the
+ * promise API cost 80 ms of CPU for 510 of them against a few for the same reads done in place
+ * (qm serve reads them every run to see whether they changed; its HTTP answers on another thread).
+ */
 async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadResult> {
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
-  const realRoot = await realpath(root);
+  const realRoot = realpathSync.native(root);
   const visitedDirs = new Set<string>();
 
-  async function readOne(abs: string, rel: string): Promise<void> {
-    const st = await stat(abs);
+  function readOne(abs: string, rel: string): void {
+    const st = statSync(abs);
     if (st.size > maxBytes) {
       diagnostics.push(fileDiag(rel, 'FileTooLarge', `the file is ${st.size} bytes, more than the ${maxBytes} bytes a policy file may have`, 'split it into several files'));
       return;
     }
-    const buf = await readFile(abs);
+    const buf = readFileSync(abs);
     const dec = decodeUtf8(buf);
     if (!dec.ok) {
       diagnostics.push(fileDiag(rel, 'InvalidEncoding', 'the file is not valid UTF-8', 'save it as UTF-8', dec.line, dec.column));
@@ -95,11 +101,11 @@ async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadRes
     files.push({ path: rel, text: dec.text });
   }
 
-  async function walk(abs: string, rel: string): Promise<void> {
-    const real = await realpath(abs);
+  function walk(abs: string, rel: string): void {
+    const real = realpathSync.native(abs);
     if (visitedDirs.has(real)) return;
     visitedDirs.add(real);
-    const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const childAbs = path.join(abs, e.name);
       const childRel = rel ? `${rel}/${e.name}` : e.name;
@@ -107,23 +113,23 @@ async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadRes
         if (e.isSymbolicLink()) {
           let target: string;
           try {
-            target = await realpath(childAbs);
+            target = realpathSync.native(childAbs);
           } catch {
             if (isYaml(e.name)) diagnostics.push(fileDiag(childRel, 'UnreadableFile', 'the symbolic link points to a file that does not exist', 'fix or remove the link'));
             continue;
           }
           if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
-            if (isYaml(e.name) || (await lstat(target)).isDirectory())
+            if (isYaml(e.name) || lstatSync(target).isDirectory())
               diagnostics.push(fileDiag(childRel, 'SymlinkOutsideRepository', `the symbolic link points outside the policy repository (to ${target}) and is not followed`, 'copy the file into the repository instead of linking to it'));
             continue;
           }
-          const tst = await stat(target);
-          if (tst.isDirectory()) await walk(childAbs, childRel);
-          else if (tst.isFile() && isYaml(e.name)) await readOne(childAbs, childRel);
+          const tst = statSync(target);
+          if (tst.isDirectory()) walk(childAbs, childRel);
+          else if (tst.isFile() && isYaml(e.name)) readOne(childAbs, childRel);
         } else if (e.isDirectory()) {
-          await walk(childAbs, childRel);
+          walk(childAbs, childRel);
         } else if (e.isFile() && isYaml(e.name)) {
-          await readOne(childAbs, childRel);
+          readOne(childAbs, childRel);
         }
       } catch (err) {
         diagnostics.push(fileDiag(childRel, 'UnreadableFile', `the file could not be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check its permissions'));
@@ -135,18 +141,23 @@ async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadRes
     const abs = path.join(root, d);
     let st;
     try {
-      st = await lstat(abs);
+      st = lstatSync(abs);
     } catch {
       continue;
     }
     if (st.isSymbolicLink()) {
-      const target = await realpath(abs).catch(() => '');
+      let target = '';
+      try {
+        target = realpathSync.native(abs);
+      } catch {
+        // a dangling link: refused below
+      }
       if (!target.startsWith(realRoot + path.sep)) {
         diagnostics.push(fileDiag(d, 'SymlinkOutsideRepository', `the folder ${d}/ is a symbolic link outside the policy repository and is not followed`, 'make it a real folder'));
         continue;
       }
     }
-    await walk(abs, d);
+    walk(abs, d);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, diagnostics, gitCommit: null };

@@ -35,10 +35,25 @@ export function planInputKey(inputs: { policyDigest: string; gitCommit: string |
   const h = createHash('sha256');
   // Plain JSON, not canonical: a driver lists fields in a fixed order, and a different order only costs a re-plan.
   h.update(JSON.stringify([inputs.policyDigest, inputs.gitCommit, inputs.source, inputs.stateId, inputs.warnings]));
-  h.update(JSON.stringify(inputs.observed.nodes));
-  h.update(JSON.stringify(inputs.observed.instances.map((i) => (i.usage === undefined ? i : withoutUsage(i)))));
+  // One JSON text per node and instance, separated as in an array: a frozen one (the sim driver's
+  // cluster, kept by the engine between runs) is serialised once per process, not once per run.
+  for (const list of [inputs.observed.nodes, inputs.observed.instances.map((i) => (i.usage === undefined ? i : withoutUsage(i)))] as const) {
+    h.update('[');
+    for (let k = 0; k < list.length; k++) h.update(k === 0 ? jsonOf(list[k]!) : `,${jsonOf(list[k]!)}`);
+    h.update(']');
+  }
   h.update(JSON.stringify(inputs.observed.scalingHistory));
   return `sha256:${h.digest('hex')}`;
+}
+
+const frozenJson = new WeakMap<object, string>();
+
+/** JSON.stringify, remembered for frozen objects (they cannot change). */
+function jsonOf(o: object): string {
+  if (!Object.isFrozen(o)) return JSON.stringify(o);
+  let text = frozenJson.get(o);
+  if (text === undefined) frozenJson.set(o, (text = JSON.stringify(o)));
+  return text;
 }
 
 function withoutUsage(i: ObservedInstance): Omit<ObservedInstance, 'usage'> {

@@ -7,7 +7,7 @@ import type { Decision } from '../scheduler/index.js';
 import type { AppliedPlanInfo, AppliedStatus, AuditRecord, EnginePort, LastApply, ListedLock, LockInfo, LockResult, StartedAudit } from './ports.js';
 import { isExpired } from '../state/locks.js';
 import type { RecordedDecision } from './decisions.js';
-import type { ScalingEvent } from '../model/state.js';
+import type { ObservedInstance, ObservedNode, ScalingEvent } from '../model/state.js';
 
 const poolsKey = (cluster: string) => `sim/${cluster}/pools`;
 
@@ -29,12 +29,30 @@ export class StorePort implements EnginePort {
     return typeof stored === 'string' ? stored : id;
   }
 
+  /**
+   * The last read of each sim cluster, frozen, at its revision. Every committed write bumps the
+   * revision, so while it reads the same the copy is the stored cluster: a long-running process
+   * (qm serve observing 10,000 instances every minute) asks for one number instead of parsing
+   * every row again, as an informer's cache would.
+   */
+  private readonly clusters = new Map<string, { revision: number; nodes: ObservedNode[]; instances: ObservedInstance[] }>();
+
   async simGet(cluster: string): Promise<SimCluster> {
-    const c = await this.store.cluster.get(cluster);
+    const c = await this.clusterAtRevision(cluster);
     const marked = await this.store.meta.get(poolsKey(cluster));
     // A pool with stored nodes is known even if the marker write was lost in a crash.
     const pools = new Set<string>([...(Array.isArray(marked) ? (marked as string[]) : []), ...c.nodes.map((n) => n.pool)]);
     return { nodes: c.nodes, instances: c.instances, pools: [...pools].sort() };
+  }
+
+  private async clusterAtRevision(cluster: string): Promise<{ revision: number; nodes: ObservedNode[]; instances: ObservedInstance[] }> {
+    const kept = this.clusters.get(cluster);
+    if (kept && (await this.store.cluster.revision(cluster)) === kept.revision) return kept;
+    const c = await this.store.cluster.get(cluster);
+    // Frozen, as they are shared by every later read: whoever wants to change one copies it.
+    const fresh = { revision: c.revision, nodes: c.nodes.map(deepFreeze), instances: c.instances.map(deepFreeze) };
+    this.clusters.set(cluster, fresh);
+    return fresh;
   }
 
   async simApply(cluster: string, ops: SimOp[]): Promise<void> {
@@ -166,4 +184,13 @@ export function holderGone(info: Record<string, unknown> | undefined): boolean {
 export async function openEnginePort(dir: string, flag: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<EnginePort> {
   const { openStateStore, resolveStateLocation } = await import('../state/index.js');
   return new StorePort(await openStateStore(resolveStateLocation(dir, flag, env)));
+}
+
+/** Freeze a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

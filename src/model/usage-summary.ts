@@ -55,10 +55,15 @@ export function usageByTarget(instances: readonly ObservedInstance[], nodes: rea
   const poolOf = new Map(nodes.map((n) => [n.name, n.pool]));
   const byAgent = new Map<string, ObservedInstance[]>(agents.map((a) => [a, []]));
   const byPool = new Map<string, ObservedInstance[]>(pools.map((p) => [p, []]));
+  const add = (m: Map<string, ObservedInstance[]>, key: string, i: ObservedInstance) => {
+    const list = m.get(key);
+    if (list) list.push(i);
+    else m.set(key, [i]);
+  };
   for (const i of instances) {
-    byAgent.set(i.agent, [...(byAgent.get(i.agent) ?? []), i]);
+    add(byAgent, i.agent, i);
     const pool = poolOf.get(i.node);
-    if (pool !== undefined) byPool.set(pool, [...(byPool.get(pool) ?? []), i]);
+    if (pool !== undefined) add(byPool, pool, i);
   }
   const sorted = (m: Map<string, ObservedInstance[]>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, list]) => ({ name, totals: totals(list) }));
   return { agents: sorted(byAgent), pools: sorted(byPool) };

@@ -38,6 +38,8 @@ export interface ClusterWriteOptions {
  */
 export interface ClusterStore {
   get(cluster: string): Promise<ClusterState>;
+  /** The cluster's revision alone (0 when never written): a cheap check whether a copy read earlier is still current. */
+  revision(cluster: string): Promise<number>;
   /** Names of the clusters ever written, sorted. */
   list(): Promise<string[]>;
   /** Apply the changes in one transaction; returns the new revision (the current one for no changes). */

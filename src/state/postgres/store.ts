@@ -71,6 +71,10 @@ export class PostgresStateStore implements StateStore {
   ) {
     this.cluster = {
       get: (cluster) => this.tx((q) => this.getCluster(q, cluster), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+      revision: async (cluster) => {
+        const [row] = await this.query<{ revision: string }>('SELECT revision FROM qm_clusters WHERE name = $1', [cluster]);
+        return row ? Number(row.revision) : 0;
+      },
       list: async () => (await this.query<{ name: string }>('SELECT name FROM qm_clusters ORDER BY name COLLATE "C"')).map((r) => r.name),
       write: (cluster, changes, opts) => this.tx((q) => this.writeCluster(q, cluster, changes, opts)),
       putNode: (cluster, node) => this.cluster.write(cluster, [{ op: 'putNode', node }]),

@@ -68,6 +68,7 @@ export class SqliteStateStore implements StateStore {
     this.rows = rowMappers((v, table, row, column) => parseJsonColumn(v, location, table, row, column));
     this.cluster = {
       get: (cluster) => this.read(() => this.getCluster(cluster)),
+      revision: (cluster) => this.read(() => (this.one('SELECT revision FROM qm_clusters WHERE name = ?', cluster) as { revision: number } | undefined)?.revision ?? 0),
       list: () => this.read(() => (this.all('SELECT name FROM qm_clusters ORDER BY name') as { name: string }[]).map((r) => r.name)),
       write: (cluster, changes, opts) => this.write(() => this.writeCluster(cluster, changes, opts)),
       putNode: (cluster, node) => this.cluster.write(cluster, [{ op: 'putNode', node }]),
