@@ -50,6 +50,12 @@ const bigFleet = () => repoWith((dir) => {
     writeFileSync(path.join(dir, 'agents', `agent-${a}.yaml`), `apiVersion: quartermaster.dev/v1alpha1\nkind: Agent\nmetadata: {name: agent-${a}}\nspec:\n  owner: team-${a % 10}\n  replicas: 20\n  resources:\n    requests: {cpu: ${[250, 500, 1000][a % 3]}m, memory: ${[1, 2][a % 2]}Gi}\n  placement:\n    pools: [pool-${a % 10}]\n`);
 });
 
+/** Rows of qm_usage in the fleet's SQLite state store (read with the project's own better-sqlite3). */
+function usageRows(dir) {
+  const r = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(path.join(ROOT, 'node_modules', 'better-sqlite3'))}); const db = new D(${JSON.stringify(path.join(dir, '.qm', 'state.db'))}, { readonly: true }); console.log(db.prepare('SELECT count(*) AS n FROM qm_usage').get().n)`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : `unknown (${r.stderr.trim().split('\n')[0]})`;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -149,15 +155,15 @@ async function measure(name, dir, mode, env = {}) {
 
 const results = [];
 class Done extends Error {}
-// BENCH_SERVE_ONLY: a comma-separated subset of example, big, big-replan (default: all three).
-const only = new Set((process.env.BENCH_SERVE_ONLY ?? 'example,big,big-replan').split(','));
+// BENCH_SERVE_ONLY: a comma-separated subset of example, big, big-usage, big-replan (default: all four).
+const only = new Set((process.env.BENCH_SERVE_ONLY ?? 'example,big,big-usage,big-replan').split(','));
 const example = exampleFleet();
 const big = bigFleet();
 const control = await controlServer();
 try {
   if (only.has('example')) results.push(await measure('example fleet (fix mode, in sync after the first run)', example, 'fix'));
   // Place the 10,000 instances once, so the window measures the steady state: observe 1,000 nodes and 10,000 instances, plan, nothing to do.
-  if (!only.has('big') && !only.has('big-replan')) throw new Done();
+  if (!only.has('big') && !only.has('big-usage') && !only.has('big-replan')) throw new Done();
   const t = performance.now();
   const a = spawnSync(process.execPath, [QM, 'apply', '--auto-approve', '--dir', big], { cwd: big, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (a.status !== 0) throw new Error(`qm apply on the 10,000-instance fleet failed: ${a.stderr.slice(-2000)}`);
@@ -165,6 +171,13 @@ try {
   if (only.has('big')) {
     const r = await measure('10,000 instances on 1,000 sim nodes (fix mode, in sync)', big, 'fix');
     r.note = `placed by one qm apply first (${applySeconds.toFixed(0)} s)`;
+    results.push(r);
+  }
+  if (only.has('big-usage')) {
+    // Real use measured and recorded every run: the sim driver reports each instance at a share of
+    // its requests, and qm serve writes 10,000 usage samples a minute into the state store.
+    const r = await measure('10,000 instances, real use measured and recorded every run (QM_SIM_USAGE)', big, 'fix', { QM_SIM_USAGE: '*:cpu=55,*:memory=70' });
+    r.note = `usage samples in the store at the end: ${usageRows(big)}`;
     results.push(r);
   }
   if (only.has('big-replan')) results.push(await measure('10,000 instances, plan reuse off (QM_SERVE_REUSE_PLAN=off: every run plans)', big, 'fix', { QM_SERVE_REUSE_PLAN: 'off' }));

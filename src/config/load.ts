@@ -2,7 +2,7 @@
  * The file I/O of config/ (with repo-files.ts, which confines paths a policy names): reads every *.yaml / *.yml under pools/, policies/ and agents/,
  * from the working tree or, with a ref, from Git objects (never by checking out).
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -165,14 +165,52 @@ async function loadFromWorkTree(root: string, maxBytes: number): Promise<LoadRes
 
 /** HEAD of the repository holding `root`, or null outside Git. Separate so validate does not pay for Git. */
 export async function headCommit(root: string): Promise<string | null> {
+  const kept = headCache.get(root);
+  if (kept && kept.files.length > 0 && sameFiles(kept.files)) return kept.commit;
   try {
     const { simpleGit } = await import('simple-git');
+    const git = simpleGit({ baseDir: root });
     // One `git` process, not two (checkIsRepo first): outside a repository, or before its first
-    // commit, rev-parse fails and the answer is null all the same. qm serve asks every run.
-    return (await simpleGit({ baseDir: root }).revparse(['--verify', '-q', 'HEAD'])).trim() || null;
+    // commit, rev-parse fails and the answer is null all the same.
+    const [commit, dirs] = await Promise.all([git.revparse(['--verify', '-q', 'HEAD']).then((c) => c.trim() || null), git.revparse(['--absolute-git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']).catch(() => '')]);
+    headCache.set(root, { commit, files: commit ? refFiles(root, dirs) : [] });
+    return commit;
   } catch {
+    headCache.delete(root);
     return null;
   }
+}
+
+/**
+ * HEAD is asked for every run of qm serve (a git process each time). Git replaces HEAD, a ref and
+ * packed-refs by renaming a new file over the old one, so while the files that resolve HEAD keep
+ * their inode, size and change time the commit is the one read before.
+ */
+const headCache = new Map<string, { commit: string | null; files: { path: string; sig: string }[] }>();
+
+function fileSig(file: string): string {
+  try {
+    const st = statSync(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+function sameFiles(files: { path: string; sig: string }[]): boolean {
+  return files.every((f) => fileSig(f.path) === f.sig);
+}
+
+/** HEAD, the ref it names (loose, in the common dir for a worktree) and packed-refs, with their signatures; none when unsure. */
+function refFiles(root: string, revparse: string): { path: string; sig: string }[] {
+  const [gitDir, commonDirRaw, ref] = revparse.split('\n').map((l) => l.trim());
+  if (!gitDir || !commonDirRaw || !path.isAbsolute(gitDir)) return [];
+  const commonDir = path.resolve(root, commonDirRaw);
+  // The reftable backend keeps refs in binary tables, not files: no cache there.
+  if (existsSync(path.join(commonDir, 'reftable'))) return [];
+  const paths = [path.join(gitDir, 'HEAD'), path.join(commonDir, 'packed-refs')];
+  if (ref && ref.startsWith('refs/')) paths.push(path.join(commonDir, ref), path.join(gitDir, ref));
+  return paths.map((p) => ({ path: p, sig: fileSig(p) }));
 }
 
 interface TreeEntry {

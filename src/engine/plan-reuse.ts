@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/documents.js';
 import type { Plan } from '../model/plan.js';
 import type { ObservedInstance, ObservedState } from '../model/state.js';
+import { unmeasured } from '../model/usage.js';
 
 /** A plan made earlier, and the key of its inputs (planInputKey). */
 export interface ReusablePlan {
@@ -37,7 +38,7 @@ export function planInputKey(inputs: { policyDigest: string; gitCommit: string |
   h.update(JSON.stringify([inputs.policyDigest, inputs.gitCommit, inputs.source, inputs.stateId, inputs.warnings]));
   // One JSON text per node and instance, separated as in an array: a frozen one (the sim driver's
   // cluster, kept by the engine between runs) is serialised once per process, not once per run.
-  for (const list of [inputs.observed.nodes, inputs.observed.instances.map((i) => (i.usage === undefined ? i : withoutUsage(i)))] as const) {
+  for (const list of [inputs.observed.nodes, inputs.observed.instances.map((i) => (i.usage === undefined ? i : (unmeasured(i) ?? withoutUsage(i))))] as const) {
     h.update('[');
     for (let k = 0; k < list.length; k++) h.update(k === 0 ? jsonOf(list[k]!) : `,${jsonOf(list[k]!)}`);
     h.update(']');

@@ -45,3 +45,22 @@ export interface UsageStore {
   /** Delete samples older than `before`; returns how many were deleted. */
   prune(before: string): Promise<number>;
 }
+
+/** Instances a driver copied only to add measured use, to the instance they were copied from. */
+const measuredFrom = new WeakMap<object, object>();
+
+/**
+ * `instance` with `usage` added, remembering where it came from: whoever needs the instance
+ * without its use (the plan input key) takes the original, which may be kept between runs.
+ */
+export function withUsage<T extends { usage?: InstanceUsage }>(instance: T, usage: InstanceUsage): T {
+  const measured = { ...instance, usage };
+  measuredFrom.set(measured, instance);
+  return measured;
+}
+
+/** The instance withUsage copied `measured` from, when it was made by withUsage from one without use. */
+export function unmeasured<T extends object>(measured: T): T | undefined {
+  const from = measuredFrom.get(measured) as (T & { usage?: unknown }) | undefined;
+  return from && from.usage === undefined ? from : undefined;
+}

@@ -5,10 +5,12 @@
  * and the observed state). Cardinality is bounded: labels are pools, agents, quotas, drivers,
  * policies, resource names, action types and reason codes — never instances or nodes.
  *
- * The text of `registry` (every qm_* family: 90 KiB for 500 agents) only changes when something is
- * recorded, so it is rendered once and kept until `changed()`; every recording method below calls
- * it, and so does the serve loop after each tick and on a change of leader. A new family is added
- * like the others (`registers: this.r`); set outside a recording method or a tick, call changed().
+ * The text of the qm_* families (170 KiB for 500 agents) only changes when something is recorded,
+ * so it is rendered once and kept: `registry` until `changed()` (every recording method below calls
+ * it, and so does the serve loop after each tick and on a change of leader), the per pool, agent,
+ * quota and policy families of `fleetRegistry` until fleet() or clearFleet() sets them again. A new
+ * family is added like the others (`registers: this.r`, or `this.f` when only fleet() sets it); set
+ * outside a recording method or a tick, call changed().
  * The process_* and nodejs_* families change all the time and are rendered at every scrape.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -32,11 +34,20 @@ const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 export class ServeMetrics implements TelemetrySink {
   readonly registry = new Registry();
   private readonly r = [this.registry];
+  /**
+   * The per pool, agent, quota and policy families (fleet() and clearFleet() set them): most of the
+   * text (3,000 series for 500 agents), rendered only when they change, not on every recording.
+   */
+  private readonly fleetRegistry = new Registry();
+  private readonly f = [this.fleetRegistry];
   /** The default process_* and nodejs_* collectors: rendered at every scrape. */
   private readonly process = new Registry();
   /** The last text of `registry`, valid while `version` has not moved (changed() moves it). */
   private rendered: { version: number; text: string } | undefined;
   private version = 0;
+  /** The same for `fleetRegistry`, moved by fleet() and clearFleet(). */
+  private fleetRendered: { version: number; text: string } | undefined;
+  private fleetVersion = 0;
 
   readonly reconcileTotal = new Counter({ name: 'qm_reconcile_total', help: 'Reconcile runs by result: ok (in sync or fixed), drift (left in report mode), failed (actions failed), error (the run failed).', labelNames: ['result'], registers: this.r });
   readonly reconcileDuration = new Histogram({ name: 'qm_reconcile_duration_seconds', help: 'Duration of a whole reconcile run (lock, plan, apply) in seconds.', buckets: RUN_BUCKETS, registers: this.r });
@@ -52,17 +63,19 @@ export class ServeMetrics implements TelemetrySink {
   readonly lastSuccess = new Gauge({ name: 'qm_last_reconcile_success_timestamp_seconds', help: 'Unix time at which the last reconcile run that ended ok or with drift reported ended.', registers: this.r });
   readonly drift = new Gauge({ name: 'qm_drift_instances', help: 'Instances out of their declared state at the last reconcile (to place, move, evict or remove).', registers: this.r });
   readonly driftPools = new Gauge({ name: 'qm_drift_pools', help: 'Pools whose node count differs from the planned one at the last reconcile.', registers: this.r });
-  readonly poolNodes = new Gauge({ name: 'qm_pool_nodes', help: 'Nodes per pool at the last reconcile: state ready or not_ready as observed, planned as the plan wants.', labelNames: ['pool', 'state'], registers: this.r });
-  readonly poolUtilization = new Gauge({ name: 'qm_pool_utilization_ratio', help: 'Requested over allocatable capacity per pool and resource (0-1) at the last reconcile.', labelNames: ['pool', 'resource'], registers: this.r });
-  readonly instances = new Gauge({ name: 'qm_instances', help: 'Instances per agent at the last reconcile: running (observed), to_place (the plan places them), blocked (cannot be placed).', labelNames: ['agent', 'state'], registers: this.r });
-  readonly blocked = new Gauge({ name: 'qm_blocked_instances', help: 'Instances that cannot be placed, per agent and first reason code (SPEC §4).', labelNames: ['agent', 'reason'], registers: this.r });
-  readonly quotaUsed = new Gauge({ name: 'qm_quota_used_ratio', help: 'Used over limit per quota and resource (0-1, above 1 when over) at the last reconcile.', labelNames: ['quota', 'resource'], registers: this.r });
-  readonly agentRequests = new Gauge({ name: 'qm_agent_requests', help: 'Requests summed over the running instances of each agent at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices.', labelNames: ['agent', 'resource'], registers: this.r });
-  readonly agentUsage = new Gauge({ name: 'qm_agent_usage', help: 'Real use summed over the instances of each agent whose use the driver measured at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices. Absent when none was measured.', labelNames: ['agent', 'resource'], registers: this.r });
-  readonly agentMeasured = new Gauge({ name: 'qm_agent_measured_instances', help: 'Running instances of each agent whose real use the driver measured at the last reconcile (qm_agent_usage sums over these).', labelNames: ['agent'], registers: this.r });
-  readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.r });
-  readonly anomaly = new Gauge({ name: 'qm_anomaly', help: "1 while a ScalingPolicy's metric is outside its forecast's prediction interval for its last samples (spec.anomalies), 0 once it is back (for series that were out since this replica leads).", labelNames: ['policy', 'series'], registers: this.r });
-  readonly anomalyDeviation = new Gauge({ name: 'qm_anomaly_deviation', help: "How far an anomalous metric's latest sample is from its forecast, in prediction-interval half-widths (1 = on the bound; negative below).", labelNames: ['policy', 'series'], registers: this.r });
+  readonly poolNodes = new Gauge({ name: 'qm_pool_nodes', help: 'Nodes per pool at the last reconcile: state ready or not_ready as observed, planned as the plan wants.', labelNames: ['pool', 'state'], registers: this.f });
+  readonly poolUtilization = new Gauge({ name: 'qm_pool_utilization_ratio', help: 'Requested over allocatable capacity per pool and resource (0-1) at the last reconcile.', labelNames: ['pool', 'resource'], registers: this.f });
+  readonly instances = new Gauge({ name: 'qm_instances', help: 'Instances per agent at the last reconcile: running (observed), to_place (the plan places them), blocked (cannot be placed).', labelNames: ['agent', 'state'], registers: this.f });
+  readonly blocked = new Gauge({ name: 'qm_blocked_instances', help: 'Instances that cannot be placed, per agent and first reason code (SPEC §4).', labelNames: ['agent', 'reason'], registers: this.f });
+  readonly quotaUsed = new Gauge({ name: 'qm_quota_used_ratio', help: 'Used over limit per quota and resource (0-1, above 1 when over) at the last reconcile.', labelNames: ['quota', 'resource'], registers: this.f });
+  readonly agentRequests = new Gauge({ name: 'qm_agent_requests', help: 'Requests summed over the running instances of each agent at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices.', labelNames: ['agent', 'resource'], registers: this.f });
+  readonly agentUsage = new Gauge({ name: 'qm_agent_usage', help: 'Real use summed over the instances of each agent whose use the driver measured at the last reconcile, in base units: resource cpu in cores, memory in bytes, gpu in devices. Absent when none was measured.', labelNames: ['agent', 'resource'], registers: this.f });
+  readonly agentMeasured = new Gauge({ name: 'qm_agent_measured_instances', help: 'Running instances of each agent whose real use the driver measured at the last reconcile (qm_agent_usage sums over these).', labelNames: ['agent'], registers: this.f });
+  readonly forecast = new Gauge({ name: 'qm_forecast', help: "Each ScalingPolicy's forecast at its horizon in the metric's unit: mean and the prediction interval's lower and upper bounds.", labelNames: ['policy', 'bound'], registers: this.f });
+  readonly anomaly = new Gauge({ name: 'qm_anomaly', help: "1 while a ScalingPolicy's metric is outside its forecast's prediction interval for its last samples (spec.anomalies), 0 once it is back (for series that were out since this replica leads).", labelNames: ['policy', 'series'], registers: this.f });
+  readonly anomalyDeviation = new Gauge({ name: 'qm_anomaly_deviation', help: "How far an anomalous metric's latest sample is from its forecast, in prediction-interval half-widths (1 = on the bound; negative below).", labelNames: ['policy', 'series'], registers: this.f });
+  /** The plan input key the fleet gauges were last set from, when nothing measured use then. */
+  private fleetInput: string | undefined;
   /** Series reported anomalous since this replica leads: they read 0 once back inside, so a graph shows the end. */
   private readonly anomalySeen = new Map<string, { policy: string; series: string }>();
 
@@ -117,8 +130,14 @@ export class ServeMetrics implements TelemetrySink {
    * Replace the fleet gauges with what this run saw. Reset first so a pool, agent or quota that
    * disappeared from the policy does not linger; all of it is synchronous, so no scrape sees half.
    */
-  fleet(plan: Plan, observed: ObservedState): void {
+  fleet(plan: Plan, observed: ObservedState, inputKey?: string): void {
+    // The same plan inputs (engine/plan-reuse.ts) and no measured use: every gauge below would be
+    // set to the value it holds, and the 3,000 series of a 500-agent fleet rendered again for nothing.
+    const measured = observed.instances.some((i) => i.usage !== undefined);
+    if (inputKey !== undefined && !measured && inputKey === this.fleetInput) return;
+    this.fleetInput = measured ? undefined : inputKey;
     this.changed();
+    this.fleetVersion++;
     for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, ...this.usageGauges()]) g.reset();
     this.usage(observed);
     let driftInstances = 0;
@@ -193,6 +212,8 @@ export class ServeMetrics implements TelemetrySink {
   /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
   clearFleet(): void {
     this.changed();
+    this.fleetVersion++;
+    this.fleetInput = undefined;
     for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, this.driverUp, ...this.usageGauges()]) g.reset();
     this.anomalySeen.clear();
     this.drift.set(0);
@@ -222,7 +243,13 @@ export class ServeMetrics implements TelemetrySink {
       // Something recorded while it rendered: keep it for this answer only.
       if (this.version === version) this.rendered = { version, text };
     }
-    return { contentType: this.registry.contentType, body: text + (await this.process.metrics()) };
+    const fleetVersion = this.fleetVersion;
+    let fleet = this.fleetRendered?.version === fleetVersion ? this.fleetRendered.text : undefined;
+    if (fleet === undefined) {
+      fleet = await this.fleetRegistry.metrics();
+      if (this.fleetVersion === fleetVersion) this.fleetRendered = { version: fleetVersion, text: fleet };
+    }
+    return { contentType: this.registry.contentType, body: text + fleet + (await this.process.metrics()) };
   }
 }
 

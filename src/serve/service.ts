@@ -205,7 +205,7 @@ export class Service {
 
   private record(run: ReconcileRun): ReconcileResult {
     const { metrics, log } = this.o;
-    metrics.fleet(run.plan, run.observed);
+    metrics.fleet(run.plan, run.observed, run.inputKey);
     const base = { plan_id: run.plan.planId, mode: this.o.mode, drift: run.drift.length, blocked: run.plan.summary.blocked, ...(run.reused ? { plan: 'reused' } : {}) };
     if (run.outcome) {
       metrics.applied(run.plan, run.outcome);

@@ -26,9 +26,12 @@ export function usageSamples(observed: ObservedState): UsageSample[] {
   const poolOf = new Map(observed.nodes.map((n) => [n.name, n.pool]));
   const seen = new Set<string>();
   const out: UsageSample[] = [];
+  // Instances measured in one observation share their time: convert each distinct one once.
+  const minutes = new Map<string, string | undefined>();
   for (const i of observed.instances) {
     if (!i.usage || seen.has(i.name)) continue;
-    const at = minuteOf(i.usage.at);
+    let at = minutes.get(i.usage.at);
+    if (at === undefined && !minutes.has(i.usage.at)) minutes.set(i.usage.at, (at = minuteOf(i.usage.at)));
     const pool = poolOf.get(i.node);
     if (!at || pool === undefined || Object.keys(i.usage.use).length === 0) continue;
     seen.add(i.name);

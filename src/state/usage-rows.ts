@@ -55,18 +55,23 @@ function name(value: unknown, field: string, i: number): string {
  */
 export function usageColumns(samples: readonly UsageSample[]): UsageColumns[] {
   const byKey = new Map<string, UsageColumns>();
+  // A batch is usually one minute for thousands of instances: convert each distinct time once.
+  let lastText: unknown;
+  let lastMinute = 0;
   samples.forEach((s, i) => {
     const instance = name(s.instance, 'instance', i);
-    const at = usageMinute(s.at, `usage sample ${i} (${instance}): at`);
+    const at = s.at === lastText ? lastMinute : usageMinute(s.at, `usage sample ${i} (${instance}): at`);
+    lastText = s.at;
+    lastMinute = at;
     const use = s.use as ResourceList | undefined;
     if (typeof use !== 'object' || use === null || Array.isArray(use)) throw new QmError('invalid', `usage sample ${i} (${instance}): use must be a map of resources`);
-    const extra: ResourceList = {};
+    let extra: ResourceList | undefined;
     for (const key of Object.keys(use).sort()) {
       const v = use[key];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
         throw new QmError('invalid', `usage sample ${i} (${instance}): use.${key} must be a finite number ≥ 0, not ${JSON.stringify(v)}`, 'report use in canonical units (cpuMillis, memoryBytes, gpuMillis)');
       }
-      if (key !== 'cpuMillis' && key !== 'memoryBytes' && key !== 'gpuMillis') extra[key] = v;
+      if (key !== 'cpuMillis' && key !== 'memoryBytes' && key !== 'gpuMillis') (extra ??= {})[key] = v;
     }
     const row: UsageColumns = {
       instance,
@@ -77,10 +82,11 @@ export function usageColumns(samples: readonly UsageSample[]): UsageColumns[] {
       cpu: use.cpuMillis ?? null,
       memory: use.memoryBytes ?? null,
       gpu: use.gpuMillis ?? null,
-      extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+      extra: extra ? JSON.stringify(extra) : null,
     };
-    byKey.delete(`${instance}\0${at}`);
-    byKey.set(`${instance}\0${at}`, row);
+    const key = `${instance}\0${at}`;
+    byKey.delete(key);
+    byKey.set(key, row);
   });
   return [...byKey.values()];
 }

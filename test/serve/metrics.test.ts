@@ -176,3 +176,54 @@ describe('ServeMetrics.text', () => {
     expect(a).not.toMatch(/nodejs_active_handles_total/);
   });
 });
+
+describe('ServeMetrics: the fleet families are set and rendered only when their inputs change', () => {
+  const obs = (usage?: number): ObservedState => ({
+    nodes: [node('a-0', 'a')],
+    instances: [{ name: 'chat-0', agent: 'chat', node: 'a-0', requests: { cpuMillis: 500 }, ...(usage !== undefined ? { usage: { at: '2026-12-06T10:00:00Z', use: { cpuMillis: usage } } } : {}) }],
+    scalingHistory: [],
+  });
+  const pools = (planned: number) => plan({ pools: [{ name: 'a', nodes: { current: 1, planned }, utilizationPercent: {} }] });
+
+  it('the same plan input key and nothing measured: the gauges are kept; a new key, measured use or clearFleet sets them again', async () => {
+    const m = new ServeMetrics({ defaultMetrics: false });
+    m.fleet(pools(1), obs(), 'key-1');
+    // Another plan under the same key stands for the same inputs, so it is not read again.
+    m.fleet(pools(5), obs(), 'key-1');
+    let t = (await m.text()).body;
+    expect(sample(t, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBe(1);
+    m.fleet(pools(2), obs(), 'key-2');
+    t = (await m.text()).body;
+    expect(sample(t, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBe(2);
+    // Measured use changes every minute: never skipped.
+    m.fleet(pools(2), obs(100), 'key-2');
+    m.fleet(pools(2), obs(300), 'key-2');
+    t = (await m.text()).body;
+    expect(sample(t, 'qm_agent_usage', { agent: 'chat', resource: 'cpu' })).toBe(0.3);
+    // Without a key (a policy whose plans are never reused) every call sets them.
+    m.fleet(pools(3), obs(), undefined);
+    m.fleet(pools(4), obs(), undefined);
+    expect(sample((await m.text()).body, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBe(4);
+    m.fleet(pools(6), obs(), 'key-3');
+    m.clearFleet();
+    expect(sample((await m.text()).body, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBeUndefined();
+    // After clearFleet the same key sets them again.
+    m.fleet(pools(6), obs(), 'key-3');
+    expect(sample((await m.text()).body, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBe(6);
+  });
+
+  it('a run counted after the fleet gauges were rendered shows both: the run counters anew, the fleet families kept', async () => {
+    const m = new ServeMetrics({ defaultMetrics: false });
+    m.fleet(pools(2), obs(), 'k');
+    const first = (await m.text()).body;
+    expect(sample(first, 'qm_reconcile_total', { result: 'ok' })).toBeUndefined();
+    m.runEnded('ok', 0.2, new Date('2026-12-06T10:00:00Z'));
+    const second = (await m.text()).body;
+    expect(sample(second, 'qm_reconcile_total', { result: 'ok' })).toBe(1);
+    expect(sample(second, 'qm_pool_nodes', { pool: 'a', state: 'planned' })).toBe(2);
+    expect(sample(second, 'qm_agent_requests', { agent: 'chat', resource: 'cpu' })).toBe(0.5);
+    // Every family once: HELP and TYPE lines are not repeated by the two registries.
+    const helps = [...second.matchAll(/^# HELP (\S+)/gm)].map((x) => x[1]);
+    expect(new Set(helps).size).toBe(helps.length);
+  });
+});

@@ -5,6 +5,7 @@
  * agent). Use stored with an instance is reported as it is. Deterministic: measured at the run's clock.
  */
 import type { ObservedInstance } from '../../model/state.js';
+import { withUsage } from '../../model/usage.js';
 import type { ResourceList } from '../../model/quantity.js';
 
 /** Agent (or `*`) → resource (cpu, memory, gpu) → percent of the instance's request. */
@@ -26,11 +27,21 @@ export function parseSimUsage(raw: string | undefined): SimUsage {
 /** The instance with its simulated use at `now`, when the settings give one for its agent. */
 export function withSimUsage(inst: ObservedInstance, settings: SimUsage, now: string): ObservedInstance {
   if (inst.usage) return inst;
-  const pct = { ...settings['*'], ...settings[inst.agent] };
   const use: ResourceList = {};
-  for (const [r, p] of Object.entries(pct) as ['cpu' | 'memory' | 'gpu', number][]) {
+  for (const [r, p] of percentsOf(settings, inst.agent)) {
     const req = inst.requests[KEYS[r]];
     if (req !== undefined && Number.isFinite(p)) use[KEYS[r]] = Math.round((req * p) / 100);
   }
-  return Object.keys(use).length ? { ...inst, usage: { at: now, use } } : inst;
+  return Object.keys(use).length ? withUsage(inst, { at: now, use }) : inst;
+}
+
+/** Per settings object, the merged percentages of each agent (`*` overridden by the agent's own): computed once, not per instance. */
+const merged = new WeakMap<SimUsage, Map<string, ['cpu' | 'memory' | 'gpu', number][]>>();
+
+function percentsOf(settings: SimUsage, agent: string): ['cpu' | 'memory' | 'gpu', number][] {
+  let byAgent = merged.get(settings);
+  if (!byAgent) merged.set(settings, (byAgent = new Map()));
+  let list = byAgent.get(agent);
+  if (!list) byAgent.set(agent, (list = Object.entries({ ...settings['*'], ...settings[agent] }) as ['cpu' | 'memory' | 'gpu', number][]));
+  return list;
 }
