@@ -92,6 +92,7 @@ for (const [name, script, title] of [
   ['pr', 'bench/pr.mjs', 'qm pr plan on a 500-file repository with 10,000 instances'],
   ['simulate', 'bench/simulate.mjs', 'qm simulate: one week at 5-minute steps, 1,000 instances on 100 nodes'],
   ['serve', 'bench/serve.mjs', 'qm serve: /metrics latency, CPU share and memory'],
+  ['usage-insert', 'bench/usage-insert.mjs', 'qm serve usage history: 10,000 samples a minute for 200 minutes through store.usage.record (SQLite)'],
   ['recommend', 'bench/recommend.mjs', 'qm recommend over 720,000 usage samples (SQLite; PostgreSQL when QM_TEST_POSTGRES_URL is set)'],
 ]) {
   if (!want(name)) continue;

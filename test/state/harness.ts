@@ -28,6 +28,8 @@ export interface StoreHarness {
   open(location: string, opts?: OpenStateStoreOptions): Promise<StateStore>;
   /** Run raw SQL against a location, behind the store's back. */
   exec(location: string, sql: string): Promise<void>;
+  /** Rows of one query against a location, behind the store's back (catalog checks). */
+  query<T = Record<string, unknown>>(location: string, sql: string): Promise<T[]>;
   /** Hold the store's write lock from another connection until the returned function is called. */
   holdWriteLock(location: string): Promise<() => Promise<void>>;
   teardown(): Promise<void>;
@@ -48,6 +50,14 @@ export function sqliteHarness(): StoreHarness {
       const db = new Database(location);
       try {
         db.exec(sql);
+      } finally {
+        db.close();
+      }
+    },
+    async query<T>(location: string, sql: string) {
+      const db = new Database(location, { readonly: true });
+      try {
+        return db.prepare(sql).all() as T[];
       } finally {
         db.close();
       }
@@ -100,6 +110,14 @@ export function postgresHarness(adminUrl: string): StoreHarness {
     open: (location, opts) => openStateStore(location, opts),
     async exec(location, sql) {
       await admin?.query(`SET search_path TO ${schemaOf(location)}; ${sql}; RESET search_path`);
+    },
+    async query<T>(location: string, sql: string) {
+      await admin?.query(`SET search_path TO ${schemaOf(location)}`);
+      try {
+        return ((await admin?.query(sql))?.rows ?? []) as T[];
+      } finally {
+        await admin?.query('RESET search_path');
+      }
     },
     async holdWriteLock(location) {
       const client = new pg.Client({ connectionString: location });

@@ -99,6 +99,58 @@ describe('state store: sqlite files', () => {
     db.close();
   });
 
+  test('every query on qm_usage the store runs uses its key or an index, and none sorts (EXPLAIN QUERY PLAN)', async () => {
+    const file = path.join(dir, 'usage-plans', 'state.db');
+    const store = await openStateStore(file);
+    // The SQL the store really prepares, caught on its way to better-sqlite3.
+    const seen: string[] = [];
+    const prepare = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, sql: string) {
+      if (sql.includes('qm_usage')) seen.push(sql);
+      return prepare.call(this, sql);
+    } as typeof prepare;
+    const plans: Record<string, string> = {};
+    let recorded: string[] = [];
+    const call = async (what: string, run: () => Promise<unknown>) => {
+      seen.length = 0;
+      await run();
+      if (what === 'record') recorded = [...seen];
+      const db = new Database(file, { readonly: true });
+      plans[what] = seen
+        .map((sql) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array<number>((sql.match(/\?/g) ?? []).length).fill(1)) as Array<{ detail: string }>).map((r) => r.detail).join('; '))
+        .join(' / ');
+      db.close();
+    };
+    try {
+      await call('record', () => store.usage.record([{ at: '2026-12-01T10:00:00Z', instance: 'chat-1', agent: 'chat', pool: 'gpu', node: 'n-0', use: { cpuMillis: 1 } }]));
+      await call('list all', () => store.usage.list());
+      await call('list by agent', () => store.usage.list({ agent: 'chat' }));
+      await call('list by pool', () => store.usage.list({ pool: 'gpu' }));
+      await call('list by agent since', () => store.usage.list({ agent: 'chat', since: '2026-12-01T00:00:00Z', until: '2026-12-02T00:00:00Z' }));
+      await call('list by time', () => store.usage.list({ since: '2026-12-01T00:00:00Z', until: '2026-12-02T00:00:00Z' }));
+      await call('latest', () => store.usage.latest());
+      await call('latest by agent', () => store.usage.latest({ agent: 'chat' }));
+      await call('latest by pool', () => store.usage.latest({ pool: 'gpu' }));
+      await call('prune', () => store.usage.prune('2026-11-01T00:00:00Z'));
+    } finally {
+      Database.prototype.prepare = prepare;
+      await store.close();
+    }
+    expect(recorded).toEqual([expect.stringContaining('ON CONFLICT (at, instance) DO UPDATE')]);
+    expect(plans).toEqual({
+      record: '', // an INSERT has no plan; its ON CONFLICT target is the primary key
+      'list all': 'SCAN qm_usage', // the whole table, in key order (at, instance): no sort
+      'list by agent': 'SEARCH qm_usage USING INDEX qm_usage_by_agent (agent=?)',
+      'list by pool': 'SEARCH qm_usage USING INDEX qm_usage_by_pool (pool=?)',
+      'list by agent since': 'SEARCH qm_usage USING INDEX qm_usage_by_agent (agent=? AND at>? AND at<?)',
+      'list by time': 'SEARCH qm_usage USING PRIMARY KEY (at>? AND at<?)',
+      latest: 'SEARCH qm_usage USING PRIMARY KEY',
+      'latest by agent': 'SEARCH qm_usage USING COVERING INDEX qm_usage_by_agent (agent=?)',
+      'latest by pool': 'SEARCH qm_usage USING COVERING INDEX qm_usage_by_pool (pool=?)',
+      prune: 'SEARCH qm_usage USING PRIMARY KEY (at<?)',
+    });
+  });
+
   test('a folder that cannot be created is a clear error naming the file', async () => {
     const blocker = path.join(dir, 'not-a-folder');
     writeFileSync(blocker, 'x');

@@ -272,7 +272,7 @@ export function dataTests({ fresh, open, h }: SuiteContext): void {
         INSERT INTO qm_applied_plans (plan_id, applied_at, actor, status, plan, results) VALUES ('sha256:old', '2026-11-01T00:00:00.000Z', 'ana', 'applied', '{"planId":"sha256:old"}'${json}, '[]'${json});`,
       );
       const store = await open(location);
-      expect(await store.schemaVersion()).toBe(3);
+      expect(await store.schemaVersion()).toBe(4);
       expect(await store.audit.get('sha256:old')).toEqual({ planId: 'sha256:old', appliedAt: '2026-11-01T00:00:00.000Z', actor: 'ana', status: 'applied', plan: { planId: 'sha256:old' }, results: [] });
       await store.audit.record({ planId: 'sha256:new', appliedAt: '2026-11-02T00:00:00Z', actor: 'ana', status: 'applied', plan: {}, results: [] });
       expect((await store.audit.latest(5)).map((r) => r.planId)).toEqual(['sha256:new', 'sha256:old']);

@@ -1,7 +1,8 @@
-/** Usage history (schema 3): record, replace on re-record, ordered and filtered lists, prune, migration from schema 2. */
+/** Usage history (schema 3, keyed time first in 4): record, replace on re-record, ordered and filtered lists, prune, migrations from schemas 2 and 3. */
 import { describe, expect, test } from 'vitest';
 import type { UsageSample } from '../../src/model/usage.js';
 import { rejection } from './builders.js';
+import type { StoreHarness } from './harness.js';
 import type { SuiteContext } from './store-suite.js';
 
 const sample = (instance: string, at: string, use: UsageSample['use'], extra: Partial<UsageSample> = {}): UsageSample => ({
@@ -14,8 +15,27 @@ const sample = (instance: string, at: string, use: UsageSample['use'], extra: Pa
   ...extra,
 });
 
+/** qm_usage's primary key columns in order, and its other indexes, read from the backend's catalog. */
+async function usageKeyAndIndexes(h: StoreHarness, location: string): Promise<{ key: string; indexes: string[] }> {
+  if (h.name === 'sqlite') {
+    const key = await h.query<{ name: string }>(location, "SELECT name FROM pragma_table_info('qm_usage') WHERE pk > 0 ORDER BY pk");
+    const indexes = await h.query<{ name: string }>(location, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'qm_usage' ORDER BY name");
+    return { key: key.map((r) => r.name).join(', '), indexes: indexes.map((r) => r.name) };
+  }
+  const [key] = await h.query<{ def: string }>(location, "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'qm_usage'::regclass AND contype = 'p'");
+  const indexes = await h.query<{ name: string }>(location, "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'qm_usage' AND indexname <> 'qm_usage_pkey' ORDER BY 1");
+  return { key: /^PRIMARY KEY \((.*)\)$/.exec(key?.def ?? '')?.[1] ?? `no primary key (${key?.def})`, indexes: indexes.map((r) => r.name) };
+}
+
+const SCHEMA_4_USAGE = { key: 'at, instance', indexes: ['qm_usage_by_agent', 'qm_usage_by_pool'] };
+
 export function usageTests({ h, fresh, open }: SuiteContext): void {
   describe('usage history', () => {
+    test('schema 4: qm_usage is keyed (at, instance), indexed by agent and by pool', async () => {
+      const { location } = await fresh();
+      expect(await usageKeyAndIndexes(h, location)).toEqual(SCHEMA_4_USAGE);
+    });
+
     test('samples come back oldest first, then by instance (byte order), with the resources as recorded', async () => {
       const { store } = await fresh();
       await store.usage.record([
@@ -138,10 +158,63 @@ export function usageTests({ h, fresh, open }: SuiteContext): void {
         INSERT INTO qm_meta (key, value, updated_at) VALUES ('kept', '{"yes":true}'${json}, '2026-11-02T00:00:00Z');`,
       );
       const store = await open(location);
-      expect(await store.schemaVersion()).toBe(3);
+      expect(await store.schemaVersion()).toBe(4);
       expect(await store.meta.get('kept')).toEqual({ yes: true });
       await store.usage.record([sample('chat-1', '2026-12-01T10:00:00Z', { cpuMillis: 5 })]);
       expect(await store.usage.list({ agent: 'chat' })).toHaveLength(1);
+    });
+
+    test('a store of schema 3 with usage rows migrates to 4 (keyed at, instance) keeping every row', async () => {
+      const location = await h.fresh();
+      const { SQLITE_MIGRATIONS } = await import('../../src/state/sqlite/migrations.js');
+      const { POSTGRES_MIGRATIONS } = await import('../../src/state/postgres/migrations.js');
+      const sqlite = h.name === 'sqlite';
+      const ms = (sqlite ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS).filter((m) => m.version <= 3);
+      // Rows written straight into the schema-3 table: 3 instances × 4 minutes, inserted instance
+      // first (the old key's order), one with an extra resource and one with nothing measured.
+      const expected: UsageSample[] = [];
+      const values: string[] = [];
+      for (const instance of ['embed-1', 'chat-2', 'chat-1']) {
+        for (let m = 0; m < 4; m++) {
+          const at = `2026-12-01T10:0${m}:00.000Z`;
+          const agent = instance.replace(/-\d+$/, '');
+          const extra = instance === 'embed-1' && m === 2 ? '{"storageBytes":7}' : null;
+          const empty = instance === 'chat-2' && m === 3;
+          const cpu = empty ? null : 100 * m + instance.length;
+          expected.push({ at, instance, agent, pool: 'gpu-east', node: 'gpu-east-0', use: { ...(cpu === null ? {} : { cpuMillis: cpu, memoryBytes: 2 ** 30 }), ...(extra ? { storageBytes: 7 } : {}) } });
+          const atSql = sqlite ? String(Date.parse(at)) : `'${at}'`;
+          const mem = cpu === null ? 'NULL' : String(2 ** 30);
+          values.push(`('${instance}', ${atSql}, '${agent}', 'gpu-east', 'gpu-east-0', ${cpu ?? 'NULL'}, ${mem}, NULL, ${extra ? `'${extra}'` : 'NULL'})`);
+        }
+      }
+      await h.exec(
+        location,
+        `${ms.map((m) => m.up).join(';\n')};
+        CREATE TABLE qm_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at ${sqlite ? 'text' : 'timestamptz'} NOT NULL);
+        INSERT INTO qm_schema_migrations VALUES (1, 'initial', '2026-11-01T00:00:00Z'), (2, 'audit-running', '2026-11-02T00:00:00Z'), (3, 'usage', '2026-11-03T00:00:00Z');
+        INSERT INTO qm_usage (instance, at, agent, pool, node, cpu_millis, memory_bytes, gpu_millis, extra) VALUES ${values.join(', ')};`,
+      );
+      const store = await open(location);
+      expect(await store.schemaVersion()).toBe(4);
+      expect(await usageKeyAndIndexes(h, location)).toEqual(SCHEMA_4_USAGE);
+      const byTime = (a: UsageSample, b: UsageSample) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0);
+      expect(await store.usage.list()).toEqual([...expected].sort(byTime));
+      expect((await store.usage.list({ agent: 'chat', since: '2026-12-01T10:02:00Z' })).map((s) => `${s.at.slice(11, 16)} ${s.instance}`)).toEqual([
+        '10:02 chat-1',
+        '10:02 chat-2',
+        '10:03 chat-1',
+        '10:03 chat-2',
+      ]);
+      expect(await store.usage.latest({ pool: 'gpu-east' })).toBe('2026-12-01T10:03:00.000Z');
+      // The new key: recording a migrated (instance, minute) again replaces it, a new one adds a row.
+      await store.usage.record([sample('chat-2', '2026-12-01T10:03:30Z', { cpuMillis: 42 }), sample('chat-2', '2026-12-01T10:04:00Z', { cpuMillis: 43 })]);
+      expect((await store.usage.list({ agent: 'chat', since: '2026-12-01T10:03:00Z' })).map((s) => `${s.at.slice(11, 16)} ${s.instance} ${s.use.cpuMillis}`)).toEqual([
+        '10:03 chat-1 306',
+        '10:03 chat-2 42',
+        '10:04 chat-2 43',
+      ]);
+      expect(await store.usage.list()).toHaveLength(13);
+      expect(await store.usage.prune('2026-12-01T10:01:00Z')).toBe(3);
     });
   });
 }

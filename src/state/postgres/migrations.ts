@@ -122,4 +122,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX qm_usage_by_time ON qm_usage(at);
     `,
   },
+  {
+    version: 4,
+    name: 'usage-time-first',
+    // qm_usage keyed (at, instance), not (instance, at): qm serve writes one row per running
+    // instance each minute, all with the same `at`, so keyed instance first a minute of 10,000
+    // instances touches 10,000 leaf pages of the key's B-tree and costs more as history grows
+    // (measured on SQLite: 157 ms CPU a minute over the first 50 minutes, 368 ms by minute 200
+    // at 2M rows; time first stays flat at ~57 ms, see the SQLite migration). Time first, a
+    // minute appends to the right edge of the index. The key starts with `at`, so prune and time
+    // ranges use it and the by-time index goes. qm_usage_pkey is the name PostgreSQL gave the
+    // schema-3 key (PRIMARY KEY in CREATE TABLE); rows stay where they are, the index is rebuilt.
+    up: `
+      ALTER TABLE qm_usage DROP CONSTRAINT qm_usage_pkey;
+      ALTER TABLE qm_usage ADD CONSTRAINT qm_usage_pkey PRIMARY KEY (at, instance);
+      DROP INDEX qm_usage_by_time;
+    `,
+  },
 ];

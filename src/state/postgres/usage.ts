@@ -1,4 +1,4 @@
-/** The usage history on PostgreSQL (schema 3, qm_usage): the store's query and transaction plumbing, usage's SQL. */
+/** The usage history on PostgreSQL (schema 4, qm_usage keyed (at, instance)): the store's query and transaction plumbing, usage's SQL. */
 import type { UsageQuery, UsageSample, UsageStore } from '../../model/usage.js';
 import { normalizeTime } from '../records.js';
 import { usageBounds, usageColumns, usageSample, type UsageColumns, type UsageRow } from '../usage-rows.js';
@@ -39,7 +39,7 @@ async function recordUsage(q: Query, rows: readonly UsageColumns[]): Promise<voi
     await q(
       'INSERT INTO qm_usage (instance, at, agent, pool, node, cpu_millis, memory_bytes, gpu_millis, extra) ' +
         'SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::json[]) ' +
-        'ON CONFLICT (instance, at) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
+        'ON CONFLICT (at, instance) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
         'cpu_millis = excluded.cpu_millis, memory_bytes = excluded.memory_bytes, gpu_millis = excluded.gpu_millis, extra = excluded.extra',
       [
         col((r) => r.instance),

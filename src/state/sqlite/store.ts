@@ -320,7 +320,7 @@ export class SqliteStateStore implements StateStore {
   private recordUsage(rows: ReturnType<typeof usageColumns>): void {
     const insert = this.stmt(
       'INSERT INTO qm_usage (instance, at, agent, pool, node, cpu_millis, memory_bytes, gpu_millis, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (instance, at) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
+        'ON CONFLICT (at, instance) DO UPDATE SET agent = excluded.agent, pool = excluded.pool, node = excluded.node, ' +
         'cpu_millis = excluded.cpu_millis, memory_bytes = excluded.memory_bytes, gpu_millis = excluded.gpu_millis, extra = excluded.extra',
     );
     for (const r of rows) insert.run(r.instance, r.at, r.agent, r.pool, r.node, r.cpu, r.memory, r.gpu, r.extra);
