@@ -167,7 +167,7 @@ export interface StateStore {
   readonly audit: AuditLog;
   readonly locks: LockStore;
   readonly meta: MetaStore;
-  /** Usage history (schema 3): one sample per instance per minute, recorded by qm serve. */
+  /** Usage history (schema 3, keyed by minute first since schema 4): one sample per instance per minute, recorded by qm serve. */
   readonly usage: UsageStore;
   /** The schema version the store is at (the highest migration applied). */
   schemaVersion(): Promise<number>;
