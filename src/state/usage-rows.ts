@@ -1,8 +1,9 @@
 /**
  * Usage samples ↔ rows, shared by both backends (table qm_usage, since schema 3; keyed (minute,
- * instance) since schema 4). The three resources recommendations read are columns (cpu_millis, memory_bytes, gpu_millis: NULL means "not
- * measured", never 0) so percentiles need no JSON parsing; any other key (storage, network,
- * extended resources) goes in `extra`, a JSON object with sorted keys, NULL when empty.
+ * instance) since schema 4). The three resources recommendations read are columns (cpu_millis,
+ * memory_bytes, gpu_millis: NULL means "not measured", never 0) so percentiles need no JSON
+ * parsing; any other key (storage, network, extended resources) goes in `extra`, a JSON object
+ * with sorted keys, NULL when empty.
  */
 import { QmError } from '../model/errors.js';
 import type { ResourceList } from '../model/quantity.js';
