@@ -57,12 +57,17 @@ function pointsFrom(series: RegularSeries, fc: Float64Array, half: Float64Array,
   for (let j = 0; j < m; j++) {
     const v = fc[j]!;
     if (!Number.isFinite(v)) return undefined;
-    const w = Number.isFinite(half[j]!) && half[j]! > 0 ? half[j]! : 0;
+    // A history without variation (a queue at 0, a constant gauge) forecasts an interval without
+    // width: any real change leaves it, so it gets the narrowest width that ignores rounding noise.
+    const w = Number.isFinite(half[j]!) && half[j]! > 0 ? half[j]! : half[j] === 0 ? minHalfWidth(v) : 0;
     const value = series.values[end + j]!;
     out.push({ timestamp: isoTime(series.t0 + (end + j) * series.step), value, expected: Math.max(floor, v), lower: Math.max(floor, v - w), upper: Math.max(floor, v + w), deviation: w > 0 ? (value - v) / w : NaN });
   }
   return out;
 }
+
+/** The half-width given to an interval the model made without width: 0.1 % of the forecast, at least 0.001. */
+export const minHalfWidth = (forecast: number) => Math.max(Math.abs(forecast) * 1e-3, 1e-3);
 
 const side = (p: HoldoutPoint) => (!Number.isFinite(p.deviation) ? 0 : p.value > p.upper ? 1 : p.value < p.lower ? -1 : 0);
 const allOut = (pts: readonly HoldoutPoint[]) => pts.length > 0 && side(pts[0]!) !== 0 && pts.every((p) => side(p) === side(pts[0]!));

@@ -94,10 +94,27 @@ describe('anomalies: K consecutive samples outside the forecast interval', () =>
     expect(plan(withTail(63, []), '', 'predictive')).toEqual([]);
   });
 
-  it('too short a history, a stale series or an interval without width give no anomaly', () => {
+  it('a series that never varied is out as soon as it changes for K samples, beyond rounding noise', () => {
+    const flat = (v: number) => Array.from({ length: 60 }, () => v);
+    const [a, ...rest] = plan([...flat(100), 160, 161, 159]);
+    expect(rest).toEqual([]);
+    expect(a).toMatchObject({ direction: 'above', from: at(60), at: at(62), samples: 3, observed: 159, expected: 100 });
+    // The narrowest interval: 0.1 % of the forecast either side.
+    expect([a!.lower, a!.upper]).toEqual([99.9, 100.1]);
+    expect(a!.deviation).toBeCloseTo(590, 0);
+    // A queue that was empty all along: at least 0.001 wide, so one waiting item is out.
+    const [q] = plan([...flat(0), 1, 2, 1]);
+    expect(q).toMatchObject({ direction: 'above', observed: 1, expected: 0, lower: 0 });
+    expect(q!.deviationPercent).toBeUndefined();
+    // Unchanged, or changed by rounding noise only, or back after two samples: nothing.
+    expect(plan(flat(100).concat([100, 100, 100]))).toEqual([]);
+    expect(plan(flat(100).concat([100 + 1e-9, 100 - 1e-9, 100 + 1e-9]))).toEqual([]);
+    expect(plan(flat(100).concat([160, 161, 100]))).toEqual([]);
+    expect(plan([...flat(100), 40, 41, 39])[0]).toMatchObject({ direction: 'below', observed: 39 });
+  });
+
+  it('too short a history or a stale series give no anomaly', () => {
     expect(plan(withTail(8, [160, 161, 159]))).toEqual([]);
-    // A constant series has no interval to leave.
-    expect(plan([...Array.from({ length: 60 }, () => 100), 160, 161, 159])).toEqual([]);
     const policy = policyFrom([METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', 'min: 1\nmax: 10\nmetrics: [{metric: {source: h, series: load}, targetPerReplica: 100}]')].join('\n---\n'));
     const pts = series(START, STEP, withTail(60, [160, 161, 159]));
     expect(autoscale({ policy, observed: EMPTY, metrics: data({ load: pts }), now: new Date((pts[pts.length - 1]!.t + 3600) * 1000).toISOString(), forecast }).anomalies).toEqual([]);
