@@ -55,3 +55,26 @@ describe('qm validate: spec.aws', () => {
     expect(problems([pool('gpu', 'driver: aws')])[0]!.pointer).toBe('/spec/driver');
   });
 });
+
+describe('qm validate: a docker Driver whose pools all take their engines from an aws provisioner', () => {
+  const docker = (name = 'engines') => ({ path: `drivers/${name}.yaml`, text: `apiVersion: quartermaster.dev/v1alpha1\nkind: Driver\nmetadata: {name: ${name}}\nspec:\n  type: docker\n  docker:\n    endpoints: [tcp://10.0.0.5:2376]\n` });
+  const warnings = (files: { path: string; text: string }[]) => validateFiles(files).diagnostics.filter((d) => d.severity === 'warning').map((d) => ({ at: `${d.file}:${d.line}:${d.column}`, pointer: d.jsonPointer, message: d.message, hint: d.hint }));
+
+  it('warns that spec.docker.endpoints is not used, at the field, naming the pools', () => {
+    const files = [driver('{region: us-east-1, address: "tcp://{privateIp}:2375"}'), docker(), pool('gpu', 'driver: engines\n  provisioner: aws-east'), pool('cpu', 'driver: engines\n  provisioner: aws-east')];
+    expect(validateFiles(files).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(warnings(files)).toEqual([
+      {
+        at: 'drivers/engines.yaml:7:16',
+        pointer: '/spec/docker/endpoints',
+        message: "Driver 'engines': spec.docker.endpoints is not used: the engines of its pools 'cpu', 'gpu' are the machines of the provisioner 'aws-east' (spec.aws.address)",
+        hint: 'remove spec.docker.endpoints, or give a pool that should use them no provisioner',
+      },
+    ]);
+  });
+
+  it('says nothing when one of its pools uses the endpoints, or when no pool is provisioned by aws', () => {
+    expect(warnings([driver('{region: us-east-1}'), docker(), pool('gpu', 'driver: engines\n  provisioner: aws-east'), pool('cpu', 'driver: engines')])).toEqual([]);
+    expect(warnings([docker(), pool('cpu', 'driver: engines')])).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { openStateStore } from '../../src/state/index.js';
 import type { StateStore } from '../../src/state/index.js';
 import { tempRepo } from '../helpers/repo.js';
 import type { TempRepo } from '../helpers/repo.js';
+import type { ObservedInstance } from '../../src/model/state.js';
 
 import { SMALL_POOL as POOL, chatAgent as AGENT } from '../helpers/small-fleet.js';
 const SCALING = `apiVersion: quartermaster.dev/v1alpha1
@@ -129,7 +130,7 @@ describe('planInputKey', () => {
   it('leaves measured use out however it was attached, and sees any other change of a kept (frozen) instance', async () => {
     const { planInputKey } = await import('../../src/engine/plan-reuse.js');
     const { withUsage } = await import('../../src/model/usage.js');
-    const base = Object.freeze({ name: 'chat-0', agent: 'chat', node: 'n-0', requests: Object.freeze({ cpuMillis: 500 }) });
+    const base: ObservedInstance = Object.freeze({ name: 'chat-0', agent: 'chat', node: 'n-0', requests: Object.freeze({ cpuMillis: 500 }) });
     const node = Object.freeze({ name: 'n-0', pool: 'p', region: 'r', zone: 'z', labels: {}, taints: [], ready: true, capacity: { cpuMillis: 4000 }, costPerHour: 0, powerWatts: 0 });
     const key = (instances: object[]) => planInputKey({ policyDigest: 'd', gitCommit: null, source: 'sim', stateId: 's', warnings: [], observed: { nodes: [node], instances: instances as never, scalingHistory: [] } });
     const plain = key([base]);
@@ -139,7 +140,7 @@ describe('planInputKey', () => {
     expect(key([{ ...base, usage: { at: '2026-12-06T10:01:00Z', use: { cpuMillis: 480 } } }])).toBe(plain);
     // Anything else differs: another node, other requests.
     expect(key([{ ...base, node: 'n-1' }])).not.toBe(plain);
-    expect(key([withUsage({ ...base, requests: { cpuMillis: 600 } }, { at: '2026-12-06T10:00:00Z', use: { cpuMillis: 120 } })])).not.toBe(plain);
+    expect(key([withUsage<ObservedInstance>({ ...base, requests: { cpuMillis: 600 } }, { at: '2026-12-06T10:00:00Z', use: { cpuMillis: 120 } })])).not.toBe(plain);
     // The same as hashing the plain JSON array would see: two instances are not one longer one.
     expect(key([base, { ...base, name: 'chat-1' }])).not.toBe(key([{ ...base, name: 'chat-1' }, base]));
   });

@@ -49,6 +49,7 @@ export const driverSettings: Rule = {
         if (typeof a === 'string') check(ctx, e, `/spec/docker/endpoints/${i}`, `spec.docker.endpoints[${i}]`, a);
       });
     }
+    unusedEndpoints(ctx);
     for (const e of entriesOf(ctx, 'Driver')) if (e.doc.spec.type === 'exec') checkExec(ctx, e);
     // A Driver document named `docker` of another type shadows the built-in type.
     for (const e of entriesOf(ctx, 'Driver')) if (e.doc.metadata.name === 'docker' && e.doc.spec.type !== 'docker') dockerDrivers.delete('docker');
@@ -81,6 +82,32 @@ export const driverRoles: Rule = {
     }
   },
 };
+
+/** Provisioner types that report the machines of a pool (their addresses replace the docker driver's endpoints). */
+const MACHINE_PROVISIONERS = new Set(['aws']);
+
+/**
+ * A docker Driver whose every pool takes its machines from a provisioner (an Auto Scaling group's
+ * instances through spec.aws.address) never uses its spec.docker.endpoints: say so rather than
+ * leave a reader believing the containers run there.
+ */
+function unusedEndpoints(ctx: RuleContext): void {
+  const typeOf = new Map(entriesOf(ctx, 'Driver').map((e) => [e.doc.metadata.name, e.doc.spec.type as string]));
+  for (const e of entriesOf(ctx, 'Driver')) {
+    if (e.doc.spec.type !== 'docker') continue;
+    const endpoints = (e.doc.spec.docker as { endpoints?: unknown } | undefined)?.endpoints;
+    if (!Array.isArray(endpoints) || endpoints.length === 0) continue;
+    const pools = entriesOf(ctx, 'Pool').map((p) => p.doc as PoolDoc).filter((p) => p.spec.driver === e.doc.metadata.name);
+    const fromProvisioner = (p: PoolDoc) => !p.spec.nodes && p.spec.provisioner !== undefined && MACHINE_PROVISIONERS.has(typeOf.get(p.spec.provisioner) ?? p.spec.provisioner);
+    if (pools.length === 0 || !pools.every(fromProvisioner)) continue;
+    const names = pools.map((p) => `'${p.metadata.name}'`).sort().join(', ');
+    const provisioners = [...new Set(pools.map((p) => `'${p.spec.provisioner!}'`))].sort();
+    ctx.report(e, '/spec/docker/endpoints', 'InvalidValue', `${docName(e.doc)}: spec.docker.endpoints is not used: the engines of ${pools.length === 1 ? 'its pool' : 'its pools'} ${names} are the machines of ${provisioners.length === 1 ? 'the provisioner' : 'the provisioners'} ${provisioners.join(', ')} (spec.aws.address)`, {
+      severity: 'warning',
+      hint: 'remove spec.docker.endpoints, or give a pool that should use them no provisioner',
+    });
+  }
+}
 
 /** `${env:NAME}` is the only reference form; `${NAME}`, `$NAME` or `${ENV:NAME}` would reach the program verbatim. */
 const REFERENCE = /\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
