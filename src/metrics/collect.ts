@@ -11,10 +11,19 @@ import { metricKey } from '../autoscaler/types.js';
 import type { PlanWarning } from '../model/plan.js';
 import { MetricFetchError } from './errors.js';
 import { fetchSeries } from './fetch.js';
+import { anomalyCheck, otherMetrics } from '../autoscaler/anomaly.js';
 import type { FetchSeriesOptions } from './fetch.js';
 
 /** History every metric gets at least: enough to judge freshness and a stabilization window. */
 export const MIN_LOOKBACK_SECONDS = 1800;
+
+/**
+ * History a metric the anomaly check reads gets at least. A shift is reported for up to an hour
+ * (ANOMALY_LONGEST_RUN) while the backtest before it can choose and calibrate a model: sampled
+ * every minute, 30 minutes of history (the floor above) reported a shift for its first 20 minutes,
+ * 3 hours for 39, 6 hours for the whole hour (test/autoscaler/anomaly.test.ts).
+ */
+export const ANOMALY_FETCH_SECONDS = 6 * 3600;
 
 interface Wanted {
   ref: MetricRef;
@@ -37,6 +46,9 @@ export function wantedMetrics(policy: PolicySet): Wanted[] {
     for (const m of s.metrics) want(m.metric, windows + 900);
     for (const t of s.triggers) want(t.metric, windows + t.for + 900);
     if (s.predictive) want(s.predictive.metric, s.predictive.lookback);
+    // The anomaly check forecasts each other metric from the history before its last samples: a
+    // shift is reported for up to an hour (ANOMALY_LONGEST_RUN), so it needs more than that.
+    if (anomalyCheck(doc).enabled) for (const ref of otherMetrics(doc)) want(ref, ANOMALY_FETCH_SECONDS);
   }
   return [...by.values()].filter((w) => !real.has(w.ref.source)).sort((a, b) => (metricKey(a.ref) < metricKey(b.ref) ? -1 : 1));
 }

@@ -65,6 +65,13 @@ describe('anomalies: K consecutive samples outside the forecast interval', () =>
     }
   });
 
+  it('with the six hours of history fetched for the check, a shift sampled every minute is reported for its first hour', () => {
+    const shifted = (n: number) => withTail(360 - n, Array.from({ length: n }, (_, i) => 160 + 3 * noise(300 + i)));
+    for (const n of [20, 45, 60]) expect(plan(shifted(n))[0], `${n} minutes after the shift`).toMatchObject({ direction: 'above', at: at(359) });
+    // Then it is the new normal.
+    expect(plan(shifted(75))).toEqual([]);
+  });
+
   it('a drop is reported below', () => {
     const [a] = plan(withTail(60, [40, 42, 41]));
     expect(a).toMatchObject({ direction: 'below', from: at(60), at: at(62), observed: 41 });

@@ -108,8 +108,14 @@ max: 5
 metrics: [{metric: {source: h, series: rpm}, targetPerReplica: 1}]
 triggers: [{name: t, metric: {source: prom, query: up}, operator: gt, threshold: 1, for: 1h, change: {by: 1}}]
 predictive: {metric: {source: h, series: rpm}, targetPerReplica: 1, lookback: 7d}`)].join('\n---\n'));
-  it('lookback: the longest use of each metric', () => {
-    expect(wantedMetrics(policy).map((w) => [w.ref.series ?? w.ref.query, w.lookback])).toEqual([['rpm', 7 * 86400], ['up', 300 + 3600 + 900]]);
+  it('lookback: the longest use of each metric, the anomaly check included', () => {
+    // up: the trigger needs 300 + 3600 + 900 s, the anomaly check 6 hours.
+    expect(wantedMetrics(policy).map((w) => [w.ref.series ?? w.ref.query, w.lookback])).toEqual([['rpm', 7 * 86400], ['up', 6 * 3600]]);
+    const quiet = policyFrom([AGENT('a', 2), METRIC_SOURCES, SP('s', '{kind: Agent, name: a}', `min: 1
+max: 5
+anomalies: {enabled: false}
+triggers: [{name: t, metric: {source: prom, query: up}, operator: gt, threshold: 1, for: 1h, change: {by: 1}}]`)].join('\n---\n'));
+    expect(wantedMetrics(quiet).map((w) => [w.ref.query, w.lookback])).toEqual([['up', 300 + 3600 + 900]]);
   });
   it('never reads after now; a source that is down becomes an error entry', async () => {
     const { data } = await collectMetrics(policy, dir, '2026-11-27T11:03:00Z');
