@@ -45,13 +45,22 @@ export function dataTests({ fresh, open, h }: SuiteContext): void {
     });
 
     test('clusters are independent, each with its own revision', async () => {
-      const { store } = await fresh();
+      const { store, location } = await fresh();
       await store.cluster.putNode('east', node('e-0'));
       await store.cluster.putNode('east', node('e-1'));
       await store.cluster.putNode('west', node('w-0'));
       expect((await store.cluster.get('east')).revision).toBe(2);
       expect((await store.cluster.get('west')).revision).toBe(1);
-      expect((await store.cluster.get('west')).nodes.map((n) => n.name)).toEqual(['w-0']);
+      // revision() alone answers the same, and 0 for a cluster never written.
+      expect([await store.cluster.revision('east'), await store.cluster.revision('west'), await store.cluster.revision('north')]).toEqual([2, 1, 0]);
+      // Another handle's write is seen at once (a kept copy is checked against it).
+      const other = await open(location);
+      await other.cluster.putNode('west', node('w-1'));
+      expect(await store.cluster.revision('west')).toBe(2);
+      // A write without changes is no revision.
+      await other.cluster.write('west', []);
+      expect(await store.cluster.revision('west')).toBe(2);
+      expect((await store.cluster.get('west')).nodes.map((n) => n.name)).toEqual(['w-0', 'w-1']);
       expect(await store.cluster.list()).toEqual(['east', 'west']);
     });
 
