@@ -444,7 +444,8 @@ describe('qm status: drivers down, locks', () => {
     const child = spawn(process.execPath, [QM, 'apply', '--auto-approve', '--concurrency', '1'], { cwd: r.dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', QM_SIM_DELAY_MS: '300' } });
     let out = '';
     let paused = false;
-    const applying = new Promise<void>((resolve) => {
+    const applying = new Promise<void>((resolve, reject) => {
+      child.on('close', (code) => reject(new Error(`the first apply exited (code ${code}) before finishing an action:\n${out}`)));
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
         // Paused at its first finished action, so it cannot finish (and release the lock) however
