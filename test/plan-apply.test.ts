@@ -3,14 +3,16 @@
  * the built-in sim driver on a real SQLite state store. Covers the faults of the plan → apply issue.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { qm, QM } from './helpers/cli.js';
 import { tempRepo } from './helpers/repo.js';
 import type { TempRepo } from './helpers/repo.js';
-import { openStateStore } from '../src/state/index.js';
+import { openStateStore, StoreFailure } from '../src/state/index.js';
+import type { Lock, StateStore } from '../src/state/index.js';
 
 const NOW = '2026-11-28T10:00:00Z';
 
@@ -64,6 +66,30 @@ async function fleet(files: Record<string, string> = {}): Promise<TempRepo> {
 }
 
 const run = (r: TempRepo, args: string[], env: Record<string, string> = {}) => qm(args, { cwd: r.dir, env });
+
+/**
+ * Keep a running `qm apply` paused (SIGSTOP) at a moment it holds the apply lock and is not inside
+ * an SQLite write: paused mid-write, it would keep the database write-locked and every other writer
+ * would wait out busy_timeout. The probe is a write that may not wait (busyTimeoutMs 0): taking
+ * the held lock answers who holds it; busy means the child was paused mid-write, so it runs on
+ * for a moment and is paused again.
+ */
+async function pauseHoldingLock(child: ChildProcess, probe: StateStore): Promise<Lock> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    child.kill('SIGSTOP');
+    try {
+      const got = await probe.locks.acquire('apply', 'plan-apply test probe', 60);
+      if (got.ok) await probe.locks.release(got.lock.id);
+      expect(got.ok, 'the paused apply holds the apply lock').toBe(false);
+      if (!got.ok) return got.heldBy;
+    } catch (err) {
+      if (!(err instanceof StoreFailure && err.kind === 'busy')) throw err;
+    }
+    child.kill('SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the paused apply was inside a state store write at every one of 100 probes');
+}
 
 describe('qm plan → qm apply on the sim driver', () => {
   it('plans, applies, then reports no changes; the same inputs give the same plan bytes', async () => {
@@ -413,20 +439,38 @@ describe('qm status: drivers down, locks', () => {
 
   it('a second apply while one runs fails at once naming the holder, printing no plan; the lock is released after', async () => {
     const r = await fleet();
+    // Opened (and created) before the first apply, so the probe below never waits on a migration.
+    const probe = await openStateStore(path.join(r.dir, '.qm/state.db'), { busyTimeoutMs: 0 });
     const child = spawn(process.execPath, [QM, 'apply', '--auto-approve', '--concurrency', '1'], { cwd: r.dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', QM_SIM_DELAY_MS: '300' } });
     let out = '';
-    const applying = new Promise<void>((resolve) => {
+    let paused = false;
+    const applying = new Promise<void>((resolve, reject) => {
+      child.on('close', (code) => reject(new Error(`the first apply exited (code ${code}) before finishing an action:\n${out}`)));
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        if (/^✓/m.test(out)) resolve();
+        // Paused at its first finished action, so it cannot finish (and release the lock) however
+        // slowly the second apply starts on a loaded machine; it has 4 × 300 ms of actions left.
+        if (!paused && /^✓/m.test(out)) {
+          paused = true;
+          child.kill('SIGSTOP');
+          resolve();
+        }
       });
     });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Also after a failed assertion or a timeout: never leave the first apply stopped, or the store open.
+    onTestFinished(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await probe.close();
+    });
     await applying;
+    const held = await pauseHoldingLock(child, probe);
+    expect(held.info).toMatchObject({ pid: child.pid });
     const second = run(r, ['apply', '--auto-approve']);
     expect(second.code).toBe(1);
     expect(second.stdout).toBe('');
-    expect(second.stderr).toMatch(new RegExp(`^qm: the state store is locked by \\S+ \\(pid ${child.pid}\\) since \\S+ \\(lock id [0-9a-f]{16}\\)\nhint: wait for it to finish, or if it died: qm force-unlock [0-9a-f]{16}\n$`));
+    expect(second.stderr).toMatch(new RegExp(`^qm: the state store is locked by \\S+ \\(pid ${child.pid}\\) since \\S+ \\(lock id ${held.id}\\)\nhint: wait for it to finish, or if it died: qm force-unlock ${held.id}\n$`));
+    child.kill('SIGCONT');
     expect(await closed).toBe(0);
     expect(out).toMatch(/Apply complete: 5 succeeded/);
     // Nothing to do: the lock taken before planning is released on that path too.

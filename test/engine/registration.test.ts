@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Driver, Observation } from '../../src/drivers/contract.js';
 import { awaitRegistration, bindByZone, NodeBindings, plannedNodes, startTimeoutMs } from '../../src/engine/registration.js';
 import type { ScalePoolAction } from '../../src/model/plan.js';
@@ -79,10 +79,20 @@ describe('awaitRegistration', () => {
   });
 
   it('gives up after the timeout and names what did not register', async () => {
+    // A fake clock (the wait's performance.now and its sleeps): the 30 ms pass only as the polls
+    // sleep, never because a loaded machine was slow to make the first poll, which would time out
+    // before ip-9 registers at the second.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    onTestFinished(() => void vi.useRealTimers());
     const placer = registeringPlacer([before, [...before, node('ip-9', 'z-a')]]);
-    const reg = await awaitRegistration({ policy, pool, placer, before, taken: new Set(), action: scale(['work-2', 'work-3']), now, timeoutMs: 30, pollMs: 5 });
+    const waiting = awaitRegistration({ policy, pool, placer, before, taken: new Set(), action: scale(['work-2', 'work-3']), now, timeoutMs: 30, pollMs: 5 });
+    await vi.runAllTimersAsync();
+    const reg = await waiting;
     expect(Object.fromEntries(reg.bound)).toEqual({ 'work-2': 'ip-9' });
     expect(reg.unbound).toEqual(['work-3']);
+    // It polled every 5 ms until the timeout, not past it: at 0, 5, …, 30 ms.
+    expect(reg.waitedMs).toBe(30);
+    expect(placer.polls).toBe(7);
   });
 
   it('stops waiting when the apply is interrupted', async () => {
