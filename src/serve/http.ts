@@ -23,21 +23,34 @@ export function parseListen(value: string): Listen {
 const METRICS_WAIT_MS = 25;
 const ANSWER_TIMEOUT_MS = 10_000;
 
+/** Restarting a worker thread that died: the first retry after 1 s, doubling up to 30 s. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+/** A worker that served this long resets the back-off. */
+const RESTART_RESET_MS = 60_000;
+
 /**
  * Serve /healthz, /readyz and /metrics from a worker thread (http-worker.ts), answering its
  * requests here on the main thread: a reconcile run that plans synchronously delays the answers,
  * never the acceptance of a scrape, and /metrics falls back to the last exposition rendered.
+ * A worker that dies (an uncaught error in it) is logged and started again on the same address,
+ * so the reconcile loop never runs on without its health and metrics endpoints.
  */
 export async function startHttp(
   listen: Listen,
-  deps: { metrics: ServeMetrics; readiness: () => Promise<Readiness>; log: Logger; metricsWaitMs?: number; answerTimeoutMs?: number },
+  deps: { metrics: ServeMetrics; readiness: () => Promise<Readiness>; log: Logger; metricsWaitMs?: number; answerTimeoutMs?: number; restartDelayMs?: number },
 ): Promise<{ address: string; close(): Promise<void> }> {
   const config: WorkerConfig = { host: listen.host, port: listen.port, metricsWaitMs: deps.metricsWaitMs ?? METRICS_WAIT_MS, answerTimeoutMs: deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS };
-  const worker = new Worker(new URL('./http-worker.js', import.meta.url), { workerData: config });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const answer = (m: ToWorker) => worker.postMessage(m);
   const plain = 'text/plain; charset=utf-8';
-  const respond = async (id: number, path: string): Promise<void> => {
+  let closing = false;
+  let worker: Worker;
+  let exited: Promise<void>;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const first = deps.restartDelayMs ?? RESTART_FIRST_MS;
+  let delay = first;
+
+  const respond = async (to: Worker, id: number, path: string): Promise<void> => {
+    const answer = (m: ToWorker) => to.postMessage(m);
     if (path === '/healthz') return answer({ type: 'answer', id, status: 200, body: 'ok\n', contentType: plain });
     if (path === '/readyz') {
       const r = await deps.readiness().catch((e: unknown) => ({ ready: false, reason: (e as Error).message }));
@@ -51,23 +64,64 @@ export async function startHttp(
       answer({ type: 'answer', id, status: 500, body: 'metrics unavailable\n', contentType: plain });
     }
   };
-  const address = await new Promise<string>((resolve, reject) => {
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'listening') resolve(m.address);
-      else if (m.type === 'listen-error') {
-        reject(new QmError('usage', `cannot listen on ${listen.host}:${listen.port}: ${m.code === 'EADDRINUSE' ? 'the address is in use' : m.code === 'EACCES' ? 'permission denied' : m.message}`, 'pick another address with --listen HOST:PORT'));
-        void worker.terminate();
-      } else void respond(m.id, m.path);
+
+  /** One worker thread on `config`; resolves with its address once it listens. */
+  const spawn = (): Promise<string> => {
+    const w = new Worker(new URL('./http-worker.js', import.meta.url), { workerData: config });
+    const startedAt = performance.now();
+    worker = w;
+    exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    return new Promise<string>((resolve, reject) => {
+      let listening = false;
+      w.on('message', (m: FromWorker) => {
+        if (m.type === 'listening') {
+          listening = true;
+          resolve(m.address);
+        } else if (m.type === 'listen-error') {
+          reject(new QmError('usage', `cannot listen on ${listen.host}:${config.port}: ${m.code === 'EADDRINUSE' ? 'the address is in use' : m.code === 'EACCES' ? 'permission denied' : m.message}`, 'pick another address with --listen HOST:PORT'));
+          void w.terminate();
+        } else void respond(w, m.id, m.path);
+      });
+      w.on('error', (e) => {
+        deps.log.log('error', 'the HTTP server thread failed', { error: e.message });
+        if (!listening) reject(e);
+      });
+      w.once('exit', (code) => {
+        if (closing || !listening) return;
+        // A worker that served a while starts over from the first delay; one that keeps dying waits longer each time.
+        const wait = performance.now() - startedAt > RESTART_RESET_MS ? first : delay;
+        delay = Math.min(wait * 2, RESTART_MAX_MS);
+        deps.log.log('error', 'the HTTP server thread stopped; starting it again', { exit_code: code, retry_in_seconds: wait / 1000 });
+        scheduleRestart(wait);
+      });
     });
-    worker.once('error', (e) => {
-      deps.log.log('error', 'the HTTP server thread failed', { error: e.message });
-      reject(e);
-    });
-  });
+  };
+
+  const scheduleRestart = (wait: number): void => {
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (closing) return;
+      spawn().then(
+        (address) => deps.log.log('info', 'the HTTP server thread is listening again', { listen: address }),
+        (e: unknown) => {
+          const next = delay;
+          delay = Math.min(delay * 2, RESTART_MAX_MS);
+          deps.log.log('error', 'could not start the HTTP server thread again', { error: (e as Error).message, retry_in_seconds: next / 1000 });
+          if (!closing) scheduleRestart(next);
+        },
+      );
+    }, wait);
+  };
+
+  const address = await spawn();
+  // A restart listens where the first worker did (port 0 was a free port chosen once).
+  config.port = Number(/:(\d+)$/.exec(address)?.[1] ?? config.port);
   return {
     address,
     close: async () => {
-      answer({ type: 'close' });
+      closing = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
       await exited;
     },
   };

@@ -82,3 +82,40 @@ describe('startHttp (worker thread)', () => {
     await expect(http.startHttp({ host, port }, { metrics: {} as ServeMetrics, readiness: () => Promise.resolve(ready), log: { log: () => undefined } })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+: the address is in use/);
   });
 });
+
+describe('startHttp: a worker thread that dies is started again on the same address', () => {
+  it('logs it, listens again where it did, and answers as before; close() stops it for good', async () => {
+    const http = (await import(pathToFileURL(path.join(ROOT, 'dist', 'serve', 'http.js')).href)) as typeof Http;
+    const logs: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    let poison = false;
+    const metrics = {
+      // A body that is no string makes the worker's res.end throw: an uncaught error in the thread.
+      text: () => Promise.resolve({ contentType: 'text/plain', body: poison ? (42 as unknown as string) : 'qm_up 1\n' }),
+    } as unknown as ServeMetrics;
+    const server = await http.startHttp({ host: '127.0.0.1', port: 0 }, { metrics, readiness: () => Promise.resolve({ ready: true, reason: 'leader' }), log: { log: (level, msg, fields) => logs.push({ level, msg, fields }) }, restartDelayMs: 50 });
+    try {
+      const url = `http://${server.address}`;
+      expect(await (await fetch(`${url}/metrics`)).text()).toBe('qm_up 1\n');
+      poison = true;
+      await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+      poison = false;
+      // Back on the same address.
+      const until = Date.now() + 20_000;
+      let answer: Response | undefined;
+      while (!answer && Date.now() < until) {
+        answer = await fetch(`${url}/healthz`).catch(() => undefined);
+        if (!answer) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(answer?.status).toBe(200);
+      expect(await (await fetch(`${url}/metrics`)).text()).toBe('qm_up 1\n');
+      expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['the HTTP server thread failed', 'the HTTP server thread stopped; starting it again', 'the HTTP server thread is listening again']));
+      expect(logs.find((l) => l.msg === 'the HTTP server thread is listening again')?.fields).toEqual({ listen: server.address });
+    } finally {
+      await server.close();
+    }
+    // Closed: nothing listens there any more, and no restart follows.
+    await expect(fetch(`http://${server.address}/healthz`)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(fetch(`http://${server.address}/healthz`)).rejects.toThrow();
+  });
+});
