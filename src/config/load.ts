@@ -169,12 +169,13 @@ export async function headCommit(root: string): Promise<string | null> {
   if (kept && kept.files.length > 0 && sameFiles(kept.files)) return kept.commit;
   try {
     const { simpleGit } = await import('simple-git');
-    const git = simpleGit({ baseDir: root });
-    // One `git` process, not two (checkIsRepo first): outside a repository, or before its first
-    // commit, rev-parse fails and the answer is null all the same.
-    const [commit, dirs] = await Promise.all([git.revparse(['--verify', '-q', 'HEAD']).then((c) => c.trim() || null), git.revparse(['--absolute-git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD']).catch(() => '')]);
-    headCache.set(root, { commit, files: commit ? refFiles(root, dirs) : [] });
-    return commit;
+    // One `git` process (no checkIsRepo first): outside a repository, or before its first commit,
+    // rev-parse fails and the answer is null all the same. It prints the commit, then where the
+    // files that resolve HEAD live (options apply in order; `--` keeps a file named HEAD out).
+    const [commit = '', ...dirs] = (await simpleGit({ baseDir: root }).revparse(['HEAD', '--absolute-git-dir', '--git-common-dir', '--symbolic-full-name', 'HEAD', '--'])).split('\n');
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit.trim())) throw new Error('no commit');
+    headCache.set(root, { commit: commit.trim(), files: refFiles(root, dirs.join('\n')) });
+    return commit.trim();
   } catch {
     headCache.delete(root);
     return null;
@@ -186,7 +187,7 @@ export async function headCommit(root: string): Promise<string | null> {
  * packed-refs by renaming a new file over the old one, so while the files that resolve HEAD keep
  * their inode, size and change time the commit is the one read before.
  */
-const headCache = new Map<string, { commit: string | null; files: { path: string; sig: string }[] }>();
+const headCache = new Map<string, { commit: string; files: { path: string; sig: string }[] }>();
 
 function fileSig(file: string): string {
   try {

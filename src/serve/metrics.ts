@@ -42,12 +42,9 @@ export class ServeMetrics implements TelemetrySink {
   private readonly f = [this.fleetRegistry];
   /** The default process_* and nodejs_* collectors: rendered at every scrape. */
   private readonly process = new Registry();
-  /** The last text of `registry`, valid while `version` has not moved (changed() moves it). */
-  private rendered: { version: number; text: string } | undefined;
-  private version = 0;
-  /** The same for `fleetRegistry`, moved by fleet() and clearFleet(). */
-  private fleetRendered: { version: number; text: string } | undefined;
-  private fleetVersion = 0;
+  /** The last text of `registry` (changed() discards it) and of `fleetRegistry` (fleet() and clearFleet() do). */
+  private readonly qmText = new RenderedText(this.registry);
+  private readonly fleetText = new RenderedText(this.fleetRegistry);
 
   readonly reconcileTotal = new Counter({ name: 'qm_reconcile_total', help: 'Reconcile runs by result: ok (in sync or fixed), drift (left in report mode), failed (actions failed), error (the run failed).', labelNames: ['result'], registers: this.r });
   readonly reconcileDuration = new Histogram({ name: 'qm_reconcile_duration_seconds', help: 'Duration of a whole reconcile run (lock, plan, apply) in seconds.', buckets: RUN_BUCKETS, registers: this.r });
@@ -95,7 +92,7 @@ export class ServeMetrics implements TelemetrySink {
 
   /** Render the qm_* families again at the next scrape (see the file comment). */
   changed(): void {
-    this.version++;
+    this.qmText.changed();
   }
 
   driverCall(driver: string, call: 'observe' | 'apply', seconds: number, ok: boolean): void {
@@ -137,8 +134,8 @@ export class ServeMetrics implements TelemetrySink {
     if (inputKey !== undefined && !measured && inputKey === this.fleetInput) return;
     this.fleetInput = measured ? undefined : inputKey;
     this.changed();
-    this.fleetVersion++;
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, ...this.usageGauges()]) g.reset();
+    this.fleetText.changed();
+    this.fleetRegistry.resetMetrics();
     this.usage(observed);
     let driftInstances = 0;
     const toPlace = new Map<string, number>();
@@ -212,16 +209,13 @@ export class ServeMetrics implements TelemetrySink {
   /** Forget the fleet gauges (a leader stepping down): only the leader describes the fleet, so a follower's stale values never feed max() in alerts. */
   clearFleet(): void {
     this.changed();
-    this.fleetVersion++;
+    this.fleetText.changed();
     this.fleetInput = undefined;
-    for (const g of [this.poolNodes, this.poolUtilization, this.instances, this.blocked, this.quotaUsed, this.forecast, this.anomaly, this.anomalyDeviation, this.driverUp, ...this.usageGauges()]) g.reset();
+    this.fleetRegistry.resetMetrics();
+    this.driverUp.reset();
     this.anomalySeen.clear();
     this.drift.set(0);
     this.driftPools.set(0);
-  }
-
-  private usageGauges(): Gauge[] {
-    return [this.agentRequests, this.agentUsage, this.agentMeasured];
   }
 
   /** Requests next to real use per agent: labels are agents and three resources, never instances. */
@@ -236,20 +230,28 @@ export class ServeMetrics implements TelemetrySink {
 
   /** The exposition in Prometheus text format. */
   async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: (await this.qmText.text()) + (await this.fleetText.text()) + (await this.process.metrics()) };
+  }
+}
+
+/** A registry's text, rendered once and kept until changed(). */
+class RenderedText {
+  private version = 0;
+  private kept: { version: number; text: string } | undefined;
+
+  constructor(private readonly registry: Registry) {}
+
+  changed(): void {
+    this.version++;
+  }
+
+  async text(): Promise<string> {
     const version = this.version;
-    let text = this.rendered?.version === version ? this.rendered.text : undefined;
-    if (text === undefined) {
-      text = await this.registry.metrics();
-      // Something recorded while it rendered: keep it for this answer only.
-      if (this.version === version) this.rendered = { version, text };
-    }
-    const fleetVersion = this.fleetVersion;
-    let fleet = this.fleetRendered?.version === fleetVersion ? this.fleetRendered.text : undefined;
-    if (fleet === undefined) {
-      fleet = await this.fleetRegistry.metrics();
-      if (this.fleetVersion === fleetVersion) this.fleetRendered = { version: fleetVersion, text: fleet };
-    }
-    return { contentType: this.registry.contentType, body: text + fleet + (await this.process.metrics()) };
+    if (this.kept?.version === version) return this.kept.text;
+    const text = await this.registry.metrics();
+    // Something recorded while it rendered: keep it for this answer only.
+    if (this.version === version) this.kept = { version, text };
+    return text;
   }
 }
 
